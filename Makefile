@@ -1,0 +1,163 @@
+# cube's build.  `make` builds lib/libcube.a and every binary into bin/;
+# `make test` builds everything again with ASan+UBSan under build/asan and runs
+# every test layer (tests/run.sh); `make fuzz` runs each libFuzzer target for a
+# bounded time; `make bench` runs bench/; `make lint` runs cppcheck and
+# clang-format; `make up` starts a cluster (scripts/up.sh).
+#
+# Sources are found by convention so that adding a module needs no edit here:
+#   lib/*.c                    -> libcube.a
+#   <component>/*.c            -> bin/<binary> (see BINARIES below)
+#   tests/unit/test_*.c        -> one criterion binary each
+#   tests/integration/test_*.c -> one criterion binary each, linked with tests/harness/*.c
+#   fuzz/fuzz_*.c              -> a libFuzzer target (clang) and a replay binary (gcc)
+
+SHELL := /bin/bash
+CC ?= gcc
+PKGS := libcjson libcurl libmicrohttpd yaml-0.1 libnl-3.0 libnl-route-3.0 libcrypto
+
+# Deps first: pkg-config answers only once the -dev packages exist.
+DEPS_STAMP := build/.deps-ok
+$(DEPS_STAMP): scripts/deps.sh
+	@bash scripts/deps.sh
+	@mkdir -p build && touch $@
+
+ifeq ($(MAKECMDGOALS),deps)
+PKG_CFLAGS :=
+PKG_LIBS :=
+else
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
+BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Ilib -pthread $(PKG_CFLAGS)
+REL_CFLAGS := -O2 -g
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDLIBS = $(PKG_LIBS) -pthread -lm
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_HDR := $(wildcard lib/*.h)
+
+# Binaries: name -> folder.  A binary is built once its folder has a main.c.
+BINARIES := cube-apiserver:apiserver cube-scheduler:scheduler \
+	cube-controller-manager:controller cubelet:kubelet cube-proxy:proxy \
+	cubectl:cli cube:lab
+bin_name = $(word 1,$(subst :, ,$1))
+bin_dir = $(word 2,$(subst :, ,$1))
+BUILT_BINS := $(foreach b,$(BINARIES),$(if $(wildcard $(call bin_dir,$b)/main.c),$b))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
+HARNESS_SRC := $(sort $(wildcard tests/harness/*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*/bench_*.c))
+
+.PHONY: all deps test unit integration fuzz fuzz-replay bench lint format up down clean
+all: $(DEPS_STAMP) lib/libcube.a $(foreach b,$(BUILT_BINS),bin/$(call bin_name,$b))
+
+deps:
+	@bash scripts/deps.sh
+	@mkdir -p build && touch $(DEPS_STAMP)
+
+# ---- release build ----------------------------------------------------------
+build/rel/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -c $< -o $@
+
+lib/libcube.a: $(LIB_SRC:%.c=build/rel/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+define BIN_RULE
+bin/$(call bin_name,$1): $(patsubst %.c,build/rel/%.o,$(wildcard $(call bin_dir,$1)/*.c)) lib/libcube.a
+	@mkdir -p bin
+	$$(CC) $$(REL_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach b,$(BUILT_BINS),$(eval $(call BIN_RULE,$b)))
+
+# ---- sanitizer build (tests) ------------------------------------------------
+build/asan/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests/harness -c $< -o $@
+
+build/asan/libcube.a: $(LIB_SRC:%.c=build/asan/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/asan/tests/unit/%: build/asan/tests/unit/%.o build/asan/libcube.a
+	$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+build/asan/tests/integration/%: build/asan/tests/integration/%.o $(HARNESS_SRC:%.c=build/asan/%.o) build/asan/libcube.a
+	$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# Replay binaries: the fuzz target plus fuzz/replay_main.c, built with gcc and
+# the sanitizers, run over the kept corpus by `make test`.
+build/asan/fuzz/replay_%: build/asan/fuzz/fuzz_%.o build/asan/fuzz/replay_main.o build/asan/libcube.a
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+SAN_BINS := $(foreach b,$(BUILT_BINS),build/asan/bin/$(call bin_name,$b))
+define SAN_BIN_RULE
+build/asan/bin/$(call bin_name,$1): $(patsubst %.c,build/asan/%.o,$(wildcard $(call bin_dir,$1)/*.c)) build/asan/libcube.a
+	@mkdir -p build/asan/bin
+	$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach b,$(BUILT_BINS),$(eval $(call SAN_BIN_RULE,$b)))
+
+UNIT_BINS := $(UNIT_SRC:%.c=build/asan/%)
+INTEG_BINS := $(INTEG_SRC:%.c=build/asan/%)
+REPLAY_BINS := $(patsubst fuzz/fuzz_%.c,build/asan/fuzz/replay_%,$(FUZZ_SRC))
+
+.PRECIOUS: build/asan/%.o build/rel/%.o
+
+test: $(DEPS_STAMP) all $(UNIT_BINS) $(INTEG_BINS) $(REPLAY_BINS) $(SAN_BINS)
+	@bash tests/run.sh
+
+unit: $(UNIT_BINS)
+	@bash tests/run.sh unit
+
+integration: $(INTEG_BINS) $(SAN_BINS)
+	@bash tests/run.sh integration
+
+fuzz-replay: $(REPLAY_BINS)
+	@bash tests/run.sh fuzz
+
+# ---- fuzzing (clang + libFuzzer) ---------------------------------------------
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(LIB_HDR) | $(DEPS_STAMP)
+	@mkdir -p build/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: $(patsubst fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(FUZZ_SRC))
+	@for f in $^; do n=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$n build/fuzz/new-$$n; \
+	  echo "== fuzz $$n ($(FUZZ_SECONDS)s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/new-$$n fuzz/corpus/$$n \
+	    2>&1 | tail -3 || exit 1; done
+
+# ---- benchmarks ----------------------------------------------------------------
+BENCH_BINS := $(patsubst %.c,build/rel/%,$(BENCH_SRC))
+build/rel/bench/%: build/rel/bench/%.o lib/libcube.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BENCH_BINS) build/rel/tests/harness/etcd_harness.o
+	@for d in bench/*/; do [ -x $$d/run.sh ] && bash $$d/run.sh; done; true
+
+# ---- lint -----------------------------------------------------------------------
+lint: $(DEPS_STAMP)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -Ilib \
+	  lib $(foreach b,$(BUILT_BINS),$(call bin_dir,$b)) tests fuzz bench
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# ---- the cluster -------------------------------------------------------------------
+up: all
+	@bash scripts/up.sh
+
+down:
+	@bash scripts/down.sh
+
+clean:
+	rm -rf build bin lib/libcube.a

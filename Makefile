@@ -30,7 +30,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
-BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Ilib -pthread $(PKG_CFLAGS)
+BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Ilib -Itests/harness -pthread $(PKG_CFLAGS)
 REL_CFLAGS := -O2 -g
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDLIBS = $(PKG_LIBS) -pthread -lm
@@ -78,7 +78,7 @@ $(foreach b,$(BUILT_BINS),$(eval $(call BIN_RULE,$b)))
 # ---- sanitizer build (tests) ------------------------------------------------
 build/asan/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests/harness -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
 build/asan/libcube.a: $(LIB_SRC:%.c=build/asan/%.o)
 	@rm -f $@
@@ -136,11 +136,12 @@ fuzz: $(patsubst fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(FUZZ_SRC))
 
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_BINS := $(patsubst %.c,build/rel/%,$(BENCH_SRC))
-build/rel/bench/%: build/rel/bench/%.o lib/libcube.a
+build/rel/bench/%: build/rel/bench/%.o $(HARNESS_SRC:%.c=build/rel/%.o) lib/libcube.a
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: all $(BENCH_BINS) build/rel/tests/harness/etcd_harness.o
-	@for d in bench/*/; do [ -x $$d/run.sh ] && bash $$d/run.sh; done; true
+# Each bench/<name>/run.sh prints its table; BENCH=etcd runs one.
+bench: all $(BENCH_BINS)
+	@set -e; for d in bench/$(or $(BENCH),*)/; do [ -f $$d/run.sh ] && bash $$d/run.sh; done
 
 # ---- lint -----------------------------------------------------------------------
 lint: $(DEPS_STAMP)

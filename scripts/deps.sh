@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  make gcc pkg-config
+  make gcc pkg-config curl
   libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
   libnl-3-dev libnl-route-3-dev libssl-dev
   libcriterion-dev

@@ -48,11 +48,23 @@ static char *b64_encode(const char *data, size_t len)
 }
 
 /* Decodes base64 into a new NUL-terminated buffer; -1 if malformed. */
+static bool b64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+	       c == '/';
+}
+
 static int b64_decode(const char *in, char **out, size_t *out_len)
 {
 	size_t n = strlen(in);
 	if (n % 4 != 0)
 		return -1;
+	/* EVP_DecodeBlock forgives too much ('=' anywhere, blanks, '-'): be strict
+	 * so that a broken peer can never make us deliver bytes nobody wrote. */
+	size_t pad = n >= 1 && in[n - 1] == '=' ? (n >= 2 && in[n - 2] == '=' ? 2 : 1) : 0;
+	for (size_t i = 0; i < n - pad; i++)
+		if (!b64_char(in[i]))
+			return -1;
 	char *buf = malloc(n / 4 * 3 + 1);
 	if (!buf)
 		return -1;
@@ -62,10 +74,7 @@ static int b64_decode(const char *in, char **out, size_t *out_len)
 		return -1;
 	}
 	/* EVP_DecodeBlock counts the padding as zero bytes: take them off. */
-	if (n >= 1 && in[n - 1] == '=')
-		m--;
-	if (n >= 2 && in[n - 2] == '=')
-		m--;
+	m -= (int)pad;
 	buf[m] = '\0';
 	*out = buf;
 	*out_len = (size_t)m;
@@ -813,14 +822,19 @@ int cube_etcd_watch_decode(const cJSON *doc, cube_etcd_watch_batch *out, cube_er
 	cJSON_ArrayForEach(ev, evs)
 	{
 		cube_etcd_event *o = &out->events[out->n];
-		const char *type = cube_json_str(ev, "type");
-		if (!type || !strcmp(type, "PUT")) {
+		/* Absent means PUT (the enum's zero value is omitted); a gateway that
+		 * writes enums as numbers sends 0 / 1. */
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(ev, "type");
+		if (!type || (cJSON_IsString(type) && !strcmp(type->valuestring, "PUT")) ||
+		    (cJSON_IsNumber(type) && type->valuedouble == 0)) {
 			o->type = CUBE_ETCD_EV_PUT;
-		} else if (!strcmp(type, "DELETE")) {
+		} else if ((cJSON_IsString(type) && !strcmp(type->valuestring, "DELETE")) ||
+			   (cJSON_IsNumber(type) && type->valuedouble == 1)) {
 			o->type = CUBE_ETCD_EV_DELETE;
 		} else {
 			cube_etcd_watch_batch_clear(out);
-			return cube_err_set(err, CUBE_EPROTO, "etcd watch: unknown event type \"%.32s\"", type);
+			return cube_err_set(err, CUBE_EPROTO, "etcd watch: unknown event type %.32s",
+					    cJSON_IsString(type) ? type->valuestring : "(not a string)");
 		}
 		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(ev, "kv");
 		if (!kv || decode_kv(kv, &o->kv, err) < 0) {

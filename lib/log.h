@@ -3,7 +3,7 @@
  * Lines look like Kubernetes' klog lines, so a student can read cube's logs
  * the way they read a real cluster's:
  *
- *   I1125 23:07:06.123456   4242 etcd.c:120] watch /registry/pods/ restarted at 42
+ *   I1125 23:07:06.123456    4242 etcd.c:120] watch /registry/pods/ restarted at 42
  *
  * Name objects as `kind ns/name` in messages.  The library itself only logs
  * through this API; where the lines go is the binary's choice (the default

@@ -10,6 +10,39 @@
 
 #include "cleanup.h"
 
+static bool json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* True if the text is a prefix of a document that ended too early: inside a
+ * string, inside an object or array, or nothing but blanks. */
+static bool ends_early(const char *buf, size_t len)
+{
+	int depth = 0;
+	bool in_str = false, esc = false, any = false;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (!json_space(c))
+			any = true;
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return !any || in_str || depth > 0;
+}
+
 cJSON *cube_json_parse(const char *buf, size_t len, cube_err *err)
 {
 	const char *end = NULL;
@@ -17,22 +50,25 @@ cJSON *cube_json_parse(const char *buf, size_t len, cube_err *err)
 		cube_err_set(err, CUBE_EINVAL, "invalid JSON: no input");
 		return NULL;
 	}
+	if (len == 0) {
+		cube_err_set(err, CUBE_EINVAL, "invalid JSON: empty input");
+		return NULL;
+	}
 	cJSON *o = cJSON_ParseWithLengthOpts(buf, len, &end, false);
 	if (o) {
 		/* cJSON stops after the first value: anything but blanks after it is an error. */
 		size_t off = (size_t)(end - buf);
-		while (off < len && isspace((unsigned char)buf[off]))
+		while (off < len && json_space(buf[off]))
 			off++;
 		if (off == len)
 			return o;
 		cJSON_Delete(o);
 		end = buf + off;
-	}
-	size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
-	if (len == 0) {
-		cube_err_set(err, CUBE_EINVAL, "invalid JSON: empty input");
+	} else if (ends_early(buf, len)) {
+		cube_err_set(err, CUBE_EINVAL, "invalid JSON: unexpected end of input at offset %zu", len);
 		return NULL;
 	}
+	size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
 	char near[24];
 	size_t n = 0;
 	for (size_t i = off; i < len && n < 16; i++)
@@ -80,11 +116,11 @@ int64_t cube_json_int(const cJSON *o, const char *dotted, int64_t dflt)
 	const cJSON *v = cube_json_path(o, dotted);
 	if (cJSON_IsNumber(v)) {
 		double d = v->valuedouble;
-		if (d >= -9.2e18 && d <= 9.2e18)
+		if (d >= -9.2e18 && d <= 9.2e18 && d == (double)(int64_t)d)
 			return (int64_t)d;
 		return dflt;
 	}
-	if (cJSON_IsString(v) && v->valuestring[0]) {
+	if (cJSON_IsString(v) && (isdigit((unsigned char)v->valuestring[0]) || v->valuestring[0] == '-')) {
 		char *end;
 		errno = 0;
 		long long n = strtoll(v->valuestring, &end, 10);
@@ -204,7 +240,8 @@ int cube_obj_key(const cJSON *o, char *buf, size_t size, cube_err *err)
 		return cube_err_set(err, CUBE_EINVAL, "object has no metadata.name");
 	int n = ns && ns[0] ? snprintf(buf, size, "%s/%s", ns, name) : snprintf(buf, size, "%s", name);
 	if (n < 0 || (size_t)n >= size)
-		return cube_err_set(err, CUBE_ETOOBIG, "object key longer than %zu bytes", size - 1);
+		return cube_err_set(err, CUBE_ETOOBIG, "object key \"%s/%s\" does not fit in %zu bytes",
+				    ns ? ns : "", name, size);
 	return n;
 }
 
@@ -216,6 +253,8 @@ int cube_obj_key_split(const char *key, char *ns, size_t ns_size, char *name, si
 	size_t ns_len = slash ? (size_t)(slash - key) : 0;
 	if (slash && strchr(nm, '/'))
 		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": more than one '/'", key);
+	if (slash && slash == key)
+		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": empty namespace before '/'", key);
 	if (!nm[0])
 		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": empty name", key);
 	if (ns_len >= ns_size || strlen(nm) >= name_size)

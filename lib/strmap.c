@@ -157,6 +157,7 @@ size_t cube_strmap_sorted_keys(const cube_strmap *m, const char **keys)
 	for (size_t i = 0; i < m->nbuckets; i++)
 		for (struct entry *e = m->buckets[i]; e; e = e->next)
 			keys[n++] = e->key;
-	qsort(keys, n, sizeof(*keys), cmp_str);
+	if (n > 1) /* qsort's array must not be NULL, even for no elements */
+		qsort(keys, n, sizeof(*keys), cmp_str);
 	return n;
 }

@@ -12,6 +12,7 @@
 #   fuzz/fuzz_*.c              -> a libFuzzer target (clang) and a replay binary (gcc)
 
 SHELL := /bin/bash
+.DEFAULT_GOAL := all
 CC ?= gcc
 PKGS := libcjson libcurl libmicrohttpd yaml-0.1 libnl-3.0 libnl-route-3.0 libcrypto
 
@@ -27,6 +28,14 @@ PKG_LIBS :=
 else
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
+
+# `make V=1` shows the full command lines.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+else
+Q :=
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
@@ -62,44 +71,53 @@ deps:
 # ---- release build ----------------------------------------------------------
 build/rel/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -c $< -o $@
 
 lib/libcube.a: $(LIB_SRC:%.c=build/rel/%.o)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 define BIN_RULE
 bin/$(call bin_name,$1): $(patsubst %.c,build/rel/%.o,$(wildcard $(call bin_dir,$1)/*.c)) lib/libcube.a
 	@mkdir -p bin
-	$$(CC) $$(REL_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $$(REL_CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach b,$(BUILT_BINS),$(eval $(call BIN_RULE,$b)))
 
 # ---- sanitizer build (tests) ------------------------------------------------
 build/asan/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+	@echo "  CC/SAN  $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
 build/asan/libcube.a: $(LIB_SRC:%.c=build/asan/%.o)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 build/asan/tests/unit/%: build/asan/tests/unit/%.o build/asan/libcube.a
-	$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 build/asan/tests/integration/%: build/asan/tests/integration/%.o $(HARNESS_SRC:%.c=build/asan/%.o) build/asan/libcube.a
-	$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 # Replay binaries: the fuzz target plus fuzz/replay_main.c, built with gcc and
 # the sanitizers, run over the kept corpus by `make test`.
 build/asan/fuzz/replay_%: build/asan/fuzz/fuzz_%.o build/asan/fuzz/replay_main.o build/asan/libcube.a
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
 SAN_BINS := $(foreach b,$(BUILT_BINS),build/asan/bin/$(call bin_name,$b))
 define SAN_BIN_RULE
 build/asan/bin/$(call bin_name,$1): $(patsubst %.c,build/asan/%.o,$(wildcard $(call bin_dir,$1)/*.c)) build/asan/libcube.a
 	@mkdir -p build/asan/bin
-	$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(LDLIBS)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach b,$(BUILT_BINS),$(eval $(call SAN_BIN_RULE,$b)))
 
@@ -126,7 +144,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
 build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(LIB_HDR) | $(DEPS_STAMP)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 fuzz: $(patsubst fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(FUZZ_SRC))
 	@for f in $^; do n=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$n build/fuzz/new-$$n; \
@@ -137,7 +156,8 @@ fuzz: $(patsubst fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(FUZZ_SRC))
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_BINS := $(patsubst %.c,build/rel/%,$(BENCH_SRC))
 build/rel/bench/%: build/rel/bench/%.o $(HARNESS_SRC:%.c=build/rel/%.o) lib/libcube.a
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Each bench/<name>/run.sh prints its table; BENCH=etcd runs one.
 bench: all $(BENCH_BINS)

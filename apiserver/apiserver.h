@@ -1,0 +1,93 @@
+/* apiserver.h - cube-apiserver: the Kubernetes REST API over etcd.
+ *
+ * The only program that talks to etcd.  Requests arrive through lib/httpd,
+ * are routed by path to a resource of the table in resources.h and a verb,
+ * and are served by one generic implementation for every resource (rest.c):
+ * writes go to etcd as transactions (create only if absent, update and
+ * delete only at the expected mod_revision), reads of single objects go to
+ * etcd, lists and watches are served by the watch cache (watchcache.h),
+ * which one etcd watch keeps current.
+ */
+#ifndef CUBE_APISERVER_H
+#define CUBE_APISERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "etcd.h"
+#include "httpd.h"
+#include "metrics.h"
+#include "resources.h"
+#include "watchcache.h"
+
+typedef struct apiserver_config {
+	const char *etcd_servers;     /* comma-separated URLs */
+	const char *bind_address;     /* default 0.0.0.0 */
+	int port;                     /* plain HTTP; 0 = any free port */
+	unsigned threads;             /* HTTP loop threads (default 16) */
+	int compaction_interval_s;    /* etcd compaction period; 0 disables (default 300) */
+	int bookmark_interval_s;      /* default 60 */
+	size_t watch_cache_size;      /* events kept per resource (default 4096) */
+	int event_ttl_s;              /* events expire after (default 3600) */
+} apiserver_config;
+
+typedef struct apiserver apiserver;
+
+/* Connects to etcd, creates the default namespaces (idempotently), starts
+ * the watch cache and serves. NULL (with err) if it cannot. */
+apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err);
+
+/* The port served. */
+int apiserver_port(const apiserver *s);
+
+/* Stops serving (ends watches) and frees. Accepts NULL. */
+void apiserver_stop(apiserver *s);
+
+/* ---- internal: shared between the apiserver's files ----------------------------- */
+
+struct apiserver {
+	apiserver_config cfg;
+	cube_etcd *etcd;
+	watchcache *wc;
+	cube_httpd *httpd;
+	cube_metrics *metrics;
+	cube_metric *m_requests, *m_latency, *m_watchers, *m_watch_events;
+	pthread_t compactor;
+	bool compactor_started;
+	atomic_int stop;
+	/* the shared lease that expires events (reused for a minute) */
+	pthread_mutex_t lease_mu;
+	int64_t lease_id;
+	int64_t lease_until_ms;
+};
+
+/* A request after routing. */
+typedef struct api_req {
+	apiserver *s;
+	cube_httpd_req *h;
+	const api_resource *res;
+	char ns[256];      /* "" when none in the path */
+	char name[256];    /* "" for collection requests */
+	char sub[32];      /* subresource, "" when none */
+	const char *verb;  /* for metrics and messages: get, list, watch, create, ... */
+} api_req;
+
+/* rest.c: the verbs. */
+void rest_serve(api_req *r);
+
+/* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
+ * if the path is not a discovery path. */
+bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path);
+
+/* Sends an error Status for a failed storage call on `name`. */
+void api_storage_error(api_req *r, const cube_err *err);
+
+/* Status replies with Kubernetes' reasons and messages. */
+void api_not_found(api_req *r);
+void api_bad_request(api_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,1390 @@
+/* rest.c - the verbs, once for every resource: get, list, watch, create,
+ * update (PUT, also of the status subresource), delete, deletecollection.
+ *
+ * Object semantics follow Kubernetes: uid and creationTimestamp set on
+ * create, generateName, generation counting spec changes, status kept apart
+ * from the main resource, resourceVersion as etcd's mod_revision with 409 on
+ * a stale one, deletionTimestamp + grace period for pods bound to a node,
+ * finalizers holding an object until they are removed, dryRun=All writing
+ * nothing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "apiserver.h"
+#include "cleanup.h"
+#include "log.h"
+#include "obj.h"
+#include "selector.h"
+#include "validate.h"
+
+#define GENERATE_NAME_TRIES 8
+#define UPDATE_RETRIES 5
+
+/* ---- Status replies ---------------------------------------------------------------- */
+
+static cJSON *details(api_req *r, const char *name, const char *kind)
+{
+	cJSON *d = cJSON_CreateObject();
+	if (!d)
+		return NULL;
+	if (name && name[0])
+		cJSON_AddStringToObject(d, "name", name);
+	if (r->res->group[0])
+		cJSON_AddStringToObject(d, "group", r->res->group);
+	cJSON_AddStringToObject(d, "kind", kind ? kind : r->res->plural);
+	return d;
+}
+
+static const char *qres(api_req *r, char *buf, size_t size)
+{
+	return api_resource_qualified(r->res, buf, size);
+}
+
+void api_not_found(api_req *r)
+{
+	char q[96];
+	cube_httpd_respond_status(r->h, 404, "NotFound", details(r, r->name, NULL), "%s \"%s\" not found",
+				  qres(r, q, sizeof(q)), r->name);
+}
+
+void api_bad_request(api_req *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cube_httpd_respond_status(r->h, 400, "BadRequest", NULL, "%s", msg);
+}
+
+static void conflict(api_req *r, const char *name)
+{
+	char q[96];
+	cube_httpd_respond_status(r->h, 409, "Conflict", details(r, name, NULL),
+				  "Operation cannot be fulfilled on %s \"%s\": the object has been modified; "
+				  "please apply your changes to the latest version and try again",
+				  qres(r, q, sizeof(q)), name);
+}
+
+void api_storage_error(api_req *r, const cube_err *err)
+{
+	switch (err->code) {
+	case CUBE_ENOTFOUND:
+		api_not_found(r);
+		return;
+	case CUBE_ECONFLICT:
+		conflict(r, r->name);
+		return;
+	case CUBE_ECOMPACTED:
+		cube_httpd_respond_status(r->h, 410, "Expired", NULL, "%s", err->msg);
+		return;
+	case CUBE_ETIMEOUT:
+		cube_httpd_respond_status(r->h, 504, "Timeout", NULL, "%s", err->msg);
+		return;
+	case CUBE_EUNAVAIL:
+	case CUBE_EIO:
+		cube_httpd_respond_status(r->h, 503, "ServiceUnavailable", NULL, "%s", err->msg);
+		return;
+	case CUBE_EINVAL:
+		cube_httpd_respond_status(r->h, 400, "BadRequest", NULL, "%s", err->msg);
+		return;
+	default:
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "Internal error occurred: %s",
+					  err->msg);
+	}
+}
+
+/* 422 with one cause. */
+static void invalid(api_req *r, const char *name, const char *field, const char *reason,
+		    const char *cause_msg)
+{
+	cJSON *d = details(r, name, r->res->kind);
+	cJSON *causes = d ? cJSON_AddArrayToObject(d, "causes") : NULL;
+	cJSON *c = causes ? cJSON_CreateObject() : NULL;
+	if (c) {
+		cJSON_AddStringToObject(c, "reason", reason);
+		cJSON_AddStringToObject(c, "message", cause_msg);
+		cJSON_AddStringToObject(c, "field", field);
+		cJSON_AddItemToArray(causes, c);
+	}
+	cube_httpd_respond_status(r->h, 422, "Invalid", d, "%s \"%s\" is invalid: %s: %s", r->res->kind,
+				  name && name[0] ? name : "", field, cause_msg);
+}
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static void now_rfc3339(char *buf, size_t size, long plus_seconds)
+{
+	time_t t = time(NULL) + plus_seconds;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void new_uid(char *buf, size_t size)
+{
+	unsigned char b[16];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rand();
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant */
+	snprintf(buf, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+		 b[15]);
+}
+
+/* Kubernetes' generateName suffix: 5 characters without vowels or look-alikes. */
+static void name_suffix(char *buf)
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned char b[5];
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		for (int i = 0; i < 5; i++)
+			b[i] = (unsigned char)rand();
+	for (int i = 0; i < 5; i++)
+		buf[i] = alphabet[b[i] % (sizeof(alphabet) - 1)];
+	buf[5] = '\0';
+}
+
+static void registry_key(const api_resource *res, const char *ns, const char *name, char *buf,
+			 size_t size)
+{
+	if (res->namespaced && ns)
+		snprintf(buf, size, "/registry/%s/%s/%s", res->plural, ns, name);
+	else
+		snprintf(buf, size, "/registry/%s/%s", res->plural, name);
+}
+
+static bool dry_run(api_req *r)
+{
+	const char *v[4];
+	size_t n = cube_httpd_query_all(r->h, "dryRun", v, 4);
+	for (size_t i = 0; i < n && i < 4; i++)
+		if (!strcmp(v[i], "All"))
+			return true;
+	return false;
+}
+
+static int set_rv(cJSON *o, int64_t rv)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%lld", (long long)rv);
+	return cube_obj_set_meta_str(o, "resourceVersion", buf);
+}
+
+static void respond_obj(api_req *r, int code, const cJSON *o)
+{
+	cube_httpd_respond_json(r->h, code, o);
+}
+
+/* Reads the stored object; on failure answers and returns NULL. */
+static cJSON *load(api_req *r, const char *key, int64_t *mod_rev)
+{
+	cube_etcd_kv kv;
+	cube_err err = CUBE_ERR_INIT;
+	if (cube_etcd_get(r->s->etcd, key, &kv, NULL, &err) < 0) {
+		api_storage_error(r, &err);
+		return NULL;
+	}
+	cJSON *o = cube_json_parse(kv.value, kv.value_len, &err);
+	*mod_rev = kv.mod_rev;
+	cube_etcd_kv_clear(&kv);
+	if (!o) {
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+					  "Internal error occurred: stored object %s is not JSON: %s", key, err.msg);
+		return NULL;
+	}
+	set_rv(o, *mod_rev);
+	return o;
+}
+
+/* Parses and checks a write's body: JSON, the right kind and apiVersion.
+ * On failure answers and returns NULL. */
+static cJSON *body_object(api_req *r)
+{
+	const char *ct = cube_httpd_header(r->h, "Content-Type");
+	if (ct && strncasecmp(ct, "application/json", 16) != 0 && strncasecmp(ct, "*/*", 3) != 0) {
+		cube_httpd_respond_status(r->h, 415, "UnsupportedMediaType", NULL,
+					  "the body of the request was in an unknown format - accepted media "
+					  "types include: application/json");
+		return NULL;
+	}
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *o = cube_json_parse(cube_httpd_body(r->h), cube_httpd_body_len(r->h), &err);
+	if (!o) {
+		api_bad_request(r, "the request body is not valid JSON: %s", err.msg);
+		return NULL;
+	}
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		api_bad_request(r, "the request body must be a JSON object");
+		return NULL;
+	}
+	const char *kind = cube_obj_kind(o);
+	const char *av = cube_obj_api_version(o);
+	char gv[64];
+	api_resource_gv(r->res, gv, sizeof(gv));
+	const char *want_kind = r->res->kind;
+	if (!strcmp(r->sub, "binding"))
+		want_kind = "Binding";
+	if (!kind || !kind[0]) {
+		api_bad_request(r, "Object 'Kind' is missing in the request body");
+	} else if (!av || !av[0]) {
+		api_bad_request(r, "Object 'apiVersion' is missing in the request body");
+	} else if (strcmp(kind, want_kind) != 0) {
+		api_bad_request(r, "the kind in the request body (%s) does not match the expected kind (%s)",
+				kind, want_kind);
+	} else if (strcmp(av, gv) != 0) {
+		api_bad_request(r,
+				"the API version in the data (%s) does not match the expected API version (%s)",
+				av, gv);
+	} else if (cube_json_path(o, "metadata") && !cJSON_IsObject(cube_json_path(o, "metadata"))) {
+		api_bad_request(r, "metadata must be an object");
+	} else {
+		return o;
+	}
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static bool name_valid(api_req *r, const char *name, char *msg, size_t size)
+{
+	switch (r->res->name_rule) {
+	case NAME_LABEL:
+		return cube_valid_dns1123_label(name, msg, size);
+	case NAME_LABEL_1035:
+		return cube_valid_dns1035_label(name, msg, size);
+	case NAME_PATH:
+		return cube_valid_path_segment(name, msg, size);
+	case NAME_SUBDOMAIN:
+	default:
+		return cube_valid_dns1123_subdomain(name, msg, size);
+	}
+}
+
+/* Checks labels: keys through the label selector parser's rules, values here. */
+static bool labels_valid(api_req *r, const cJSON *o, const char *name)
+{
+	const cJSON *labels = cube_json_path(o, "metadata.labels");
+	if (!labels)
+		return true;
+	if (!cJSON_IsObject(labels)) {
+		invalid(r, name, "metadata.labels", "FieldValueInvalid", "must be a map of strings");
+		return false;
+	}
+	const cJSON *l;
+	cJSON_ArrayForEach(l, labels)
+	{
+		char field[400], msg[800];
+		snprintf(field, sizeof(field), "metadata.labels");
+		if (!cJSON_IsString(l)) {
+			invalid(r, name, field, "FieldValueInvalid", "label values must be strings");
+			return false;
+		}
+		char cause[512];
+		if (!cube_valid_label_value(l->valuestring, cause, sizeof(cause))) {
+			snprintf(msg, sizeof(msg), "Invalid value: \"%.100s\": %s", l->valuestring, cause);
+			invalid(r, name, field, "FieldValueInvalid", msg);
+			return false;
+		}
+		/* Keys: "a" parses as an Exists requirement iff it is a valid label key. */
+		cube_err kerr = CUBE_ERR_INIT;
+		cube_labelsel *ks = strpbrk(l->string, "!=(),<> ") ? NULL : cube_labelsel_parse(l->string, &kerr);
+		if (!ks) {
+			snprintf(msg, sizeof(msg), "Invalid value: \"%.100s\": invalid label key", l->string);
+			invalid(r, name, field, "FieldValueInvalid", msg);
+			return false;
+		}
+		cube_labelsel_free(ks);
+	}
+	return true;
+}
+
+/* The namespace of a create must exist and not be terminating. */
+static bool namespace_ok(api_req *r, const char *ns, const char *name)
+{
+	const api_resource *nsres = api_resource_find("", "v1", "namespaces");
+	wc_obj *o = watchcache_get(r->s->wc, nsres, NULL, ns);
+	cJSON *live = NULL;
+	const cJSON *obj = o ? o->json : NULL;
+	if (!obj) {
+		/* Not in the cache (yet): ask etcd, the cache may lag a fresh create. */
+		char key[512];
+		registry_key(nsres, NULL, ns, key, sizeof(key));
+		cube_etcd_kv kv;
+		cube_err err = CUBE_ERR_INIT;
+		if (cube_etcd_get(r->s->etcd, key, &kv, NULL, &err) == 0) {
+			live = cube_json_parse(kv.value, kv.value_len, NULL);
+			cube_etcd_kv_clear(&kv);
+			obj = live;
+		} else if (err.code != CUBE_ENOTFOUND) {
+			api_storage_error(r, &err);
+			return false;
+		}
+	}
+	bool ok = true;
+	if (!obj) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "name", ns);
+		cJSON_AddStringToObject(d, "kind", "namespaces");
+		cube_httpd_respond_status(r->h, 404, "NotFound", d, "namespaces \"%s\" not found", ns);
+		ok = false;
+	} else if (cube_json_str(obj, "metadata.deletionTimestamp") ||
+		   (cube_json_str(obj, "status.phase") && !strcmp(cube_json_str(obj, "status.phase"), "Terminating"))) {
+		char q[96];
+		cube_httpd_respond_status(r->h, 403, "Forbidden", details(r, name, NULL),
+					  "%s \"%s\" is forbidden: unable to create new content in namespace %s "
+					  "because it is being terminated",
+					  qres(r, q, sizeof(q)), name, ns);
+		ok = false;
+	}
+	wc_obj_unref(o);
+	cJSON_Delete(live);
+	return ok;
+}
+
+/* The lease that expires objects with a TTL; one per minute is shared. */
+static int64_t ttl_lease(api_req *r, cube_err *err)
+{
+	apiserver *s = r->s;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	pthread_mutex_lock(&s->lease_mu);
+	int64_t id = s->lease_id;
+	if (!id || now >= s->lease_until_ms) {
+		int64_t ttl = r->res->ttl_seconds;
+		if (s->cfg.event_ttl_s > 0 && !strcmp(r->res->plural, "events"))
+			ttl = s->cfg.event_ttl_s;
+		if (cube_etcd_lease_grant(s->etcd, ttl + 60, &id, err) < 0) {
+			pthread_mutex_unlock(&s->lease_mu);
+			return -1;
+		}
+		s->lease_id = id;
+		s->lease_until_ms = now + 60000;
+	}
+	pthread_mutex_unlock(&s->lease_mu);
+	return id;
+}
+
+static bool has_finalizers(const cJSON *o)
+{
+	const cJSON *f = cube_json_path(o, "metadata.finalizers");
+	return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
+}
+
+static bool ns_spec_finalizers(const cJSON *o)
+{
+	const cJSON *f = cube_json_path(o, "spec.finalizers");
+	return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
+}
+
+/* ---- get / list / watch ------------------------------------------------------------- */
+
+static void do_get(api_req *r)
+{
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	int64_t rev;
+	cube_autojson cJSON *o = load(r, key, &rev);
+	if (o)
+		respond_obj(r, 200, o);
+}
+
+/* Parses labelSelector and fieldSelector; on failure answers and returns -1. */
+static int selectors(api_req *r, cube_labelsel **ls, cube_fieldsel **fs)
+{
+	*ls = NULL;
+	*fs = NULL;
+	cube_err err = CUBE_ERR_INIT;
+	const char *l = cube_httpd_query(r->h, "labelSelector");
+	const char *f = cube_httpd_query(r->h, "fieldSelector");
+	if (l && l[0] && !(*ls = cube_labelsel_parse(l, &err))) {
+		api_bad_request(r, "unable to parse requirement: %s", err.msg);
+		return -1;
+	}
+	if (f && f[0]) {
+		if (!(*fs = cube_fieldsel_parse(f, &err))) {
+			cube_labelsel_free(*ls);
+			*ls = NULL;
+			api_bad_request(r, "invalid field selector: %s", err.msg);
+			return -1;
+		}
+		for (size_t i = 0; i < cube_fieldsel_count(*fs); i++) {
+			const char *field = cube_fieldsel_field(*fs, i);
+			if (!api_resource_field_ok(r->res, field)) {
+				api_bad_request(r, "field label not supported: %s", field);
+				cube_labelsel_free(*ls);
+				cube_fieldsel_free(*fs);
+				*ls = NULL;
+				*fs = NULL;
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+	if (!s || !s[0])
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A growable text buffer for list bodies. */
+typedef struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+} buf;
+
+static void buf_add(buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void list_head(api_req *r, buf *b, int64_t rv, const char *cont, int64_t remaining)
+{
+	char gv[64], head[512];
+	snprintf(head, sizeof(head), "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
+		 r->res->list_kind, api_resource_gv(r->res, gv, sizeof(gv)), (long long)rv);
+	buf_str(b, head);
+	if (cont && cont[0]) {
+		buf_str(b, ",\"continue\":\"");
+		buf_str(b, cont);
+		buf_str(b, "\"");
+		if (remaining > 0) {
+			snprintf(head, sizeof(head), ",\"remainingItemCount\":%lld", (long long)remaining);
+			buf_str(b, head);
+		}
+	}
+	buf_str(b, "},\"items\":[");
+}
+
+static void list_send(api_req *r, buf *b)
+{
+	buf_str(b, "]}");
+	if (b->oom) {
+		free(b->p);
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		return;
+	}
+	cube_httpd_respond(r->h, 200, "application/json", b->p, b->len);
+}
+
+/* The continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>"}. */
+static char *continue_token(int64_t rv, const char *last_key)
+{
+	cube_autojson cJSON *t = cJSON_CreateObject();
+	char rvs[24];
+	snprintf(rvs, sizeof(rvs), "%lld", (long long)rv);
+	cJSON_AddStringToObject(t, "v", "meta.k8s.io/v1");
+	cJSON_AddNumberToObject(t, "rv", (double)rv);
+	cJSON_AddStringToObject(t, "start", last_key);
+	cube_autofree char *text = cJSON_PrintUnformatted(t);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+	if (!out)
+		return NULL;
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)text[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)text[i + 2];
+		out[o++] = tbl[(v >> 18) & 63];
+		out[o++] = tbl[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? tbl[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decodes a continue token; -1 if it is not one of ours. */
+static int parse_continue(const char *tok, int64_t *rv, char **start)
+{
+	size_t n = strlen(tok);
+	cube_autofree char *text = malloc(n + 1);
+	if (!text)
+		return -1;
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n && tok[i] != '='; i++) {
+		int v = b64val(tok[i]);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			text[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	text[o] = '\0';
+	cube_autojson cJSON *t = cube_json_parse(text, o, NULL);
+	const char *s = t ? cube_json_str(t, "start") : NULL;
+	*rv = t ? cube_json_int(t, "rv", 0) : 0;
+	if (!s || *rv <= 0 || strchr(s, '\0') != s + strlen(s))
+		return -1;
+	*start = strdup(s);
+	return *start ? 0 : -1;
+}
+
+static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_fieldsel *fs,
+			   int64_t limit, const char *cont)
+{
+	char prefix[512];
+	if (r->res->namespaced && r->ns[0])
+		snprintf(prefix, sizeof(prefix), "/registry/%s/%s/", r->res->plural, r->ns);
+	else
+		snprintf(prefix, sizeof(prefix), "/registry/%s/", r->res->plural);
+	int64_t rev = 0;
+	cube_autofree char *start = NULL;
+	if (cont && cont[0]) {
+		if (parse_continue(cont, &rev, &start) < 0 || strncmp(start, prefix, strlen(prefix)) != 0) {
+			api_bad_request(r, "continue key is not valid: invalid continue token");
+			return;
+		}
+	}
+	buf b = {0};
+	size_t count = 0;
+	char *last = start ? strdup(start) : NULL;
+	bool more = false;
+	int64_t remaining = 0;
+	for (;;) {
+		cube_etcd_range_req q = {.key = last ? last : prefix, .after_key = last != NULL,
+					 .prefix = true, .prefix_of = prefix,
+					 .limit = limit > 0 ? limit - (int64_t)count + 1 : 0, .revision = rev};
+		cube_etcd_range_resp resp;
+		cube_err err = CUBE_ERR_INIT;
+		if (cube_etcd_range(r->s->etcd, &q, &resp, &err) < 0) {
+			free(last);
+			free(b.p);
+			if (err.code == CUBE_ECOMPACTED)
+				cube_httpd_respond_status(
+					r->h, 410, "Expired", NULL,
+					"The provided continue parameter is too old to display a consistent list "
+					"result. You can start a new list without the continue parameter.");
+			else
+				api_storage_error(r, &err);
+			return;
+		}
+		if (!rev) {
+			rev = resp.revision;
+			list_head(r, &b, rev, NULL, 0); /* rewritten below if a continue is needed */
+		} else if (b.len == 0) {
+			list_head(r, &b, rev, NULL, 0);
+		}
+		size_t i;
+		for (i = 0; i < resp.n; i++) {
+			if (limit > 0 && (int64_t)count == limit) {
+				more = true;
+				break;
+			}
+			free(last);
+			last = strdup(resp.kvs[i].key);
+			cJSON *o = cube_json_parse(resp.kvs[i].value, resp.kvs[i].value_len, NULL);
+			if (!o)
+				continue;
+			bool match = (!ls || cube_labelsel_matches(ls, cube_obj_labels(o))) &&
+				     (!fs || cube_fieldsel_matches_json(fs, o));
+			if (match) {
+				set_rv(o, resp.kvs[i].mod_rev);
+				char *t = cJSON_PrintUnformatted(o);
+				if (t) {
+					if (count)
+						buf_add(&b, ",", 1);
+					buf_str(&b, t);
+					free(t);
+					count++;
+				}
+			}
+			cJSON_Delete(o);
+		}
+		if (more)
+			remaining = resp.count - (int64_t)i;
+		bool etcd_more = resp.more;
+		cube_etcd_range_resp_clear(&resp);
+		if (more || !etcd_more || !last)
+			break;
+	}
+	if (more && last) {
+		/* Redo the head with the continue token (the items are already in place). */
+		cube_autofree char *tok = continue_token(rev, last);
+		buf head = {0};
+		list_head(r, &head, rev, tok, (ls || fs) ? 0 : remaining);
+		const char *items = strchr(b.p, '[') + 1;
+		buf_str(&head, items);
+		free(b.p);
+		b = head;
+	}
+	free(last);
+	list_send(r, &b);
+}
+
+static void do_list(api_req *r)
+{
+	cube_labelsel *ls;
+	cube_fieldsel *fs;
+	if (selectors(r, &ls, &fs) < 0)
+		return;
+	const char *rvp = cube_httpd_query(r->h, "resourceVersion");
+	const char *limit_s = cube_httpd_query(r->h, "limit");
+	const char *cont = cube_httpd_query(r->h, "continue");
+	int64_t limit = 0;
+	if (limit_s && limit_s[0] && parse_int64(limit_s, &limit) < 0) {
+		api_bad_request(r, "invalid limit: \"%s\"", limit_s);
+		goto out;
+	}
+	int64_t want = 0;
+	if (rvp && rvp[0] && strcmp(rvp, "0") && parse_int64(rvp, &want) < 0) {
+		api_bad_request(r, "invalid resourceVersion: \"%s\"", rvp);
+		goto out;
+	}
+	if ((cont && cont[0]) || (limit > 0 && !(rvp && !strcmp(rvp, "0")))) {
+		list_from_etcd(r, ls, fs, limit, cont);
+		goto out;
+	}
+	cube_err err = CUBE_ERR_INIT;
+	if (!rvp || !rvp[0]) {
+		/* A consistent read: wait until the cache has seen etcd's current revision. */
+		if (cube_etcd_revision(r->s->etcd, &want, &err) < 0) {
+			api_storage_error(r, &err);
+			goto out;
+		}
+	}
+	if (watchcache_wait(r->s->wc, want, 3000, &err) < 0) {
+		api_storage_error(r, &err);
+		goto out;
+	}
+	wc_filter f = {.ns = r->res->namespaced && r->ns[0] ? r->ns : NULL, .ls = ls, .fs = fs,
+		       .name = fs ? cube_fieldsel_exact(fs, "metadata.name") : NULL};
+	wc_obj **objs;
+	size_t n;
+	int64_t rv;
+	if (watchcache_list(r->s->wc, r->res, &f, &objs, &n, &rv, &err) < 0) {
+		api_storage_error(r, &err);
+		goto out;
+	}
+	buf b = {0};
+	list_head(r, &b, rv, NULL, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_add(&b, ",", 1);
+		buf_add(&b, objs[i]->text, objs[i]->len);
+		wc_obj_unref(objs[i]);
+	}
+	free(objs);
+	list_send(r, &b);
+out:
+	cube_labelsel_free(ls);
+	cube_fieldsel_free(fs);
+}
+
+static void do_watch(api_req *r)
+{
+	cube_labelsel *ls;
+	cube_fieldsel *fs;
+	if (selectors(r, &ls, &fs) < 0)
+		return;
+	int64_t timeout = 0;
+	const char *ts = cube_httpd_query(r->h, "timeoutSeconds");
+	if (ts && ts[0] && parse_int64(ts, &timeout) < 0) {
+		cube_labelsel_free(ls);
+		cube_fieldsel_free(fs);
+		api_bad_request(r, "invalid timeoutSeconds: \"%s\"", ts);
+		return;
+	}
+	const char *name = fs ? cube_fieldsel_exact(fs, "metadata.name") : NULL;
+	cube_autofree char *name_copy = name ? strdup(name) : NULL;
+	wc_watch_opts o = {.ns = r->res->namespaced && r->ns[0] ? r->ns : NULL,
+			   .name = name_copy, .ls = ls, .fs = fs,
+			   .rv = cube_httpd_query(r->h, "resourceVersion"),
+			   .bookmarks = cube_httpd_query_bool(r->h, "allowWatchBookmarks"),
+			   .timeout_s = (int)(timeout > 86400 ? 86400 : timeout)};
+	cube_err err = CUBE_ERR_INIT;
+	if (watchcache_watch(r->s->wc, r->res, &o, r->h, &err) < 0)
+		api_storage_error(r, &err);
+}
+
+/* ---- create --------------------------------------------------------------------------- */
+
+static void do_create(api_req *r)
+{
+	cube_autojson cJSON *o = body_object(r);
+	if (!o)
+		return;
+	cJSON *md = cube_json_ensure_obj(o, "metadata");
+	const char *bns = cube_obj_namespace(o);
+	if (r->res->namespaced) {
+		if (bns && bns[0] && strcmp(bns, r->ns)) {
+			api_bad_request(r, "the namespace of the provided object does not match the namespace "
+					   "sent on the request");
+			return;
+		}
+		cube_obj_set_meta_str(o, "namespace", r->ns);
+	} else {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "namespace");
+	}
+	const char *name = cube_obj_name(o);
+	const char *gen = cube_json_str(o, "metadata.generateName");
+	char namebuf[300] = "";
+	if (name && name[0]) {
+		snprintf(namebuf, sizeof(namebuf), "%s", name);
+	} else if (!gen || !gen[0]) {
+		invalid(r, "", "metadata.name", "FieldValueRequired",
+			"Required value: name or generateName is required");
+		return;
+	}
+	char msg[512], cause[600];
+	/* With generateName the base is checked with a sample suffix. */
+	char probe[300];
+	snprintf(probe, sizeof(probe), "%s%s", namebuf[0] ? namebuf : gen, namebuf[0] ? "" : "abcde");
+	if (!name_valid(r, probe, msg, sizeof(msg))) {
+		snprintf(cause, sizeof(cause), "Invalid value: \"%s\": %s", namebuf[0] ? namebuf : gen, msg);
+		invalid(r, namebuf[0] ? namebuf : gen, namebuf[0] ? "metadata.name" : "metadata.generateName",
+			"FieldValueInvalid", cause);
+		return;
+	}
+	if (!labels_valid(r, o, namebuf))
+		return;
+	if (r->res->namespaced && !namespace_ok(r, r->ns, namebuf[0] ? namebuf : gen))
+		return;
+
+	char uid[40], now[32];
+	new_uid(uid, sizeof(uid));
+	now_rfc3339(now, sizeof(now), 0);
+	cube_obj_set_meta_str(o, "uid", uid);
+	cube_obj_set_meta_str(o, "creationTimestamp", now);
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "deletionTimestamp");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "deletionGracePeriodSeconds");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "selfLink");
+	if (r->res->generation) {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "generation");
+		cJSON_AddNumberToObject(md, "generation", 1);
+	}
+	const char *plural = r->res->plural;
+	if (r->res->status && strcmp(plural, "nodes") != 0) {
+		/* Status is the controllers' to write: a create starts without one. */
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "status");
+		cJSON *st = cJSON_AddObjectToObject(o, "status");
+		if (!strcmp(plural, "pods"))
+			cJSON_AddStringToObject(st, "phase", "Pending");
+		else if (!strcmp(plural, "namespaces"))
+			cJSON_AddStringToObject(st, "phase", "Active");
+	}
+	if (!strcmp(plural, "namespaces")) {
+		cJSON *spec = cube_json_ensure_obj(o, "spec");
+		if (!cJSON_GetObjectItemCaseSensitive(spec, "finalizers")) {
+			cJSON *f = cJSON_AddArrayToObject(spec, "finalizers");
+			cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
+		}
+	}
+
+	if (dry_run(r)) {
+		if (!namebuf[0]) {
+			char sfx[6];
+			name_suffix(sfx);
+			snprintf(namebuf, sizeof(namebuf), "%s%s", gen, sfx);
+			cube_obj_set_meta_str(o, "name", namebuf);
+		}
+		respond_obj(r, 201, o);
+		return;
+	}
+	int64_t lease = 0;
+	cube_err err = CUBE_ERR_INIT;
+	if (r->res->ttl_seconds > 0 && (lease = ttl_lease(r, &err)) < 0) {
+		api_storage_error(r, &err);
+		return;
+	}
+	for (int attempt = 0; attempt < (namebuf[0] && name ? 1 : GENERATE_NAME_TRIES); attempt++) {
+		if (!name || !name[0]) {
+			char sfx[6];
+			name_suffix(sfx);
+			snprintf(namebuf, sizeof(namebuf), "%s%s", gen, sfx);
+			cube_obj_set_meta_str(o, "name", namebuf);
+		}
+		char key[768];
+		registry_key(r->res, r->ns, namebuf, key, sizeof(key));
+		cube_autofree char *text = cJSON_PrintUnformatted(o);
+		if (!text) {
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			return;
+		}
+		int64_t rev = 0;
+		if (cube_etcd_create(r->s->etcd, key, text, strlen(text), lease, &rev, NULL, &err) == 0) {
+			set_rv(o, rev);
+			respond_obj(r, 201, o);
+			return;
+		}
+		if (err.code != CUBE_EEXIST) {
+			snprintf(r->name, sizeof(r->name), "%s", namebuf);
+			api_storage_error(r, &err);
+			return;
+		}
+	}
+	char q[96];
+	cube_httpd_respond_status(r->h, 409, "AlreadyExists", details(r, namebuf, NULL),
+				  "%s \"%s\" already exists", qres(r, q, sizeof(q)), namebuf);
+}
+
+/* ---- update -------------------------------------------------------------------------- */
+
+/* Copies field `name` of `from` into `to` (or removes it from `to`). */
+static void carry(cJSON *to, const cJSON *from, const char *name)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(to, name);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, name);
+	if (v)
+		cJSON_AddItemToObject(to, name, cJSON_Duplicate(v, true));
+}
+
+/* Writes `next` over the stored object (mod_rev `rev`), or deletes it when a
+ * terminating object has lost its last finalizer.  Answers the request and
+ * returns 0, or returns -2 without answering when the object changed
+ * meanwhile (the caller retries or answers 409). */
+static int write_update(api_req *r, const char *key, cJSON *next, int64_t rev)
+{
+	cube_err err = CUBE_ERR_INIT;
+	bool finished = cube_json_str(next, "metadata.deletionTimestamp") && !has_finalizers(next) &&
+			!(r->res->graceful && cube_json_int(next, "metadata.deletionGracePeriodSeconds", 0) > 0) &&
+			!(strcmp(r->res->plural, "namespaces") == 0 && ns_spec_finalizers(next));
+	if (dry_run(r)) {
+		respond_obj(r, 200, next);
+		return 0;
+	}
+	if (finished) {
+		int64_t drev;
+		if (cube_etcd_delete_if(r->s->etcd, key, rev, NULL, &drev, &err) < 0) {
+			if (err.code == CUBE_ECONFLICT)
+				return -2;
+			api_storage_error(r, &err);
+			return 0;
+		}
+		set_rv(next, drev);
+		respond_obj(r, 200, next);
+		return 0;
+	}
+	cJSON *md = cube_json_ensure_obj(next, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
+	cube_autofree char *text = cJSON_PrintUnformatted(next);
+	int64_t nrev;
+	if (!text) {
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		return 0;
+	}
+	if (cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, &nrev, NULL, &err) < 0) {
+		if (err.code == CUBE_ECONFLICT)
+			return -2;
+		api_storage_error(r, &err);
+		return 0;
+	}
+	set_rv(next, nrev);
+	respond_obj(r, 200, next);
+	return 0;
+}
+
+static void do_update(api_req *r)
+{
+	bool status = !strcmp(r->sub, "status");
+	bool finalize = !strcmp(r->sub, "finalize");
+	if (r->sub[0] && !status && !(finalize && !strcmp(r->res->plural, "namespaces"))) {
+		api_not_found(r);
+		return;
+	}
+	if (status && !r->res->status) {
+		api_not_found(r);
+		return;
+	}
+	cube_autojson cJSON *body = body_object(r);
+	if (!body)
+		return;
+	const char *bname = cube_obj_name(body);
+	if (bname && strcmp(bname, r->name)) {
+		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
+				bname, r->name);
+		return;
+	}
+	const char *bns = cube_obj_namespace(body);
+	if (r->res->namespaced && bns && bns[0] && strcmp(bns, r->ns)) {
+		api_bad_request(r, "the namespace of the provided object does not match the namespace sent "
+				   "on the request");
+		return;
+	}
+	if (!labels_valid(r, body, r->name))
+		return;
+	const char *want_rv = cube_obj_resource_version(body);
+	bool conditional = want_rv && want_rv[0];
+	int64_t want = 0;
+	if (conditional && parse_int64(want_rv, &want) < 0) {
+		invalid(r, r->name, "metadata.resourceVersion", "FieldValueInvalid",
+			"Invalid value: must be an integer");
+		return;
+	}
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+		int64_t rev;
+		cube_autojson cJSON *cur = load(r, key, &rev);
+		if (!cur)
+			return;
+		if (conditional && want != rev) {
+			conflict(r, r->name);
+			return;
+		}
+		const char *buid = cube_obj_uid(body);
+		if (buid && buid[0] && cube_obj_uid(cur) && strcmp(buid, cube_obj_uid(cur))) {
+			cube_httpd_respond_status(r->h, 409, "Conflict", NULL,
+						  "Precondition failed: UID in precondition: %s, UID in object meta: %s",
+						  buid, cube_obj_uid(cur));
+			return;
+		}
+		cube_autojson cJSON *next = NULL;
+		if (status) {
+			next = cube_obj_copy(cur);
+			carry(next, body, "status");
+		} else if (finalize) {
+			next = cube_obj_copy(cur);
+			cJSON *spec = cube_json_ensure_obj(next, "spec");
+			const cJSON *bspec = cJSON_GetObjectItemCaseSensitive(body, "spec");
+			carry(spec, bspec ? bspec : body, "finalizers");
+		} else {
+			next = cube_obj_copy(body);
+			cJSON *md = cube_json_ensure_obj(next, "metadata");
+			const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cur, "metadata");
+			static const char *const immutable[] = {"uid", "creationTimestamp", "namespace", "name",
+								"deletionTimestamp", "deletionGracePeriodSeconds",
+								"generation"};
+			for (size_t i = 0; i < CUBE_ARRAY_LEN(immutable); i++)
+				carry(md, cmd, immutable[i]);
+			if (r->res->status)
+				carry(next, cur, "status");
+			if (r->res->generation &&
+			    !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(cur, "spec"),
+					   cJSON_GetObjectItemCaseSensitive(next, "spec"), true)) {
+				int64_t g = cube_json_int(next, "metadata.generation", 0) + 1;
+				cJSON_DeleteItemFromObjectCaseSensitive(md, "generation");
+				cJSON_AddNumberToObject(md, "generation", (double)g);
+			}
+		}
+		if (!next) {
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			return;
+		}
+		set_rv(next, rev);
+		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does. */
+		if (cJSON_Compare(cur, next, true) && !cube_json_str(next, "metadata.deletionTimestamp")) {
+			respond_obj(r, 200, cur);
+			return;
+		}
+		/* Retry an unconditional update that lost a race; a conditional one answers 409. */
+		if (write_update(r, key, next, rev) == -2 && !conditional)
+			continue;
+		if (!cube_httpd_status(r->h))
+			conflict(r, r->name);
+		return;
+	}
+	conflict(r, r->name);
+}
+
+/* ---- delete ------------------------------------------------------------------------- */
+
+typedef struct delete_opts {
+	bool has_grace;
+	int64_t grace;
+	const char *pre_uid;
+	const char *pre_rv;
+	const char *propagation;
+	cJSON *body;
+} delete_opts;
+
+/* Parses DeleteOptions from the body and the query; answers on error. */
+static int delete_options(api_req *r, delete_opts *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (cube_httpd_body_len(r->h) > 0) {
+		cube_err err = CUBE_ERR_INIT;
+		d->body = cube_json_parse(cube_httpd_body(r->h), cube_httpd_body_len(r->h), &err);
+		if (!d->body || !cJSON_IsObject(d->body)) {
+			api_bad_request(r, "the body is not valid DeleteOptions: %s", d->body ? "not an object" : err.msg);
+			cJSON_Delete(d->body);
+			d->body = NULL;
+			return -1;
+		}
+		const cJSON *g = cJSON_GetObjectItemCaseSensitive(d->body, "gracePeriodSeconds");
+		if (cJSON_IsNumber(g)) {
+			d->has_grace = true;
+			d->grace = (int64_t)g->valuedouble;
+		}
+		d->pre_uid = cube_json_str(d->body, "preconditions.uid");
+		d->pre_rv = cube_json_str(d->body, "preconditions.resourceVersion");
+		d->propagation = cube_json_str(d->body, "propagationPolicy");
+		const cJSON *orphan = cJSON_GetObjectItemCaseSensitive(d->body, "orphanDependents");
+		if (!d->propagation && cJSON_IsBool(orphan))
+			d->propagation = cJSON_IsTrue(orphan) ? "Orphan" : "Background";
+	}
+	const char *gq = cube_httpd_query(r->h, "gracePeriodSeconds");
+	if (gq && gq[0]) {
+		char *end;
+		long long v = strtoll(gq, &end, 10);
+		if (*end) {
+			api_bad_request(r, "invalid gracePeriodSeconds: \"%s\"", gq);
+			return -1;
+		}
+		d->has_grace = true;
+		d->grace = v;
+	}
+	const char *pq = cube_httpd_query(r->h, "propagationPolicy");
+	if (pq && pq[0])
+		d->propagation = pq;
+	if (d->propagation && strcmp(d->propagation, "Orphan") && strcmp(d->propagation, "Background") &&
+	    strcmp(d->propagation, "Foreground")) {
+		api_bad_request(r, "propagationPolicy: Unsupported value: \"%s\": supported values: "
+				   "\"Foreground\", \"Background\", \"Orphan\"",
+				d->propagation);
+		return -1;
+	}
+	if (d->has_grace && d->grace < 0)
+		d->grace = 0;
+	return 0;
+}
+
+static void add_finalizer(cJSON *o, const char *f)
+{
+	cJSON *md = cube_json_ensure_obj(o, "metadata");
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(md, "finalizers");
+	if (!cJSON_IsArray(arr)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(md, "finalizers");
+		arr = cJSON_AddArrayToObject(md, "finalizers");
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it) && !strcmp(it->valuestring, f)) return;
+	cJSON_AddItemToArray(arr, cJSON_CreateString(f));
+}
+
+static void set_num(cJSON *o, const char *name, int64_t v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+	cJSON_AddNumberToObject(o, name, (double)v);
+}
+
+/* Deletes (or starts deleting) one object. Returns the HTTP status to answer
+ * with, 0 if `err` holds a storage error, or -1 if it answered already.
+ * *out receives the object to return. */
+static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON **out, cube_err *err)
+{
+	*out = NULL;
+	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+		cube_etcd_kv kv;
+		if (cube_etcd_get(r->s->etcd, key, &kv, NULL, err) < 0)
+			return 0;
+		int64_t rev = kv.mod_rev;
+		cJSON *cur = cube_json_parse(kv.value, kv.value_len, err);
+		cube_etcd_kv_clear(&kv);
+		if (!cur)
+			return 0;
+		set_rv(cur, rev);
+		char rvs[24];
+		snprintf(rvs, sizeof(rvs), "%lld", (long long)rev);
+		if (d->pre_uid && d->pre_uid[0] && strcmp(d->pre_uid, cube_obj_uid(cur) ? cube_obj_uid(cur) : "")) {
+			cube_httpd_respond_status(r->h, 409, "Conflict", NULL,
+						  "Precondition failed: UID in precondition: %s, UID in object meta: %s",
+						  d->pre_uid, cube_obj_uid(cur) ? cube_obj_uid(cur) : "");
+			cJSON_Delete(cur);
+			return -1;
+		}
+		if (d->pre_rv && d->pre_rv[0] && strcmp(d->pre_rv, rvs)) {
+			cube_httpd_respond_status(r->h, 409, "Conflict", NULL,
+						  "Precondition failed: ResourceVersion in precondition: %s, "
+						  "ResourceVersion in meta: %s",
+						  d->pre_rv, rvs);
+			cJSON_Delete(cur);
+			return -1;
+		}
+		cJSON *next = cube_obj_copy(cur);
+		cJSON *md = cube_json_ensure_obj(next, "metadata");
+		bool terminating = cube_json_str(cur, "metadata.deletionTimestamp") != NULL;
+		bool is_ns = !strcmp(r->res->plural, "namespaces");
+		int64_t grace = 0;
+		if (r->res->graceful) {
+			const char *node = cube_json_str(cur, "spec.nodeName");
+			const char *phase = cube_json_str(cur, "status.phase");
+			grace = d->has_grace ? d->grace : cube_json_int(cur, "spec.terminationGracePeriodSeconds", 30);
+			if (!node || !node[0] || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+				grace = 0;
+			if (terminating) {
+				int64_t had = cube_json_int(cur, "metadata.deletionGracePeriodSeconds", 0);
+				if (grace >= had && had > 0)
+					grace = had; /* a longer grace never extends a running deletion */
+			}
+		}
+		if (d->propagation && !strcmp(d->propagation, "Orphan"))
+			add_finalizer(next, "orphan");
+		else if (d->propagation && !strcmp(d->propagation, "Foreground"))
+			add_finalizer(next, "foregroundDeletion");
+		bool keep = grace > 0 || has_finalizers(next) || (is_ns && ns_spec_finalizers(next));
+		if (keep) {
+			char ts[32];
+			now_rfc3339(ts, sizeof(ts), (long)grace);
+			if (!terminating || grace > 0)
+				cube_obj_set_meta_str(next, "deletionTimestamp", ts);
+			set_num(md, "deletionGracePeriodSeconds", grace);
+			if (is_ns) {
+				cJSON *st = cube_json_ensure_obj(next, "status");
+				cube_json_set_str(st, "phase", "Terminating");
+			}
+			if (cJSON_Compare(cur, next, true) || dry_run(r)) {
+				*out = cJSON_Compare(cur, next, true) ? cur : next;
+				if (*out == cur)
+					cJSON_Delete(next);
+				else
+					cJSON_Delete(cur);
+				return 200;
+			}
+			cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
+			cube_autofree char *text = cJSON_PrintUnformatted(next);
+			int64_t nrev;
+			int rc = text ? cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, &nrev, NULL, err) : -1;
+			cJSON_Delete(cur);
+			if (rc < 0) {
+				cJSON_Delete(next);
+				if (err->code == CUBE_ECONFLICT)
+					continue;
+				return 0;
+			}
+			set_rv(next, nrev);
+			*out = next;
+			return 200;
+		}
+		cJSON_Delete(next);
+		if (dry_run(r)) {
+			*out = cur;
+			return 200;
+		}
+		int64_t drev;
+		if (cube_etcd_delete_if(r->s->etcd, key, rev, NULL, &drev, err) < 0) {
+			cJSON_Delete(cur);
+			if (err->code == CUBE_ECONFLICT)
+				continue;
+			return 0;
+		}
+		set_rv(cur, drev);
+		*out = cur;
+		return 200;
+	}
+	cube_err_set(err, CUBE_ECONFLICT, "too many concurrent changes");
+	return 0;
+}
+
+static cJSON *success_status(api_req *r, const cJSON *obj)
+{
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "kind", "Status");
+	cJSON_AddStringToObject(s, "apiVersion", "v1");
+	cJSON_AddObjectToObject(s, "metadata");
+	cJSON_AddStringToObject(s, "status", "Success");
+	cJSON *d = details(r, cube_obj_name(obj), NULL);
+	if (d && cube_obj_uid(obj))
+		cJSON_AddStringToObject(d, "uid", cube_obj_uid(obj));
+	cJSON_AddItemToObject(s, "details", d);
+	return s;
+}
+
+static void do_delete(api_req *r)
+{
+	if (r->sub[0]) {
+		cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
+					  "the server does not allow this method on the requested resource");
+		return;
+	}
+	if (!strcmp(r->res->plural, "namespaces") &&
+	    (!strcmp(r->name, "default") || !strcmp(r->name, "kube-system") || !strcmp(r->name, "kube-public"))) {
+		cube_httpd_respond_status(r->h, 403, "Forbidden", details(r, r->name, NULL),
+					  "namespaces \"%s\" is forbidden: this namespace may not be deleted", r->name);
+		return;
+	}
+	delete_opts d;
+	if (delete_options(r, &d) < 0)
+		return;
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	cJSON *obj = NULL;
+	cube_err err = CUBE_ERR_INIT;
+	int code = delete_one(r, key, &d, &obj, &err);
+	cJSON_Delete(d.body);
+	if (code == 0) {
+		api_storage_error(r, &err);
+		return;
+	}
+	if (code < 0)
+		return;
+	/* Objects still present (graceful, finalizers) come back as themselves; gone ones
+	 * as the object for pods and namespaces, else a Success Status, as Kubernetes. */
+	bool gone = !cube_json_str(obj, "metadata.deletionTimestamp");
+	if (!gone || r->res->graceful || !strcmp(r->res->plural, "namespaces")) {
+		respond_obj(r, 200, obj);
+	} else {
+		cube_autojson cJSON *s = success_status(r, obj);
+		respond_obj(r, 200, s);
+	}
+	cJSON_Delete(obj);
+}
+
+static void do_deletecollection(api_req *r)
+{
+	cube_labelsel *ls;
+	cube_fieldsel *fs;
+	if (selectors(r, &ls, &fs) < 0)
+		return;
+	delete_opts d;
+	if (delete_options(r, &d) < 0) {
+		cube_labelsel_free(ls);
+		cube_fieldsel_free(fs);
+		return;
+	}
+	char prefix[512];
+	if (r->res->namespaced && r->ns[0])
+		snprintf(prefix, sizeof(prefix), "/registry/%s/%s/", r->res->plural, r->ns);
+	else
+		snprintf(prefix, sizeof(prefix), "/registry/%s/", r->res->plural);
+	cube_etcd_range_req q = {.key = prefix, .prefix = true, .keys_only = false};
+	cube_etcd_range_resp resp;
+	cube_err err = CUBE_ERR_INIT;
+	if (cube_etcd_range(r->s->etcd, &q, &resp, &err) < 0) {
+		api_storage_error(r, &err);
+		goto out;
+	}
+	buf b = {0};
+	list_head(r, &b, resp.revision, NULL, 0);
+	size_t count = 0;
+	for (size_t i = 0; i < resp.n; i++) {
+		cJSON *o = cube_json_parse(resp.kvs[i].value, resp.kvs[i].value_len, NULL);
+		bool match = o && (!ls || cube_labelsel_matches(ls, cube_obj_labels(o))) &&
+			     (!fs || cube_fieldsel_matches_json(fs, o));
+		cJSON_Delete(o);
+		if (!match)
+			continue;
+		cJSON *res = NULL;
+		int code = delete_one(r, resp.kvs[i].key, &d, &res, &err);
+		if (code < 0) {
+			/* a precondition answered: stop here */
+			cube_etcd_range_resp_clear(&resp);
+			free(b.p);
+			goto out;
+		}
+		if (res) {
+			char *t = cJSON_PrintUnformatted(res);
+			if (t) {
+				if (count++)
+					buf_add(&b, ",", 1);
+				buf_str(&b, t);
+				free(t);
+			}
+			cJSON_Delete(res);
+		}
+	}
+	cube_etcd_range_resp_clear(&resp);
+	list_send(r, &b);
+out:
+	cJSON_Delete(d.body);
+	cube_labelsel_free(ls);
+	cube_fieldsel_free(fs);
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+void rest_serve(api_req *r)
+{
+	const char *m = cube_httpd_method(r->h);
+	bool item = r->name[0] != '\0';
+	if (!strcmp(m, "GET")) {
+		if (item && r->sub[0] && strcmp(r->sub, "status")) {
+			api_not_found(r);
+		} else if (item) {
+			r->verb = "get";
+			do_get(r);
+		} else if (cube_httpd_query_bool(r->h, "watch")) {
+			r->verb = "watch";
+			do_watch(r);
+		} else {
+			r->verb = "list";
+			do_list(r);
+		}
+	} else if (!strcmp(m, "POST") && !item) {
+		r->verb = "create";
+		do_create(r);
+	} else if (!strcmp(m, "PUT") && item) {
+		r->verb = "update";
+		do_update(r);
+	} else if (!strcmp(m, "DELETE") && item) {
+		r->verb = "delete";
+		do_delete(r);
+	} else if (!strcmp(m, "DELETE")) {
+		r->verb = "deletecollection";
+		do_deletecollection(r);
+	} else {
+		r->verb = "unsupported";
+		cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
+					  "the server does not allow this method on the requested resource");
+	}
+}

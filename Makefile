@@ -39,7 +39,7 @@ Q :=
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
-BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Ilib -Itests/harness -pthread $(PKG_CFLAGS)
+BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Itests/harness -pthread -MMD -MP $(PKG_CFLAGS)
 REL_CFLAGS := -O2 -g
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDLIBS = $(PKG_LIBS) -pthread -lm
@@ -55,6 +55,12 @@ bin_name = $(word 1,$(subst :, ,$1))
 bin_dir = $(word 2,$(subst :, ,$1))
 BUILT_BINS := $(foreach b,$(BINARIES),$(if $(wildcard $(call bin_dir,$b)/main.c),$b))
 
+# A component's logic (every .c of its folder but main.c) goes into one
+# archive, libcomponents.a, so that tests, fuzzers and benchmarks link the
+# same code as the binaries; a binary is its main.o plus the archives.
+COMP_DIRS := $(foreach b,$(BUILT_BINS),$(call bin_dir,$b))
+COMP_SRC := $(foreach d,$(COMP_DIRS),$(filter-out $d/main.c,$(wildcard $d/*.c)))
+
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 HARNESS_SRC := $(sort $(wildcard tests/harness/*.c))
@@ -69,7 +75,7 @@ deps:
 	@mkdir -p build && touch $(DEPS_STAMP)
 
 # ---- release build ----------------------------------------------------------
-build/rel/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
+build/rel/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(BASE_CFLAGS) $(REL_CFLAGS) -c $< -o $@
@@ -79,8 +85,13 @@ lib/libcube.a: $(LIB_SRC:%.c=build/rel/%.o)
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
+build/rel/libcomponents.a: $(COMP_SRC:%.c=build/rel/%.o)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
 define BIN_RULE
-bin/$(call bin_name,$1): $(patsubst %.c,build/rel/%.o,$(wildcard $(call bin_dir,$1)/*.c)) lib/libcube.a
+bin/$(call bin_name,$1): build/rel/$(call bin_dir,$1)/main.o build/rel/libcomponents.a lib/libcube.a
 	@mkdir -p bin
 	@echo "  LD      $$@"
 	$$(Q)$$(CC) $$(REL_CFLAGS) -o $$@ $$^ $$(LDLIBS)
@@ -88,7 +99,7 @@ endef
 $(foreach b,$(BUILT_BINS),$(eval $(call BIN_RULE,$b)))
 
 # ---- sanitizer build (tests) ------------------------------------------------
-build/asan/%.o: %.c $(LIB_HDR) | $(DEPS_STAMP)
+build/asan/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC/SAN  $<"
 	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
@@ -98,23 +109,28 @@ build/asan/libcube.a: $(LIB_SRC:%.c=build/asan/%.o)
 	@echo "  AR      $@"
 	$(Q)ar rcs $@ $^
 
-build/asan/tests/unit/%: build/asan/tests/unit/%.o build/asan/libcube.a
+build/asan/libcomponents.a: $(COMP_SRC:%.c=build/asan/%.o)
+	@rm -f $@
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
+
+build/asan/tests/unit/%: build/asan/tests/unit/%.o build/asan/libcomponents.a build/asan/libcube.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-build/asan/tests/integration/%: build/asan/tests/integration/%.o $(HARNESS_SRC:%.c=build/asan/%.o) build/asan/libcube.a
+build/asan/tests/integration/%: build/asan/tests/integration/%.o $(HARNESS_SRC:%.c=build/asan/%.o) build/asan/libcomponents.a build/asan/libcube.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 # Replay binaries: the fuzz target plus fuzz/replay_main.c, built with gcc and
 # the sanitizers, run over the kept corpus by `make test`.
-build/asan/fuzz/replay_%: build/asan/fuzz/fuzz_%.o build/asan/fuzz/replay_main.o build/asan/libcube.a
+build/asan/fuzz/replay_%: build/asan/fuzz/fuzz_%.o build/asan/fuzz/replay_main.o $(HARNESS_SRC:%.c=build/asan/%.o) build/asan/libcomponents.a build/asan/libcube.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
 SAN_BINS := $(foreach b,$(BUILT_BINS),build/asan/bin/$(call bin_name,$b))
 define SAN_BIN_RULE
-build/asan/bin/$(call bin_name,$1): $(patsubst %.c,build/asan/%.o,$(wildcard $(call bin_dir,$1)/*.c)) build/asan/libcube.a
+build/asan/bin/$(call bin_name,$1): build/asan/$(call bin_dir,$1)/main.o build/asan/libcomponents.a build/asan/libcube.a
 	@mkdir -p build/asan/bin
 	@echo "  LD      $$@"
 	$$(Q)$$(CC) $$(SAN_CFLAGS) -o $$@ $$^ $$(LDLIBS)
@@ -141,21 +157,24 @@ fuzz-replay: $(REPLAY_BINS)
 
 # ---- fuzzing (clang + libFuzzer) ---------------------------------------------
 FUZZ_SECONDS ?= 30
-FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
-build/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(LIB_HDR) | $(DEPS_STAMP)
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -I. -Ilib -Itests/harness -g -O1 -pthread \
+	-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
+FUZZ_DEPS := $(LIB_SRC) $(COMP_SRC) $(HARNESS_SRC)
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) | $(DEPS_STAMP)
 	@mkdir -p build/fuzz
 	@echo "  FUZZ    $@"
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DEPS) $(LDLIBS)
 
 fuzz: $(patsubst fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(FUZZ_SRC))
-	@for f in $^; do n=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$n build/fuzz/new-$$n; \
+	@set -o pipefail; export TMPDIR=$$(mktemp -d /tmp/cube-fuzz.XXXXXX); trap 'rm -rf "$$TMPDIR"' EXIT; \
+	for f in $^; do n=$${f##*/fuzz_}; mkdir -p fuzz/corpus/$$n build/fuzz/new-$$n; \
 	  echo "== fuzz $$n ($(FUZZ_SECONDS)s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/new-$$n fuzz/corpus/$$n \
 	    2>&1 | tail -3 || exit 1; done
 
 # ---- benchmarks ----------------------------------------------------------------
 BENCH_BINS := $(patsubst %.c,build/rel/%,$(BENCH_SRC))
-build/rel/bench/%: build/rel/bench/%.o $(HARNESS_SRC:%.c=build/rel/%.o) lib/libcube.a
+build/rel/bench/%: build/rel/bench/%.o $(HARNESS_SRC:%.c=build/rel/%.o) build/rel/libcomponents.a lib/libcube.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -183,3 +202,5 @@ down:
 
 clean:
 	rm -rf build bin lib/libcube.a
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -121,6 +121,10 @@ static void serve_resource(api_req *r, const char *path)
 		not_found(r->h);
 		return;
 	}
+	if (i >= n) { /* an unknown group or version: discovery paths were answered before */
+		not_found(r->h);
+		return;
+	}
 	if (n - i >= 3 && !strcmp(segs[i], "namespaces")) {
 		const api_resource *res = api_resource_find(group, version, segs[i + 2]);
 		if (!res || !res->namespaced || !seg(segs, n, i + 1, r->ns, sizeof(r->ns))) {

@@ -787,7 +787,12 @@ static void do_create(api_req *r)
 	}
 	const char *name = cube_obj_name(o);
 	const char *gen = cube_json_str(o, "metadata.generateName");
-	char namebuf[300] = "";
+	char namebuf[256] = "";
+	if (name && strlen(name) >= sizeof(namebuf)) {
+		invalid(r, "", "metadata.name", "FieldValueInvalid",
+			"Invalid value: must be no more than 253 characters");
+		return;
+	}
 	if (name && name[0]) {
 		snprintf(namebuf, sizeof(namebuf), "%s", name);
 	} else if (!gen || !gen[0]) {
@@ -795,12 +800,12 @@ static void do_create(api_req *r)
 			"Required value: name or generateName is required");
 		return;
 	}
-	char msg[512], cause[600];
+	char msg[512], cause[1024];
 	/* With generateName the base is checked with a sample suffix. */
-	char probe[300];
-	snprintf(probe, sizeof(probe), "%s%s", namebuf[0] ? namebuf : gen, namebuf[0] ? "" : "abcde");
+	char probe[320];
+	snprintf(probe, sizeof(probe), "%.300s%s", namebuf[0] ? namebuf : gen, namebuf[0] ? "" : "abcde");
 	if (!name_valid(r, probe, msg, sizeof(msg))) {
-		snprintf(cause, sizeof(cause), "Invalid value: \"%s\": %s", namebuf[0] ? namebuf : gen, msg);
+		snprintf(cause, sizeof(cause), "Invalid value: \"%.300s\": %s", namebuf[0] ? namebuf : gen, msg);
 		invalid(r, namebuf[0] ? namebuf : gen, namebuf[0] ? "metadata.name" : "metadata.generateName",
 			"FieldValueInvalid", cause);
 		return;
@@ -845,7 +850,7 @@ static void do_create(api_req *r)
 		if (!namebuf[0]) {
 			char sfx[6];
 			name_suffix(sfx);
-			snprintf(namebuf, sizeof(namebuf), "%s%s", gen, sfx);
+			snprintf(namebuf, sizeof(namebuf), "%.58s%s", gen, sfx);
 			cube_obj_set_meta_str(o, "name", namebuf);
 		}
 		respond_obj(r, 201, o);
@@ -861,7 +866,8 @@ static void do_create(api_req *r)
 		if (!name || !name[0]) {
 			char sfx[6];
 			name_suffix(sfx);
-			snprintf(namebuf, sizeof(namebuf), "%s%s", gen, sfx);
+			/* As Kubernetes: the base is cut to 58 characters, 63 with the suffix. */
+			snprintf(namebuf, sizeof(namebuf), "%.58s%s", gen, sfx);
 			cube_obj_set_meta_str(o, "name", namebuf);
 		}
 		char key[768];

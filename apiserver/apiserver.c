@@ -23,15 +23,29 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The build time, from the compiler's __DATE__ ("Nov 25 2026") and __TIME__,
+ * as RFC 3339, the form Kubernetes' buildDate has. */
+static void build_date(char *buf, size_t size)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *d = __DATE__;
+	char mon[4] = {d[0], d[1], d[2], 0};
+	const char *m = strstr(months, mon);
+	int month = m ? (int)(m - months) / 3 + 1 : 1;
+	snprintf(buf, size, "%.4s-%02d-%02dT%sZ", d + 7, month, atoi(d + 4), __TIME__);
+}
+
 static void serve_version(cube_httpd_req *h)
 {
+	char built[32];
+	build_date(built, sizeof(built));
 	cube_autojson cJSON *v = cJSON_CreateObject();
 	cJSON_AddStringToObject(v, "major", "1");
 	cJSON_AddStringToObject(v, "minor", "32");
 	cJSON_AddStringToObject(v, "gitVersion", "v1.32.0+cube");
 	cJSON_AddStringToObject(v, "gitCommit", CUBE_GIT_COMMIT);
 	cJSON_AddStringToObject(v, "gitTreeState", "clean");
-	cJSON_AddStringToObject(v, "buildDate", __DATE__ " " __TIME__);
+	cJSON_AddStringToObject(v, "buildDate", built);
 	cJSON_AddStringToObject(v, "goVersion", "none (cube is written in C)");
 	cJSON_AddStringToObject(v, "compiler", "gcc");
 	cJSON_AddStringToObject(v, "platform", "linux/amd64");
@@ -274,7 +288,7 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 	s->cfg = *cfg;
 	pthread_mutex_init(&s->lease_mu, NULL);
 	if (!s->cfg.threads)
-		s->cfg.threads = 16;
+		s->cfg.threads = 32;
 	if (!s->cfg.bookmark_interval_s)
 		s->cfg.bookmark_interval_s = 60;
 	if (!(s->etcd = cube_etcd_new(cfg->etcd_servers, err)))
@@ -315,8 +329,9 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 		cube_err_prefix(err, "filling the watch cache");
 		goto fail;
 	}
-	cube_httpd_config hc = {.bind_address = cfg->bind_address, .port = cfg->port,
-				.threads = s->cfg.threads, .handler = handle, .ud = s};
+	/* Two event loops own the sockets; handlers, which wait on etcd, run on workers. */
+	cube_httpd_config hc = {.bind_address = cfg->bind_address, .port = cfg->port, .threads = 2,
+				.workers = s->cfg.threads, .handler = handle, .ud = s};
 	if (!(s->httpd = cube_httpd_start(&hc, err)))
 		goto fail;
 	if (s->cfg.compaction_interval_s > 0) {

@@ -28,7 +28,7 @@ typedef struct apiserver_config {
 	const char *etcd_servers;     /* comma-separated URLs */
 	const char *bind_address;     /* default 0.0.0.0 */
 	int port;                     /* plain HTTP; 0 = any free port */
-	unsigned threads;             /* HTTP loop threads (default 16) */
+	unsigned threads;             /* request worker threads (default 32) */
 	int compaction_interval_s;    /* etcd compaction period; 0 disables (default 300) */
 	int bookmark_interval_s;      /* default 60 */
 	size_t watch_cache_size;      /* events kept per resource (default 4096) */

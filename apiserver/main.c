@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	apiserver_config cfg = {.etcd_servers = "http://127.0.0.1:2379", .bind_address = "0.0.0.0",
 				.port = 6443, .compaction_interval_s = 300, .bookmark_interval_s = 60,
 				.event_ttl_s = 3600};
-	int threads = 16, cache = 4096, verbosity = 2;
+	int threads = 32, cache = 4096, verbosity = 2;
 	const cube_flag flags[] = {
 		{"etcd-servers", CUBE_FLAG_STRING, &cfg.etcd_servers, "etcd URLs to connect to, comma-separated (fail-over in order)"},
 		{"bind-address", CUBE_FLAG_STRING, &cfg.bind_address, "IPv4 address to listen on"},
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 		{"watch-bookmark-interval", CUBE_FLAG_DURATION, &cfg.bookmark_interval_s, "how often watchers that allow bookmarks get one"},
 		{"event-ttl", CUBE_FLAG_DURATION, &cfg.event_ttl_s, "how long events are kept"},
 		{"watch-cache-size", CUBE_FLAG_INT, &cache, "events kept per resource for resuming watches"},
-		{"threads", CUBE_FLAG_INT, &threads, "HTTP event-loop threads"},
+		{"threads", CUBE_FLAG_INT, &threads, "request worker threads (each may wait on etcd)"},
 		{"v", CUBE_FLAG_INT, &verbosity, "log level: 0 errors, 1 warnings, 2 info, 3 debug"},
 		{0},
 	};

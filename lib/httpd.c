@@ -25,6 +25,13 @@ struct cube_httpd {
 	int port;
 	pthread_mutex_t mu;
 	cube_httpd_stream *streams; /* open streams, for shutdown */
+	/* the worker pool: requests whose handler may block */
+	pthread_t *workers;
+	unsigned n_workers;
+	pthread_mutex_t qmu;
+	pthread_cond_t qcond;
+	cube_httpd_req *qhead, *qtail;
+	bool qstop;
 };
 
 struct header {
@@ -41,9 +48,13 @@ struct cube_httpd_req {
 	size_t len, cap;
 	bool too_big;
 	int status;
-	bool answered;
+	bool answered;               /* respond() or stream_start() was called */
+	bool queued;                 /* the response was handed to MHD */
+	bool dispatched;             /* given to a worker; the connection is suspended */
+	struct MHD_Response *pending; /* made by a worker, queued by the loop thread */
 	struct header *headers;
 	char peer[INET6_ADDRSTRLEN];
+	struct cube_httpd_req *next_job;
 };
 
 struct cube_httpd_stream {
@@ -65,6 +76,8 @@ static void req_free(cube_httpd_req *r)
 {
 	if (!r)
 		return;
+	if (r->pending)
+		MHD_destroy_response(r->pending);
 	free(r->path);
 	free(r->body);
 	for (struct header *h = r->headers, *n; h; h = n) {
@@ -82,6 +95,48 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls, (void)c, (void)toe;
 	req_free(*con_cls);
 	*con_cls = NULL;
+}
+
+/* Hands a made response to MHD (on a loop thread). */
+static void queue_pending(cube_httpd_req *r)
+{
+	if (r->pending && !r->queued) {
+		MHD_queue_response(r->conn, (unsigned)r->status, r->pending);
+		MHD_destroy_response(r->pending); /* the connection keeps its own reference */
+		r->pending = NULL;
+		r->queued = true;
+	}
+}
+
+static void run_handler(cube_httpd *d, cube_httpd_req *r)
+{
+	d->cfg.handler(d->cfg.ud, r);
+	if (!r->answered) {
+		cube_log_error("%s %s: handler gave no answer", r->method, r->path);
+		cube_httpd_respond_status(r, 500, "InternalError", NULL, "no response");
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	cube_httpd *d = arg;
+	for (;;) {
+		pthread_mutex_lock(&d->qmu);
+		while (!d->qhead && !d->qstop)
+			pthread_cond_wait(&d->qcond, &d->qmu);
+		cube_httpd_req *r = d->qhead;
+		if (!r) {
+			pthread_mutex_unlock(&d->qmu);
+			return NULL;
+		}
+		d->qhead = r->next_job;
+		if (!d->qhead)
+			d->qtail = NULL;
+		pthread_mutex_unlock(&d->qmu);
+		run_handler(d, r);
+		/* The loop thread queues the response when it calls us again. */
+		MHD_resume_connection(r->conn);
+	}
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -133,18 +188,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->body[r->len] = '\0';
 		return MHD_YES;
 	}
-	if (r->answered)
+	if (r->answered || r->dispatched) {
+		queue_pending(r); /* back from a worker */
 		return MHD_YES;
+	}
 	if (r->too_big) {
 		cube_httpd_respond_status(r, 413, "RequestEntityTooLarge", NULL,
 					  "Request entity too large: limit is %zu bytes", d->cfg.max_body);
+		queue_pending(r);
 		return MHD_YES;
 	}
-	d->cfg.handler(d->cfg.ud, r);
-	if (!r->answered) {
-		cube_log_error("%s %s: handler gave no answer", r->method, r->path);
-		cube_httpd_respond_status(r, 500, "InternalError", NULL, "no response");
+	if (d->n_workers == 0) {
+		run_handler(d, r);
+		queue_pending(r);
+		return MHD_YES;
 	}
+	/* Park the connection and let a worker run the handler: a handler that
+	 * waits on etcd then blocks a worker, never the event loop. */
+	r->dispatched = true;
+	MHD_suspend_connection(c);
+	pthread_mutex_lock(&d->qmu);
+	if (d->qtail)
+		d->qtail->next_job = r;
+	else
+		d->qhead = r;
+	d->qtail = r;
+	pthread_cond_signal(&d->qcond);
+	pthread_mutex_unlock(&d->qmu);
 	return MHD_YES;
 }
 
@@ -264,11 +334,10 @@ int cube_httpd_respond(cube_httpd_req *r, int status, const char *content_type, 
 		return -1;
 	}
 	apply_headers(r, resp, content_type);
-	enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+	r->pending = resp;
 	r->answered = true;
 	r->status = status;
-	return rc == MHD_YES ? 0 : -1;
+	return 0;
 }
 
 int cube_httpd_respond_text(cube_httpd_req *r, int status, const char *content_type,
@@ -428,8 +497,8 @@ cube_httpd_stream *cube_httpd_stream_start(cube_httpd_req *r, int status, const 
 		s->next->prev = s;
 	r->d->streams = s;
 	pthread_mutex_unlock(&r->d->mu);
-	MHD_queue_response(r->conn, (unsigned)status, resp);
-	MHD_destroy_response(resp); /* the connection keeps it, and calls stream_done */
+	/* Queued by the loop thread; the connection then owns it and calls stream_done. */
+	r->pending = resp;
 	r->answered = true;
 	r->status = status;
 	return s;
@@ -515,7 +584,7 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 	}
 	d->cfg = *cfg;
 	if (!d->cfg.threads)
-		d->cfg.threads = 8;
+		d->cfg.threads = 2;
 	if (!d->cfg.max_connections)
 		d->cfg.max_connections = 4096;
 	if (!d->cfg.max_body)
@@ -523,6 +592,8 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 	if (!d->cfg.idle_timeout_s)
 		d->cfg.idle_timeout_s = 120;
 	pthread_mutex_init(&d->mu, NULL);
+	pthread_mutex_init(&d->qmu, NULL);
+	pthread_cond_init(&d->qcond, NULL);
 
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	const char *bind = cfg->bind_address && cfg->bind_address[0] ? cfg->bind_address : "0.0.0.0";
@@ -548,6 +619,22 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	d->port = info ? info->port : cfg->port;
+	if (cfg->workers) {
+		d->workers = calloc(cfg->workers, sizeof(*d->workers));
+		for (unsigned i = 0; d->workers && i < cfg->workers; i++) {
+			if (pthread_create(&d->workers[i], NULL, worker_main, d) != 0)
+				break;
+			d->n_workers++;
+		}
+		if (d->n_workers == 0) {
+			cube_err_set(err, CUBE_EIO, "cannot start HTTP worker threads");
+			free(d->workers);
+			MHD_stop_daemon(d->mhd);
+			pthread_mutex_destroy(&d->mu);
+			free(d);
+			return NULL;
+		}
+	}
 	return d;
 }
 
@@ -570,7 +657,17 @@ void cube_httpd_stop(cube_httpd *d)
 		pthread_mutex_unlock(&s->mu);
 	}
 	pthread_mutex_unlock(&d->mu);
+	/* Workers finish the requests they hold (resuming their connections). */
+	pthread_mutex_lock(&d->qmu);
+	d->qstop = true;
+	pthread_cond_broadcast(&d->qcond);
+	pthread_mutex_unlock(&d->qmu);
+	for (unsigned i = 0; i < d->n_workers; i++)
+		pthread_join(d->workers[i], NULL);
+	free(d->workers);
 	MHD_stop_daemon(d->mhd);
 	pthread_mutex_destroy(&d->mu);
+	pthread_mutex_destroy(&d->qmu);
+	pthread_cond_destroy(&d->qcond);
 	free(d);
 }

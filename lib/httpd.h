@@ -3,11 +3,13 @@
  * /healthz and /metrics of the scheduler, controller-manager, cubelet and
  * cube-proxy.
  *
- * Model: a pool of event-loop threads (epoll).  For each request whose body
- * has fully arrived, the server calls the one handler with a cube_httpd_req;
- * the handler answers exactly once, with cube_httpd_respond*() or by starting
- * a stream.  A handler may block briefly (an etcd round trip); it blocks only
- * the connections of its own loop thread, so the pool is sized for that.
+ * Model: a few event-loop threads (epoll) own the sockets.  For each request
+ * whose body has fully arrived, the server calls the one handler with a
+ * cube_httpd_req; the handler answers exactly once, with cube_httpd_respond*()
+ * or by starting a stream.  With `workers` > 0 the handler runs on a pool of
+ * worker threads while the connection is parked, so a handler may block (an
+ * etcd round trip) without stalling other connections; with 0 it runs on the
+ * loop thread and must not block.
  *
  * Streams (watches, logs -f) do not hold a thread while idle: the connection
  * is parked (suspended) when it has nothing to send and woken by
@@ -37,7 +39,8 @@ typedef void (*cube_httpd_handler_fn)(void *ud, cube_httpd_req *req);
 typedef struct cube_httpd_config {
 	const char *bind_address;  /* "127.0.0.1", "0.0.0.0" (default), an IPv4 literal */
 	int port;                  /* 0 = any free port (see cube_httpd_port) */
-	unsigned threads;          /* event-loop threads; 0 = 8 */
+	unsigned threads;          /* event-loop threads; 0 = 2 */
+	unsigned workers;          /* handler threads; 0 = run handlers on the loop threads */
 	unsigned max_connections;  /* 0 = 4096 */
 	size_t max_body;           /* 0 = 3 MiB, as the Kubernetes API server */
 	unsigned idle_timeout_s;   /* keep-alive idle timeout; 0 = 120 */

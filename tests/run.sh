@@ -19,6 +19,7 @@ export TMPDIR=$CUBE_TEST_TMP
 trap 'rm -rf "$CUBE_TEST_TMP"' EXIT
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CUBE_BIN_DIR=${CUBE_BIN_DIR:-$PWD/build/asan/bin}
 

@@ -72,18 +72,20 @@ static void handler(void *ud, cube_httpd_req *r)
 	}
 }
 
+static unsigned g_workers; /* 0: handlers on the loop threads; >0: on a worker pool */
+
 static cube_httpd *start(size_t max_body)
 {
 	cube_err err = CUBE_ERR_INIT;
 	cube_httpd_config cfg = {.bind_address = "127.0.0.1", .port = 0, .threads = 2,
-				 .max_body = max_body, .handler = handler};
+				 .workers = g_workers, .max_body = max_body, .handler = handler};
 	cube_httpd *d = cube_httpd_start(&cfg, &err);
 	cr_assert_not_null(d, "%s", err.msg);
 	cr_assert_gt(cube_httpd_port(d), 0);
 	return d;
 }
 
-Test(httpd, answers_with_query_headers_and_body)
+static void answers_with_query_headers_and_body(void)
 {
 	cube_httpd *d = start(0);
 	cube_http *h = cube_http_new(NULL);
@@ -111,7 +113,7 @@ Test(httpd, answers_with_query_headers_and_body)
 	cube_httpd_stop(d);
 }
 
-Test(httpd, body_over_limit_is_413)
+static void body_over_limit_is_413(void)
 {
 	cube_httpd *d = start(1024);
 	cube_http *h = cube_http_new(NULL);
@@ -151,7 +153,7 @@ static int on_chunk(void *ud, const char *data, size_t len)
 	return 0;
 }
 
-Test(httpd, stream_parks_and_wakes_and_ends)
+static void stream_parks_and_wakes_and_ends(void)
 {
 	cube_httpd *d = start(0);
 	cube_http *h = cube_http_new(NULL);
@@ -205,7 +207,7 @@ static void *idle_get(void *arg)
 	return NULL;
 }
 
-Test(httpd, stop_ends_an_open_idle_stream)
+static void stop_ends_an_open_idle_stream(void)
 {
 	cube_httpd *d = start(0);
 	struct idle_client ic = {.port = cube_httpd_port(d)};
@@ -216,4 +218,54 @@ Test(httpd, stop_ends_an_open_idle_stream)
 	cube_httpd_stop(d); /* must not hang on the parked connection */
 	pthread_join(t, NULL);
 	cr_assert_eq(ic.status, 200);
+}
+
+/* Each behaviour twice: handlers on the loop threads, and on a worker pool
+ * (the API server's mode, where the connection is parked meanwhile). */
+Test(httpd, answers_with_query_headers_and_body)
+{
+	g_workers = 0;
+	answers_with_query_headers_and_body();
+}
+
+Test(httpd_workers, answers_with_query_headers_and_body)
+{
+	g_workers = 3;
+	answers_with_query_headers_and_body();
+}
+
+Test(httpd, body_over_limit_is_413)
+{
+	g_workers = 0;
+	body_over_limit_is_413();
+}
+
+Test(httpd_workers, body_over_limit_is_413)
+{
+	g_workers = 3;
+	body_over_limit_is_413();
+}
+
+Test(httpd, stream_parks_and_wakes_and_ends)
+{
+	g_workers = 0;
+	stream_parks_and_wakes_and_ends();
+}
+
+Test(httpd_workers, stream_parks_and_wakes_and_ends)
+{
+	g_workers = 3;
+	stream_parks_and_wakes_and_ends();
+}
+
+Test(httpd, stop_ends_an_open_idle_stream)
+{
+	g_workers = 0;
+	stop_ends_an_open_idle_stream();
+}
+
+Test(httpd_workers, stop_ends_an_open_idle_stream)
+{
+	g_workers = 3;
+	stop_ends_an_open_idle_stream();
 }

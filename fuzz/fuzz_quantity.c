@@ -18,10 +18,10 @@
 
 #include "quantity.h"
 
-#define CHECK(c)                  \
-	do {                      \
-		if (!(c))         \
-			abort();  \
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
 	} while (0)
 
 /* Formats q, re-parses the string and checks the value survived; returns the
@@ -60,7 +60,8 @@ static void check_format(const cube_quantity *q, char out[CUBE_QTY_STR_MAX])
  * MilliValue, computed differently (on magnitudes). */
 static int64_t away(__int128 v, int64_t unit)
 {
-	unsigned __int128 m = v < 0 ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
+	unsigned __int128 m =
+		v < 0 ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
 	unsigned __int128 r = (m + (unsigned __int128)unit - 1) / (unsigned __int128)unit;
 	if (v >= 0)
 		return r > INT64_MAX ? INT64_MAX : (int64_t)r;
@@ -83,9 +84,11 @@ static void check_laws(const char *s, const cube_quantity *q)
 		cube_err err = CUBE_ERR_INIT;
 		p[0] = '+';
 		strcpy(p + 1, s);
-		CHECK(cube_quantity_parse(p, &r, &err) == 0 && r.nano == q->nano && r.format == q->format);
+		CHECK(cube_quantity_parse(p, &r, &err) == 0 && r.nano == q->nano &&
+		      r.format == q->format);
 		p[0] = '-';
-		CHECK(cube_quantity_parse(p, &r, &err) == 0 && r.nano == -q->nano && r.format == q->format);
+		CHECK(cube_quantity_parse(p, &r, &err) == 0 && r.nano == -q->nano &&
+		      r.format == q->format);
 		free(p);
 		char neg[CUBE_QTY_STR_MAX];
 		CHECK(cube_quantity_format(&r, neg, sizeof(neg)) > 0);
@@ -140,8 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rc == 0)
 			CHECK(jrc == 0 && jq.nano == q.nano && jq.format == q.format);
 		else if (jrc == 0)
-			CHECK(size > 0 && s[0] && (strchr(" \t\n\v\f\r", s[0]) ||
-						   strchr(" \t\n\v\f\r", s[strlen(s) - 1])));
+			CHECK(size > 0 && s[0] &&
+			      (strchr(" \t\n\v\f\r", s[0]) ||
+			       strchr(" \t\n\v\f\r", s[strlen(s) - 1])));
 		cJSON_Delete(j);
 	}
 	if (rc == 0 && q.nano % 1000000000 == 0 && q.nano > -((__int128)1 << 53) * 1000000000 &&

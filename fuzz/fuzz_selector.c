@@ -26,6 +26,18 @@ static void check_failure(const cube_err *err)
 		abort();
 }
 
+/* A copy of n bytes that need not be NUL-terminated (strndup may read one
+ * byte past them looking for a NUL, which the replay's buffers do not have). */
+static char *copy_n(const char *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
 /* "k=v" lines -> a flat JSON object of strings (later keys replace earlier). */
 static cJSON *make_labels(const char *p, const char *end)
 {
@@ -37,8 +49,8 @@ static cJSON *make_labels(const char *p, const char *end)
 		const char *line_end = nl ? nl : end;
 		const char *eq = memchr(p, '=', (size_t)(line_end - p));
 		if (eq) {
-			char *k = strndup(p, (size_t)(eq - p));
-			char *v = strndup(eq + 1, (size_t)(line_end - eq - 1));
+			char *k = copy_n(p, (size_t)(eq - p));
+			char *v = copy_n(eq + 1, (size_t)(line_end - eq - 1));
 			if (k && v) {
 				cJSON_DeleteItemFromObjectCaseSensitive(o, k);
 				cJSON_AddStringToObject(o, k, v);
@@ -183,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - 1;
 	const char *nul = memchr(body, '\0', len);
 	size_t text_len = nul ? (size_t)(nul - body) : len;
-	char *text = strndup(body, text_len);
+	char *text = copy_n(body, text_len);
 	if (!text)
 		return 0;
 	const char *rest = nul ? nul + 1 : body + len;

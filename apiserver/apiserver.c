@@ -208,8 +208,12 @@ static void handle(void *ud, cube_httpd_req *h)
 
 	char code[8];
 	snprintf(code, sizeof(code), "%d", cube_httpd_status(h));
+	/* Kubernetes' reported verbs: the HTTP method, except LIST and WATCH. */
 	char verb[24];
-	snprintf(verb, sizeof(verb), "%s", r.verb ? r.verb : method);
+	const char *v = method;
+	if (r.verb && (!strcmp(r.verb, "list") || !strcmp(r.verb, "watch")))
+		v = r.verb;
+	snprintf(verb, sizeof(verb), "%s", v);
 	for (char *p = verb; *p; p++)
 		*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	const char *labels[] = {verb, resource, code};

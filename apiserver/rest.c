@@ -237,6 +237,13 @@ static cJSON *body_object(api_req *r)
 	const char *want_kind = r->res->kind;
 	if (!strcmp(r->sub, "binding"))
 		want_kind = "Binding";
+	if ((!kind || !kind[0]) && (!av || !av[0])) {
+		/* As Kubernetes' decoder: a body with neither takes them from the URL. */
+		cube_json_set_str(o, "kind", want_kind);
+		cube_json_set_str(o, "apiVersion", gv);
+		kind = cube_obj_kind(o);
+		av = cube_obj_api_version(o);
+	}
 	if (!kind || !kind[0]) {
 		api_bad_request(r, "Object 'Kind' is missing in the request body");
 	} else if (!av || !av[0]) {
@@ -1000,9 +1007,11 @@ static void do_update(api_req *r)
 		}
 		const char *buid = cube_obj_uid(body);
 		if (buid && buid[0] && cube_obj_uid(cur) && strcmp(buid, cube_obj_uid(cur))) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", NULL,
-						  "Precondition failed: UID in precondition: %s, UID in object meta: %s",
-						  buid, cube_obj_uid(cur));
+			char q[96];
+			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, NULL),
+						  "Operation cannot be fulfilled on %s \"%s\": Precondition failed: UID "
+						  "in precondition: %s, UID in object meta: %s",
+						  qres(r, q, sizeof(q)), r->name, buid, cube_obj_uid(cur));
 			return;
 		}
 		cube_autojson cJSON *next = NULL;
@@ -1095,6 +1104,8 @@ static int delete_options(api_req *r, delete_opts *d)
 		long long v = strtoll(gq, &end, 10);
 		if (*end) {
 			api_bad_request(r, "invalid gracePeriodSeconds: \"%s\"", gq);
+			cJSON_Delete(d->body);
+			d->body = NULL;
 			return -1;
 		}
 		d->has_grace = true;
@@ -1105,9 +1116,22 @@ static int delete_options(api_req *r, delete_opts *d)
 		d->propagation = pq;
 	if (d->propagation && strcmp(d->propagation, "Orphan") && strcmp(d->propagation, "Background") &&
 	    strcmp(d->propagation, "Foreground")) {
-		api_bad_request(r, "propagationPolicy: Unsupported value: \"%s\": supported values: "
-				   "\"Foreground\", \"Background\", \"Orphan\"",
-				d->propagation);
+		cJSON *det = cJSON_CreateObject();
+		cJSON_AddStringToObject(det, "group", "meta.k8s.io");
+		cJSON_AddStringToObject(det, "kind", "DeleteOptions");
+		cJSON *causes = cJSON_AddArrayToObject(det, "causes");
+		cJSON *c = cJSON_CreateObject();
+		char cm[256];
+		snprintf(cm, sizeof(cm), "Unsupported value: \"%.64s\": supported values: \"Foreground\", "
+			 "\"Background\", \"Orphan\"", d->propagation);
+		cJSON_AddStringToObject(c, "reason", "FieldValueNotSupported");
+		cJSON_AddStringToObject(c, "message", cm);
+		cJSON_AddStringToObject(c, "field", "propagationPolicy");
+		cJSON_AddItemToArray(causes, c);
+		cube_httpd_respond_status(r->h, 422, "Invalid", det,
+					  "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: %s", cm);
+		cJSON_Delete(d->body);
+		d->body = NULL;
 		return -1;
 	}
 	if (d->has_grace && d->grace < 0)
@@ -1152,18 +1176,24 @@ static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON *
 		set_rv(cur, rev);
 		char rvs[24];
 		snprintf(rvs, sizeof(rvs), "%lld", (long long)rev);
-		if (d->pre_uid && d->pre_uid[0] && strcmp(d->pre_uid, cube_obj_uid(cur) ? cube_obj_uid(cur) : "")) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", NULL,
-						  "Precondition failed: UID in precondition: %s, UID in object meta: %s",
-						  d->pre_uid, cube_obj_uid(cur) ? cube_obj_uid(cur) : "");
+		/* Kubernetes' rest.BeforeDelete messages, on the Kind (not the resource). */
+		const char *cuid = cube_obj_uid(cur) ? cube_obj_uid(cur) : "";
+		const char *cname = cube_obj_name(cur) ? cube_obj_name(cur) : "";
+		if (d->pre_uid && d->pre_uid[0] && strcmp(d->pre_uid, cuid)) {
+			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, cname, r->res->kind),
+						  "Operation cannot be fulfilled on %s \"%s\": the UID in the "
+						  "precondition (%s) does not match the UID in record (%s). The object "
+						  "might have been deleted and then recreated",
+						  r->res->kind, cname, d->pre_uid, cuid);
 			cJSON_Delete(cur);
 			return -1;
 		}
 		if (d->pre_rv && d->pre_rv[0] && strcmp(d->pre_rv, rvs)) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", NULL,
-						  "Precondition failed: ResourceVersion in precondition: %s, "
-						  "ResourceVersion in meta: %s",
-						  d->pre_rv, rvs);
+			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, cname, r->res->kind),
+						  "Operation cannot be fulfilled on %s \"%s\": the ResourceVersion in "
+						  "the precondition (%s) does not match the ResourceVersion in record "
+						  "(%s). The object might have been modified",
+						  r->res->kind, cname, d->pre_rv, rvs);
 			cJSON_Delete(cur);
 			return -1;
 		}

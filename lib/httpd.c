@@ -194,7 +194,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (r->too_big) {
 		cube_httpd_respond_status(r, 413, "RequestEntityTooLarge", NULL,
-					  "Request entity too large: limit is %zu bytes", d->cfg.max_body);
+					  "Request entity too large: limit is %zu", d->cfg.max_body);
 		queue_pending(r);
 		return MHD_YES;
 	}

@@ -44,7 +44,8 @@ typedef struct rcache {
 	const api_resource *res;
 	char prefix[96];        /* "/registry/pods/" */
 	size_t prefix_len;
-	cube_strmap *objs;      /* "ns/name" -> wc_obj* */
+	cube_strmap *objs;      /* "ns/name" -> wc_obj* (the map holds one reference) */
+	cube_strmap *by_ns;     /* namespace -> cube_strmap of its "ns/name" -> wc_obj* (borrowed) */
 	wc_event *ring;
 	size_t head, n;         /* oldest event at ring[head], n events */
 	int64_t oldest;         /* a watch may start from any RV >= oldest */
@@ -239,6 +240,95 @@ static const char *key_suffix(const rcache *rc, const char *key)
 	return *s ? s : NULL;
 }
 
+/* ---- the object store of one resource, indexed by namespace ---- */
+
+static cube_strmap *g_empty;
+static void make_empty(void)
+{
+	g_empty = cube_strmap_new();
+}
+
+/* The map to scan for a namespace filter: that namespace's index, or all. */
+static const cube_strmap *store_scope(rcache *rc, const char *ns)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	if (!ns || !rc->res->namespaced)
+		return rc->objs;
+	cube_strmap *m = cube_strmap_get(rc->by_ns, ns);
+	if (m)
+		return m;
+	pthread_once(&once, make_empty);
+	return g_empty;
+}
+
+/* Puts o (taking the caller's reference) under key k ("ns/name"); the
+ * previous object, if any, is returned with the map's reference. */
+static int store_put(rcache *rc, const char *k, wc_obj *o, wc_obj **prev)
+{
+	if (cube_strmap_put(rc->objs, k, o, (void **)prev) < 0)
+		return -1;
+	const char *slash = rc->res->namespaced ? strchr(k, '/') : NULL;
+	if (slash) {
+		char ns[256];
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - k), k);
+		cube_strmap *m = cube_strmap_get(rc->by_ns, ns);
+		if (!m && (m = cube_strmap_new()) && cube_strmap_put(rc->by_ns, ns, m, NULL) < 0) {
+			cube_strmap_free(m);
+			m = NULL;
+		}
+		if (m)
+			cube_strmap_put(m, k, o, NULL);
+	}
+	return 0;
+}
+
+/* Removes k; returns the object with the map's reference, or NULL. */
+static wc_obj *store_del(rcache *rc, const char *k)
+{
+	wc_obj *o = cube_strmap_del(rc->objs, k);
+	const char *slash = rc->res->namespaced ? strchr(k, '/') : NULL;
+	if (o && slash) {
+		char ns[256];
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - k), k);
+		cube_strmap *m = cube_strmap_get(rc->by_ns, ns);
+		if (m) {
+			cube_strmap_del(m, k);
+			if (cube_strmap_len(m) == 0)
+				cube_strmap_free(cube_strmap_del(rc->by_ns, ns));
+		}
+	}
+	return o;
+}
+
+static int unref_value(void *ud, const char *key, void *value)
+{
+	(void)ud, (void)key;
+	wc_obj_unref(value);
+	return 0;
+}
+
+static int free_map_value(void *ud, const char *key, void *value)
+{
+	(void)ud, (void)key;
+	cube_strmap_free(value);
+	return 0;
+}
+
+/* Empties the store (the maps are replaced by new empty ones). */
+static void store_clear(rcache *rc)
+{
+	if (rc->objs) {
+		cube_strmap_each(rc->objs, unref_value, NULL);
+		cube_strmap_free(rc->objs);
+	}
+	if (rc->by_ns) {
+		cube_strmap_each(rc->by_ns, free_map_value, NULL);
+		cube_strmap_free(rc->by_ns);
+	}
+	rc->objs = cube_strmap_new();
+	rc->by_ns = cube_strmap_new();
+}
+
 static void ring_push(watchcache *wc, rcache *rc, wc_event e)
 {
 	if (rc->n == wc->ring_cap) {
@@ -272,7 +362,7 @@ static void apply(watchcache *wc, const cube_etcd_event *ev)
 	if (!k)
 		return; /* not an object we serve */
 	wc_event e = {.rv = ev->kv.mod_rev};
-	wc_obj *prev = cube_strmap_get(rc->objs, k);
+	wc_obj *prev = NULL;
 	if (ev->type == CUBE_ETCD_EV_PUT) {
 		cube_err perr = CUBE_ERR_INIT;
 		cJSON *j = cube_json_parse(ev->kv.value, ev->kv.value_len, &perr);
@@ -283,7 +373,7 @@ static void apply(watchcache *wc, const cube_etcd_event *ev)
 		wc_obj *o = obj_new(j, ev->kv.mod_rev);
 		if (!o)
 			return;
-		if (cube_strmap_put(rc->objs, k, o, NULL) < 0) {
+		if (store_put(rc, k, o, &prev) < 0) {
 			wc_obj_unref(o);
 			return;
 		}
@@ -291,9 +381,9 @@ static void apply(watchcache *wc, const cube_etcd_event *ev)
 		e.obj = obj_ref(o);
 		e.prev = prev; /* the map's reference moves to the event */
 	} else {
+		prev = store_del(rc, k);
 		if (!prev)
 			return;
-		cube_strmap_del(rc->objs, k);
 		cJSON *copy = cube_obj_copy(prev->json);
 		wc_obj *o = copy ? obj_new(copy, ev->kv.mod_rev) : NULL;
 		if (!o) {
@@ -340,11 +430,7 @@ static void clear_caches(watchcache *wc)
 {
 	for (size_t i = 0; i < api_resources_len; i++) {
 		rcache *rc = &wc->rcs[i];
-		const char **keys = calloc(cube_strmap_len(rc->objs) + 1, sizeof(*keys));
-		size_t n = keys ? cube_strmap_sorted_keys(rc->objs, keys) : 0;
-		for (size_t j = 0; j < n; j++)
-			wc_obj_unref(cube_strmap_del(rc->objs, keys[n - 1 - j]));
-		free(keys);
+		store_clear(rc);
 		for (size_t j = 0; j < rc->n; j++) {
 			wc_event *e = &rc->ring[(rc->head + j) % wc->ring_cap];
 			wc_obj_unref(e->obj);
@@ -383,8 +469,10 @@ static int relist(watchcache *wc, cube_err *err)
 				continue;
 			cJSON *j = cube_json_parse(ev.kv.value, ev.kv.value_len, NULL);
 			wc_obj *o = j ? obj_new(j, ev.kv.mod_rev) : NULL;
-			if (o && cube_strmap_put(rc->objs, k, o, NULL) < 0)
+			wc_obj *old = NULL;
+			if (o && store_put(rc, k, o, &old) < 0)
 				wc_obj_unref(o);
+			wc_obj_unref(old);
 		}
 		pthread_mutex_unlock(&wc->mu);
 		bool more = r.more && r.n > 0;
@@ -487,8 +575,9 @@ watchcache *watchcache_new(cube_etcd *etcd, size_t ring_cap, cube_err *err)
 		snprintf(rc->prefix, sizeof(rc->prefix), REGISTRY "%s/", rc->res->plural);
 		rc->prefix_len = strlen(rc->prefix);
 		rc->objs = cube_strmap_new();
+		rc->by_ns = cube_strmap_new();
 		rc->ring = calloc(wc->ring_cap, sizeof(*rc->ring));
-		if (!rc->objs || !rc->ring)
+		if (!rc->objs || !rc->by_ns || !rc->ring)
 			goto oom;
 	}
 	return wc;
@@ -527,6 +616,7 @@ void watchcache_free(watchcache *wc)
 		pthread_mutex_unlock(&wc->mu);
 		for (size_t i = 0; i < api_resources_len; i++) {
 			cube_strmap_free(wc->rcs[i].objs);
+			cube_strmap_free(wc->rcs[i].by_ns);
 			free(wc->rcs[i].ring);
 		}
 		free(wc->rcs);
@@ -606,7 +696,8 @@ int watchcache_list(watchcache *wc, const api_resource *res, const wc_filter *f,
 	*out = NULL;
 	*n = 0;
 	pthread_mutex_lock(&wc->mu);
-	size_t total = cube_strmap_len(rc->objs);
+	const cube_strmap *scope = store_scope(rc, f->ns);
+	size_t total = cube_strmap_len(scope);
 	const char **keys = calloc(total + 1, sizeof(*keys));
 	wc_obj **objs = calloc(total + 1, sizeof(*objs));
 	if (!keys || !objs) {
@@ -615,10 +706,10 @@ int watchcache_list(watchcache *wc, const api_resource *res, const wc_filter *f,
 		free(objs);
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
-	size_t nk = cube_strmap_sorted_keys(rc->objs, keys);
+	size_t nk = cube_strmap_sorted_keys(scope, keys);
 	size_t m = 0;
 	for (size_t i = 0; i < nk; i++) {
-		wc_obj *o = cube_strmap_get(rc->objs, keys[i]);
+		wc_obj *o = cube_strmap_get(scope, keys[i]);
 		if (filter_match(f->ns, f->name, f->ls, f->fs, o))
 			objs[m++] = obj_ref(o);
 	}
@@ -715,11 +806,12 @@ int watchcache_watch(watchcache *wc, const api_resource *res, const wc_watch_opt
 	int rcw = 0;
 	if (from_now) {
 		/* Synthetic ADDED for every matching object, in key order. */
-		size_t total = cube_strmap_len(rc->objs);
+		const cube_strmap *scope = store_scope(rc, w->ns);
+		size_t total = cube_strmap_len(scope);
 		const char **keys = calloc(total + 1, sizeof(*keys));
-		size_t nk = keys ? cube_strmap_sorted_keys(rc->objs, keys) : 0;
+		size_t nk = keys ? cube_strmap_sorted_keys(scope, keys) : 0;
 		for (size_t i = 0; i < nk && rcw == 0; i++) {
-			wc_obj *obj = cube_strmap_get(rc->objs, keys[i]);
+			wc_obj *obj = cube_strmap_get(scope, keys[i]);
 			if (watcher_match(w, obj))
 				rcw = send_event(w, "ADDED", obj);
 		}

@@ -101,7 +101,8 @@ static bool seg(char **segs, size_t n, size_t i, char *out, size_t size)
 
 static void not_found(cube_httpd_req *h)
 {
-	cube_httpd_respond_status(h, 404, "NotFound", NULL, "the server could not find the requested resource");
+	cube_httpd_respond_status(h, 404, "NotFound", NULL,
+				  "the server could not find the requested resource");
 }
 
 /* Routes /api/v1/... and /apis/<g>/<v>/... to a resource. */
@@ -114,7 +115,8 @@ static void serve_resource(api_req *r, const char *path)
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 		return;
 	}
-	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t;
+	     t = strtok_r(NULL, "/", &save)) {
 		if (n == 16) {
 			not_found(r->h);
 			return;
@@ -174,8 +176,9 @@ static void serve_resource(api_req *r, const char *path)
 		if (r->name[0])
 			not_found(r->h);
 		else
-			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
-						  "the server does not allow this method on the requested resource");
+			cube_httpd_respond_status(
+				r->h, 405, "MethodNotAllowed", NULL,
+				"the server does not allow this method on the requested resource");
 		return;
 	}
 	rest_serve(r);
@@ -192,7 +195,8 @@ static void handle(void *ud, cube_httpd_req *h)
 
 	if (!strcmp(path, "/version") || !strcmp(path, "/version/")) {
 		serve_version(h);
-	} else if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") || !strcmp(path, "/livez")) {
+	} else if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") ||
+		   !strcmp(path, "/livez")) {
 		serve_health(s, h, path);
 	} else if (!strcmp(path, "/metrics")) {
 		serve_metrics(s, h);
@@ -221,7 +225,8 @@ static void handle(void *ud, cube_httpd_req *h)
 	double dt = now_s() - t0;
 	if (strcmp(verb, "WATCH") != 0)
 		cube_metric_observe(s->m_latency, (const char *const[]){verb, resource}, dt);
-	cube_log_debug("%s %s %s -> %s (%.1f ms)", cube_httpd_peer(h), method, path, code, dt * 1000);
+	cube_log_debug("%s %s %s -> %s (%.1f ms)", cube_httpd_peer(h), method, path, code,
+		       dt * 1000);
 }
 
 /* Creates default, kube-system and kube-public if absent. */
@@ -233,20 +238,23 @@ static int bootstrap(apiserver *s, cube_err *err)
 		unsigned char b[16];
 		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 			memset(b, 7, sizeof(b));
-		snprintf(uid, sizeof(uid), "%02x%02x%02x%02x-%02x%02x-4%x%02x-a%x%02x-%02x%02x%02x%02x%02x%02x",
-			 b[0], b[1], b[2], b[3], b[4], b[5], b[6] & 15, b[7], b[8] & 15, b[9], b[10], b[11],
-			 b[12], b[13], b[14], b[15]);
+		snprintf(uid, sizeof(uid),
+			 "%02x%02x%02x%02x-%02x%02x-4%x%02x-a%x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+			 b[1], b[2], b[3], b[4], b[5], b[6] & 15, b[7], b[8] & 15, b[9], b[10],
+			 b[11], b[12], b[13], b[14], b[15]);
 		time_t t = time(NULL);
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		char body[768];
-		int len = snprintf(body, sizeof(body),
-				   "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"%s\","
-				   "\"uid\":\"%s\",\"creationTimestamp\":\"%s\",\"labels\":"
-				   "{\"kubernetes.io/metadata.name\":\"%s\"}},\"spec\":{\"finalizers\":"
-				   "[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}",
-				   names[i], uid, now, names[i]);
+		int len = snprintf(
+			body, sizeof(body),
+			"{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"%"
+			"s\","
+			"\"uid\":\"%s\",\"creationTimestamp\":\"%s\",\"labels\":"
+			"{\"kubernetes.io/metadata.name\":\"%s\"}},\"spec\":{\"finalizers\":"
+			"[\"kubernetes\"]},\"status\":{\"phase\":\"Active\"}}",
+			names[i], uid, now, names[i]);
 		snprintf(key, sizeof(key), "/registry/namespaces/%s", names[i]);
 		cube_err cerr = CUBE_ERR_INIT;
 		if (cube_etcd_create(s->etcd, key, body, (size_t)len, 0, NULL, NULL, &cerr) < 0 &&
@@ -264,7 +272,8 @@ static void *compactor_main(void *arg)
 	apiserver *s = arg;
 	int64_t prev = 0;
 	while (!atomic_load(&s->stop)) {
-		for (int i = 0; i < s->cfg.compaction_interval_s * 10 && !atomic_load(&s->stop); i++)
+		for (int i = 0; i < s->cfg.compaction_interval_s * 10 && !atomic_load(&s->stop);
+		     i++)
 			nanosleep(&(struct timespec){0, 100000000L}, NULL);
 		if (atomic_load(&s->stop))
 			break;
@@ -315,15 +324,17 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 	static const char *const lat_labels[] = {"verb", "resource", NULL};
 	static const char *const kind_labels[] = {"kind", NULL};
 	s->m_requests = cube_metrics_counter(s->metrics, "apiserver_request_total",
-					     "Counter of apiserver requests broken out for each verb, resource and HTTP response code.",
+					     "Counter of apiserver requests broken out for each "
+					     "verb, resource and HTTP response code.",
 					     req_labels);
 	s->m_latency = cube_metrics_histogram(s->metrics, "apiserver_request_duration_seconds",
-					      "Response latency distribution in seconds for each verb and resource (watches excluded).",
+					      "Response latency distribution in seconds for each "
+					      "verb and resource (watches excluded).",
 					      lat_labels, cube_metrics_latency_buckets,
 					      cube_metrics_latency_buckets_len);
-	s->m_watchers = cube_metrics_gauge(s->metrics, "apiserver_registered_watchers",
-					   "Number of currently registered watchers for a given resource kind.",
-					   kind_labels);
+	s->m_watchers = cube_metrics_gauge(
+		s->metrics, "apiserver_registered_watchers",
+		"Number of currently registered watchers for a given resource kind.", kind_labels);
 	if (!(s->wc = watchcache_new(s->etcd, cfg->watch_cache_size, err)))
 		goto fail;
 	watchcache_set_bookmark_interval(s->wc, s->cfg.bookmark_interval_s);
@@ -334,8 +345,12 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 		goto fail;
 	}
 	/* Two event loops own the sockets; handlers, which wait on etcd, run on workers. */
-	cube_httpd_config hc = {.bind_address = cfg->bind_address, .port = cfg->port, .threads = 2,
-				.workers = s->cfg.threads, .handler = handle, .ud = s};
+	cube_httpd_config hc = {.bind_address = cfg->bind_address,
+				.port = cfg->port,
+				.threads = 2,
+				.workers = s->cfg.threads,
+				.handler = handle,
+				.ud = s};
 	if (!(s->httpd = cube_httpd_start(&hc, err)))
 		goto fail;
 	if (s->cfg.compaction_interval_s > 0) {

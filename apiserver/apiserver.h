@@ -25,14 +25,14 @@
 #include "watchcache.h"
 
 typedef struct apiserver_config {
-	const char *etcd_servers;     /* comma-separated URLs */
-	const char *bind_address;     /* default 0.0.0.0 */
-	int port;                     /* plain HTTP; 0 = any free port */
-	unsigned threads;             /* request worker threads (default 32) */
-	int compaction_interval_s;    /* etcd compaction period; 0 disables (default 300) */
-	int bookmark_interval_s;      /* default 60 */
-	size_t watch_cache_size;      /* events kept per resource (default 4096) */
-	int event_ttl_s;              /* events expire after (default 3600) */
+	const char *etcd_servers;  /* comma-separated URLs */
+	const char *bind_address;  /* default 0.0.0.0 */
+	int port;		   /* plain HTTP; 0 = any free port */
+	unsigned threads;	   /* request worker threads (default 32) */
+	int compaction_interval_s; /* etcd compaction period; 0 disables (default 300) */
+	int bookmark_interval_s;   /* default 60 */
+	size_t watch_cache_size;   /* events kept per resource (default 4096) */
+	int event_ttl_s;	   /* events expire after (default 3600) */
 } apiserver_config;
 
 typedef struct apiserver apiserver;
@@ -70,10 +70,10 @@ typedef struct api_req {
 	apiserver *s;
 	cube_httpd_req *h;
 	const api_resource *res;
-	char ns[256];      /* "" when none in the path */
-	char name[256];    /* "" for collection requests */
-	char sub[32];      /* subresource, "" when none */
-	const char *verb;  /* for metrics and messages: get, list, watch, create, ... */
+	char ns[256];	  /* "" when none in the path */
+	char name[256];	  /* "" for collection requests */
+	char sub[32];	  /* subresource, "" when none */
+	const char *verb; /* for metrics and messages: get, list, watch, create, ... */
 } api_req;
 
 /* rest.c: the verbs. */

@@ -9,8 +9,8 @@
 #include "apiserver.h"
 #include "cleanup.h"
 
-static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list",
-				    "update", "watch", NULL};
+static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "update",
+				    "watch",  NULL};
 static const char *const status_verbs[] = {"get", "update", NULL};
 
 static cJSON *strings(const char *const *v)
@@ -34,10 +34,12 @@ static const char *aggregated_version(cube_httpd_req *h)
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		char entry[256];
 		snprintf(entry, sizeof(entry), "%.*s", (int)(n < 255 ? n : 255), p);
-		if (strstr(entry, "g=apidiscovery.k8s.io") && strstr(entry, "as=APIGroupDiscoveryList")) {
+		if (strstr(entry, "g=apidiscovery.k8s.io") &&
+		    strstr(entry, "as=APIGroupDiscoveryList")) {
 			if (strstr(entry, "v=v2beta1"))
 				return "v2beta1";
-			if (strstr(entry, "v=v2;") || (strlen(entry) >= 4 && !strcmp(entry + strlen(entry) - 4, "v=v2")))
+			if (strstr(entry, "v=v2;") ||
+			    (strlen(entry) >= 4 && !strcmp(entry + strlen(entry) - 4, "v=v2")))
 				return "v2";
 		}
 		p = end ? end + 1 : NULL;
@@ -48,7 +50,8 @@ static const char *aggregated_version(cube_httpd_req *h)
 static void send_aggregated(cube_httpd_req *h, const char *ver, cJSON *doc)
 {
 	char ct[128];
-	snprintf(ct, sizeof(ct), "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList", ver);
+	snprintf(ct, sizeof(ct),
+		 "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList", ver);
 	char *text = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	if (!text) {
@@ -86,7 +89,8 @@ static cJSON *aggregated_group(const char *group)
 		if (r->short_names[0])
 			cJSON_AddItemToObject(e, "shortNames", strings(r->short_names));
 		if (r->in_all)
-			cJSON_AddItemToObject(e, "categories", strings((const char *const[]){"all", NULL}));
+			cJSON_AddItemToObject(e, "categories",
+					      strings((const char *const[]){"all", NULL}));
 		if (r->status) {
 			cJSON *subs = cJSON_AddArrayToObject(e, "subresources");
 			cJSON *s = cJSON_CreateObject();
@@ -175,7 +179,8 @@ static void resource_list(cube_httpd_req *h, const char *group)
 		if (r->short_names[0])
 			cJSON_AddItemToObject(e, "shortNames", strings(r->short_names));
 		if (r->in_all)
-			cJSON_AddItemToObject(e, "categories", strings((const char *const[]){"all", NULL}));
+			cJSON_AddItemToObject(e, "categories",
+					      strings((const char *const[]){"all", NULL}));
 		cJSON_AddItemToArray(res, e);
 		if (r->status) {
 			char sub[96];
@@ -201,7 +206,8 @@ bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path)
 		const char *ver = aggregated_version(h);
 		if (ver) {
 			cJSON *l = aggregated_list(ver);
-			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(l, "items"), aggregated_group(""));
+			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(l, "items"),
+					     aggregated_group(""));
 			send_aggregated(h, ver, l);
 			return true;
 		}
@@ -244,14 +250,16 @@ bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path)
 		char p1[128], p2[128];
 		snprintf(p1, sizeof(p1), "/apis/%s", groups_[i]);
 		snprintf(p2, sizeof(p2), "/apis/%s/v1", groups_[i]);
-		if (!strcmp(path, p1) || (!strncmp(path, p1, strlen(p1)) && !strcmp(path + strlen(p1), "/"))) {
+		if (!strcmp(path, p1) ||
+		    (!strncmp(path, p1, strlen(p1)) && !strcmp(path + strlen(p1), "/"))) {
 			cube_autojson cJSON *o = group_doc(groups_[i]);
 			cJSON_AddStringToObject(o, "kind", "APIGroup");
 			cJSON_AddStringToObject(o, "apiVersion", "v1");
 			cube_httpd_respond_json(h, 200, o);
 			return true;
 		}
-		if (!strcmp(path, p2) || (!strncmp(path, p2, strlen(p2)) && !strcmp(path + strlen(p2), "/"))) {
+		if (!strcmp(path, p2) ||
+		    (!strncmp(path, p2, strlen(p2)) && !strcmp(path + strlen(p2), "/"))) {
 			resource_list(h, groups_[i]);
 			return true;
 		}

@@ -21,27 +21,38 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	apiserver_config cfg = {.etcd_servers = "http://127.0.0.1:2379", .bind_address = "0.0.0.0",
-				.port = 6443, .compaction_interval_s = 300, .bookmark_interval_s = 60,
+	apiserver_config cfg = {.etcd_servers = "http://127.0.0.1:2379",
+				.bind_address = "0.0.0.0",
+				.port = 6443,
+				.compaction_interval_s = 300,
+				.bookmark_interval_s = 60,
 				.event_ttl_s = 3600};
 	int threads = 32, cache = 4096, verbosity = 2;
 	const cube_flag flags[] = {
-		{"etcd-servers", CUBE_FLAG_STRING, &cfg.etcd_servers, "etcd URLs to connect to, comma-separated (fail-over in order)"},
+		{"etcd-servers", CUBE_FLAG_STRING, &cfg.etcd_servers,
+		 "etcd URLs to connect to, comma-separated (fail-over in order)"},
 		{"bind-address", CUBE_FLAG_STRING, &cfg.bind_address, "IPv4 address to listen on"},
-		{"port", CUBE_FLAG_INT, &cfg.port, "port to serve plain HTTP on (0: any free port, printed at start)"},
-		{"etcd-compaction-interval", CUBE_FLAG_DURATION, &cfg.compaction_interval_s, "how often etcd history is compacted; 0 disables"},
-		{"watch-bookmark-interval", CUBE_FLAG_DURATION, &cfg.bookmark_interval_s, "how often watchers that allow bookmarks get one"},
+		{"port", CUBE_FLAG_INT, &cfg.port,
+		 "port to serve plain HTTP on (0: any free port, printed at start)"},
+		{"etcd-compaction-interval", CUBE_FLAG_DURATION, &cfg.compaction_interval_s,
+		 "how often etcd history is compacted; 0 disables"},
+		{"watch-bookmark-interval", CUBE_FLAG_DURATION, &cfg.bookmark_interval_s,
+		 "how often watchers that allow bookmarks get one"},
 		{"event-ttl", CUBE_FLAG_DURATION, &cfg.event_ttl_s, "how long events are kept"},
-		{"watch-cache-size", CUBE_FLAG_INT, &cache, "events kept per resource for resuming watches"},
-		{"threads", CUBE_FLAG_INT, &threads, "request worker threads (each may wait on etcd)"},
-		{"v", CUBE_FLAG_INT, &verbosity, "log level: 0 errors, 1 warnings, 2 info, 3 debug"},
+		{"watch-cache-size", CUBE_FLAG_INT, &cache,
+		 "events kept per resource for resuming watches"},
+		{"threads", CUBE_FLAG_INT, &threads,
+		 "request worker threads (each may wait on etcd)"},
+		{"v", CUBE_FLAG_INT, &verbosity,
+		 "log level: 0 errors, 1 warnings, 2 info, 3 debug"},
 		{0},
 	};
 	cube_err err = CUBE_ERR_INIT;
 	int rc = cube_flags_parse(flags, argc, argv, NULL, &err);
 	if (rc == CUBE_FLAGS_HELP) {
-		char *u = cube_flags_usage("cube-apiserver",
-					   "cube-apiserver serves the Kubernetes API (v1.32, JSON) over etcd.", flags);
+		char *u = cube_flags_usage(
+			"cube-apiserver",
+			"cube-apiserver serves the Kubernetes API (v1.32, JSON) over etcd.", flags);
 		fputs(u ? u : "", stdout);
 		free(u);
 		return 0;
@@ -51,12 +62,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (cfg.port < 0 || cfg.port > 65535 || threads < 1 || threads > 1024 || cache < 16) {
-		fprintf(stderr, "cube-apiserver: invalid value: --port 0..65535, --threads 1..1024, --watch-cache-size >= 16\n");
+		fprintf(stderr, "cube-apiserver: invalid value: --port 0..65535, --threads "
+				"1..1024, --watch-cache-size >= 16\n");
 		return 2;
 	}
 	cfg.threads = (unsigned)threads;
 	cfg.watch_cache_size = (size_t)cache;
-	cube_log_set_level(verbosity < 0 ? CUBE_LOG_ERROR : verbosity > 3 ? CUBE_LOG_DEBUG : (cube_log_level)verbosity);
+	cube_log_set_level(verbosity < 0   ? CUBE_LOG_ERROR
+			   : verbosity > 3 ? CUBE_LOG_DEBUG
+					   : (cube_log_level)verbosity);
 
 	/* Many watchers means many sockets: take what the hard limit allows. */
 	struct rlimit rl;
@@ -72,7 +86,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cube-apiserver: %s\n", err.msg);
 		return 1;
 	}
-	cube_log_info("serving on %s:%d, etcd %s", cfg.bind_address, apiserver_port(s), cfg.etcd_servers);
+	cube_log_info("serving on %s:%d, etcd %s", cfg.bind_address, apiserver_port(s),
+		      cfg.etcd_servers);
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);

@@ -14,14 +14,14 @@
 
 /* How metadata.name is validated. */
 typedef enum {
-	NAME_SUBDOMAIN,  /* DNS-1123 subdomain: most objects */
-	NAME_LABEL,      /* DNS-1123 label: namespaces */
+	NAME_SUBDOMAIN,	 /* DNS-1123 subdomain: most objects */
+	NAME_LABEL,	 /* DNS-1123 label: namespaces */
 	NAME_LABEL_1035, /* DNS-1035 label (starts with a letter): services */
-	NAME_PATH,       /* any name that is a valid path segment: events, leases */
+	NAME_PATH,	 /* any name that is a valid path segment: events, leases */
 } api_name_rule;
 
 typedef struct api_resource {
-	const char *group;     /* "" for the core group */
+	const char *group; /* "" for the core group */
 	const char *version;
 	const char *plural;
 	const char *singular;
@@ -29,13 +29,13 @@ typedef struct api_resource {
 	const char *list_kind;
 	bool namespaced;
 	const char *short_names[3];
-	bool in_all;           /* categories: ["all"] */
-	bool status;           /* has the status subresource (main-resource writes keep status) */
-	bool scale;            /* has the scale subresource */
-	bool generation;       /* metadata.generation counts spec changes */
-	bool graceful;         /* pods: deletion of a bound pod is graceful */
+	bool in_all;	 /* categories: ["all"] */
+	bool status;	 /* has the status subresource (main-resource writes keep status) */
+	bool scale;	 /* has the scale subresource */
+	bool generation; /* metadata.generation counts spec changes */
+	bool graceful;	 /* pods: deletion of a bound pod is graceful */
 	api_name_rule name_rule;
-	int64_t ttl_seconds;   /* objects expire (events: 1 h) */
+	int64_t ttl_seconds;	   /* objects expire (events: 1 h) */
 	const char *const *fields; /* field selector fields beyond metadata.name/namespace */
 } api_resource;
 

@@ -51,8 +51,8 @@ static const char *qres(api_req *r, char *buf, size_t size)
 void api_not_found(api_req *r)
 {
 	char q[96];
-	cube_httpd_respond_status(r->h, 404, "NotFound", details(r, r->name, NULL), "%s \"%s\" not found",
-				  qres(r, q, sizeof(q)), r->name);
+	cube_httpd_respond_status(r->h, 404, "NotFound", details(r, r->name, NULL),
+				  "%s \"%s\" not found", qres(r, q, sizeof(q)), r->name);
 }
 
 void api_bad_request(api_req *r, const char *fmt, ...)
@@ -68,10 +68,11 @@ void api_bad_request(api_req *r, const char *fmt, ...)
 static void conflict(api_req *r, const char *name)
 {
 	char q[96];
-	cube_httpd_respond_status(r->h, 409, "Conflict", details(r, name, NULL),
-				  "Operation cannot be fulfilled on %s \"%s\": the object has been modified; "
-				  "please apply your changes to the latest version and try again",
-				  qres(r, q, sizeof(q)), name);
+	cube_httpd_respond_status(
+		r->h, 409, "Conflict", details(r, name, NULL),
+		"Operation cannot be fulfilled on %s \"%s\": the object has been modified; "
+		"please apply your changes to the latest version and try again",
+		qres(r, q, sizeof(q)), name);
 }
 
 void api_storage_error(api_req *r, const cube_err *err)
@@ -97,8 +98,8 @@ void api_storage_error(api_req *r, const cube_err *err)
 		cube_httpd_respond_status(r->h, 400, "BadRequest", NULL, "%s", err->msg);
 		return;
 	default:
-		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "Internal error occurred: %s",
-					  err->msg);
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+					  "Internal error occurred: %s", err->msg);
 	}
 }
 
@@ -115,8 +116,8 @@ static void invalid(api_req *r, const char *name, const char *field, const char 
 		cJSON_AddStringToObject(c, "field", field);
 		cJSON_AddItemToArray(causes, c);
 	}
-	cube_httpd_respond_status(r->h, 422, "Invalid", d, "%s \"%s\" is invalid: %s: %s", r->res->kind,
-				  name && name[0] ? name : "", field, cause_msg);
+	cube_httpd_respond_status(r->h, 422, "Invalid", d, "%s \"%s\" is invalid: %s: %s",
+				  r->res->kind, name && name[0] ? name : "", field, cause_msg);
 }
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -138,9 +139,9 @@ static void new_uid(char *buf, size_t size)
 	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant */
-	snprintf(buf, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-		 b[15]);
+	snprintf(buf, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 }
 
 /* Kubernetes' generateName suffix: 5 characters without vowels or look-alikes. */
@@ -200,8 +201,9 @@ static cJSON *load(api_req *r, const char *key, int64_t *mod_rev)
 	*mod_rev = kv.mod_rev;
 	cube_etcd_kv_clear(&kv);
 	if (!o) {
-		cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
-					  "Internal error occurred: stored object %s is not JSON: %s", key, err.msg);
+		cube_httpd_respond_status(
+			r->h, 500, "InternalError", NULL,
+			"Internal error occurred: stored object %s is not JSON: %s", key, err.msg);
 		return NULL;
 	}
 	set_rv(o, *mod_rev);
@@ -214,9 +216,10 @@ static cJSON *body_object(api_req *r)
 {
 	const char *ct = cube_httpd_header(r->h, "Content-Type");
 	if (ct && strncasecmp(ct, "application/json", 16) != 0 && strncasecmp(ct, "*/*", 3) != 0) {
-		cube_httpd_respond_status(r->h, 415, "UnsupportedMediaType", NULL,
-					  "the body of the request was in an unknown format - accepted media "
-					  "types include: application/json");
+		cube_httpd_respond_status(
+			r->h, 415, "UnsupportedMediaType", NULL,
+			"the body of the request was in an unknown format - accepted media "
+			"types include: application/json");
 		return NULL;
 	}
 	cube_err err = CUBE_ERR_INIT;
@@ -249,13 +252,17 @@ static cJSON *body_object(api_req *r)
 	} else if (!av || !av[0]) {
 		api_bad_request(r, "Object 'apiVersion' is missing in the request body");
 	} else if (strcmp(kind, want_kind) != 0) {
-		api_bad_request(r, "the kind in the request body (%s) does not match the expected kind (%s)",
-				kind, want_kind);
+		api_bad_request(
+			r,
+			"the kind in the request body (%s) does not match the expected kind (%s)",
+			kind, want_kind);
 	} else if (strcmp(av, gv) != 0) {
 		api_bad_request(r,
-				"the API version in the data (%s) does not match the expected API version (%s)",
+				"the API version in the data (%s) does not match the expected API "
+				"version (%s)",
 				av, gv);
-	} else if (cube_json_path(o, "metadata") && !cJSON_IsObject(cube_json_path(o, "metadata"))) {
+	} else if (cube_json_path(o, "metadata") &&
+		   !cJSON_IsObject(cube_json_path(o, "metadata"))) {
 		api_bad_request(r, "metadata must be an object");
 	} else {
 		return o;
@@ -286,29 +293,34 @@ static bool labels_valid(api_req *r, const cJSON *o, const char *name)
 	if (!labels)
 		return true;
 	if (!cJSON_IsObject(labels)) {
-		invalid(r, name, "metadata.labels", "FieldValueInvalid", "must be a map of strings");
+		invalid(r, name, "metadata.labels", "FieldValueInvalid",
+			"must be a map of strings");
 		return false;
 	}
 	const cJSON *l;
-	cJSON_ArrayForEach(l, labels)
-	{
+	cJSON_ArrayForEach (l, labels) {
 		char field[400], msg[800];
 		snprintf(field, sizeof(field), "metadata.labels");
 		if (!cJSON_IsString(l)) {
-			invalid(r, name, field, "FieldValueInvalid", "label values must be strings");
+			invalid(r, name, field, "FieldValueInvalid",
+				"label values must be strings");
 			return false;
 		}
 		char cause[512];
 		if (!cube_valid_label_value(l->valuestring, cause, sizeof(cause))) {
-			snprintf(msg, sizeof(msg), "Invalid value: \"%.100s\": %s", l->valuestring, cause);
+			snprintf(msg, sizeof(msg), "Invalid value: \"%.100s\": %s", l->valuestring,
+				 cause);
 			invalid(r, name, field, "FieldValueInvalid", msg);
 			return false;
 		}
 		/* Keys: "a" parses as an Exists requirement iff it is a valid label key. */
 		cube_err kerr = CUBE_ERR_INIT;
-		cube_labelsel *ks = strpbrk(l->string, "!=(),<> ") ? NULL : cube_labelsel_parse(l->string, &kerr);
+		cube_labelsel *ks = strpbrk(l->string, "!=(),<> ")
+					    ? NULL
+					    : cube_labelsel_parse(l->string, &kerr);
 		if (!ks) {
-			snprintf(msg, sizeof(msg), "Invalid value: \"%.100s\": invalid label key", l->string);
+			snprintf(msg, sizeof(msg), "Invalid value: \"%.100s\": invalid label key",
+				 l->string);
 			invalid(r, name, field, "FieldValueInvalid", msg);
 			return false;
 		}
@@ -344,15 +356,18 @@ static bool namespace_ok(api_req *r, const char *ns, const char *name)
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "name", ns);
 		cJSON_AddStringToObject(d, "kind", "namespaces");
-		cube_httpd_respond_status(r->h, 404, "NotFound", d, "namespaces \"%s\" not found", ns);
+		cube_httpd_respond_status(r->h, 404, "NotFound", d, "namespaces \"%s\" not found",
+					  ns);
 		ok = false;
 	} else if (cube_json_str(obj, "metadata.deletionTimestamp") ||
-		   (cube_json_str(obj, "status.phase") && !strcmp(cube_json_str(obj, "status.phase"), "Terminating"))) {
+		   (cube_json_str(obj, "status.phase") &&
+		    !strcmp(cube_json_str(obj, "status.phase"), "Terminating"))) {
 		char q[96];
-		cube_httpd_respond_status(r->h, 403, "Forbidden", details(r, name, NULL),
-					  "%s \"%s\" is forbidden: unable to create new content in namespace %s "
-					  "because it is being terminated",
-					  qres(r, q, sizeof(q)), name, ns);
+		cube_httpd_respond_status(
+			r->h, 403, "Forbidden", details(r, name, NULL),
+			"%s \"%s\" is forbidden: unable to create new content in namespace %s "
+			"because it is being terminated",
+			qres(r, q, sizeof(q)), name, ns);
 		ok = false;
 	}
 	wc_obj_unref(o);
@@ -491,15 +506,18 @@ static void buf_str(buf *b, const char *s)
 static void list_head(api_req *r, buf *b, int64_t rv, const char *cont, int64_t remaining)
 {
 	char gv[64], head[512];
-	snprintf(head, sizeof(head), "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
-		 r->res->list_kind, api_resource_gv(r->res, gv, sizeof(gv)), (long long)rv);
+	snprintf(
+		head, sizeof(head),
+		"{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
+		r->res->list_kind, api_resource_gv(r->res, gv, sizeof(gv)), (long long)rv);
 	buf_str(b, head);
 	if (cont && cont[0]) {
 		buf_str(b, ",\"continue\":\"");
 		buf_str(b, cont);
 		buf_str(b, "\"");
 		if (remaining > 0) {
-			snprintf(head, sizeof(head), ",\"remainingItemCount\":%lld", (long long)remaining);
+			snprintf(head, sizeof(head), ",\"remainingItemCount\":%lld",
+				 (long long)remaining);
 			buf_str(b, head);
 		}
 	}
@@ -533,7 +551,8 @@ static char *continue_token(int64_t rv, const char *last_key)
 	char *out = malloc(4 * ((n + 2) / 3) + 1);
 	if (!out)
 		return NULL;
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned char)text[i] << 16;
@@ -607,7 +626,8 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 	int64_t rev = 0;
 	cube_autofree char *start = NULL;
 	if (cont && cont[0]) {
-		if (parse_continue(cont, &rev, &start) < 0 || strncmp(start, prefix, strlen(prefix)) != 0) {
+		if (parse_continue(cont, &rev, &start) < 0 ||
+		    strncmp(start, prefix, strlen(prefix)) != 0) {
 			api_bad_request(r, "continue key is not valid: invalid continue token");
 			return;
 		}
@@ -618,26 +638,31 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 	bool more = false;
 	int64_t remaining = 0;
 	for (;;) {
-		cube_etcd_range_req q = {.key = last ? last : prefix, .after_key = last != NULL,
-					 .prefix = true, .prefix_of = prefix,
-					 .limit = limit > 0 ? limit - (int64_t)count + 1 : 0, .revision = rev};
+		cube_etcd_range_req q = {.key = last ? last : prefix,
+					 .after_key = last != NULL,
+					 .prefix = true,
+					 .prefix_of = prefix,
+					 .limit = limit > 0 ? limit - (int64_t)count + 1 : 0,
+					 .revision = rev};
 		cube_etcd_range_resp resp;
 		cube_err err = CUBE_ERR_INIT;
 		if (cube_etcd_range(r->s->etcd, &q, &resp, &err) < 0) {
 			free(last);
 			free(b.p);
 			if (err.code == CUBE_ECOMPACTED)
-				cube_httpd_respond_status(
-					r->h, 410, "Expired", NULL,
-					"The provided continue parameter is too old to display a consistent list "
-					"result. You can start a new list without the continue parameter.");
+				cube_httpd_respond_status(r->h, 410, "Expired", NULL,
+							  "The provided continue parameter is too "
+							  "old to display a consistent list "
+							  "result. You can start a new list "
+							  "without the continue parameter.");
 			else
 				api_storage_error(r, &err);
 			return;
 		}
 		if (!rev) {
 			rev = resp.revision;
-			list_head(r, &b, rev, NULL, 0); /* rewritten below if a continue is needed */
+			list_head(r, &b, rev, NULL,
+				  0); /* rewritten below if a continue is needed */
 		} else if (b.len == 0) {
 			list_head(r, &b, rev, NULL, 0);
 		}
@@ -723,7 +748,9 @@ static void do_list(api_req *r)
 		api_storage_error(r, &err);
 		goto out;
 	}
-	wc_filter f = {.ns = r->res->namespaced && r->ns[0] ? r->ns : NULL, .ls = ls, .fs = fs,
+	wc_filter f = {.ns = r->res->namespaced && r->ns[0] ? r->ns : NULL,
+		       .ls = ls,
+		       .fs = fs,
 		       .name = fs ? cube_fieldsel_exact(fs, "metadata.name") : NULL};
 	wc_obj **objs;
 	size_t n;
@@ -764,7 +791,9 @@ static void do_watch(api_req *r)
 	const char *name = fs ? cube_fieldsel_exact(fs, "metadata.name") : NULL;
 	cube_autofree char *name_copy = name ? strdup(name) : NULL;
 	wc_watch_opts o = {.ns = r->res->namespaced && r->ns[0] ? r->ns : NULL,
-			   .name = name_copy, .ls = ls, .fs = fs,
+			   .name = name_copy,
+			   .ls = ls,
+			   .fs = fs,
 			   .rv = cube_httpd_query(r->h, "resourceVersion"),
 			   .bookmarks = cube_httpd_query_bool(r->h, "allowWatchBookmarks"),
 			   .timeout_s = (int)(timeout > 86400 ? 86400 : timeout)};
@@ -784,8 +813,10 @@ static void do_create(api_req *r)
 	const char *bns = cube_obj_namespace(o);
 	if (r->res->namespaced) {
 		if (bns && bns[0] && strcmp(bns, r->ns)) {
-			api_bad_request(r, "the namespace of the provided object does not match the namespace "
-					   "sent on the request");
+			api_bad_request(
+				r,
+				"the namespace of the provided object does not match the namespace "
+				"sent on the request");
 			return;
 		}
 		cube_obj_set_meta_str(o, "namespace", r->ns);
@@ -810,11 +841,14 @@ static void do_create(api_req *r)
 	char msg[512], cause[1024];
 	/* With generateName the base is checked with a sample suffix. */
 	char probe[320];
-	snprintf(probe, sizeof(probe), "%.300s%s", namebuf[0] ? namebuf : gen, namebuf[0] ? "" : "abcde");
+	snprintf(probe, sizeof(probe), "%.300s%s", namebuf[0] ? namebuf : gen,
+		 namebuf[0] ? "" : "abcde");
 	if (!name_valid(r, probe, msg, sizeof(msg))) {
-		snprintf(cause, sizeof(cause), "Invalid value: \"%.300s\": %s", namebuf[0] ? namebuf : gen, msg);
-		invalid(r, namebuf[0] ? namebuf : gen, namebuf[0] ? "metadata.name" : "metadata.generateName",
-			"FieldValueInvalid", cause);
+		snprintf(cause, sizeof(cause), "Invalid value: \"%.300s\": %s",
+			 namebuf[0] ? namebuf : gen, msg);
+		invalid(r, namebuf[0] ? namebuf : gen,
+			namebuf[0] ? "metadata.name" : "metadata.generateName", "FieldValueInvalid",
+			cause);
 		return;
 	}
 	if (!labels_valid(r, o, namebuf))
@@ -881,11 +915,13 @@ static void do_create(api_req *r)
 		registry_key(r->res, r->ns, namebuf, key, sizeof(key));
 		cube_autofree char *text = cJSON_PrintUnformatted(o);
 		if (!text) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 			return;
 		}
 		int64_t rev = 0;
-		if (cube_etcd_create(r->s->etcd, key, text, strlen(text), lease, &rev, NULL, &err) == 0) {
+		if (cube_etcd_create(r->s->etcd, key, text, strlen(text), lease, &rev, NULL,
+				     &err) == 0) {
 			set_rv(o, rev);
 			respond_obj(r, 201, o);
 			return;
@@ -919,8 +955,10 @@ static void carry(cJSON *to, const cJSON *from, const char *name)
 static int write_update(api_req *r, const char *key, cJSON *next, int64_t rev)
 {
 	cube_err err = CUBE_ERR_INIT;
-	bool finished = cube_json_str(next, "metadata.deletionTimestamp") && !has_finalizers(next) &&
-			!(r->res->graceful && cube_json_int(next, "metadata.deletionGracePeriodSeconds", 0) > 0) &&
+	bool finished = cube_json_str(next, "metadata.deletionTimestamp") &&
+			!has_finalizers(next) &&
+			!(r->res->graceful &&
+			  cube_json_int(next, "metadata.deletionGracePeriodSeconds", 0) > 0) &&
 			!(strcmp(r->res->plural, "namespaces") == 0 && ns_spec_finalizers(next));
 	if (dry_run(r)) {
 		respond_obj(r, 200, next);
@@ -974,14 +1012,16 @@ static void do_update(api_req *r)
 		return;
 	const char *bname = cube_obj_name(body);
 	if (bname && strcmp(bname, r->name)) {
-		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
-				bname, r->name);
+		api_bad_request(
+			r, "the name of the object (%s) does not match the name on the URL (%s)",
+			bname, r->name);
 		return;
 	}
 	const char *bns = cube_obj_namespace(body);
 	if (r->res->namespaced && bns && bns[0] && strcmp(bns, r->ns)) {
-		api_bad_request(r, "the namespace of the provided object does not match the namespace sent "
-				   "on the request");
+		api_bad_request(
+			r, "the namespace of the provided object does not match the namespace sent "
+			   "on the request");
 		return;
 	}
 	if (!labels_valid(r, body, r->name))
@@ -1009,9 +1049,11 @@ static void do_update(api_req *r)
 		if (buid && buid[0] && cube_obj_uid(cur) && strcmp(buid, cube_obj_uid(cur))) {
 			char q[96];
 			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, NULL),
-						  "Operation cannot be fulfilled on %s \"%s\": Precondition failed: UID "
+						  "Operation cannot be fulfilled on %s \"%s\": "
+						  "Precondition failed: UID "
 						  "in precondition: %s, UID in object meta: %s",
-						  qres(r, q, sizeof(q)), r->name, buid, cube_obj_uid(cur));
+						  qres(r, q, sizeof(q)), r->name, buid,
+						  cube_obj_uid(cur));
 			return;
 		}
 		cube_autojson cJSON *next = NULL;
@@ -1027,9 +1069,10 @@ static void do_update(api_req *r)
 			next = cube_obj_copy(body);
 			cJSON *md = cube_json_ensure_obj(next, "metadata");
 			const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cur, "metadata");
-			static const char *const immutable[] = {"uid", "creationTimestamp", "namespace", "name",
-								"deletionTimestamp", "deletionGracePeriodSeconds",
-								"generation"};
+			static const char *const immutable[] = {
+				"uid",	     "creationTimestamp", "namespace",
+				"name",	     "deletionTimestamp", "deletionGracePeriodSeconds",
+				"generation"};
 			for (size_t i = 0; i < CUBE_ARRAY_LEN(immutable); i++)
 				carry(md, cmd, immutable[i]);
 			if (r->res->status)
@@ -1043,12 +1086,15 @@ static void do_update(api_req *r)
 			}
 		}
 		if (!next) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 			return;
 		}
 		set_rv(next, rev);
-		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does. */
-		if (cJSON_Compare(cur, next, true) && !cube_json_str(next, "metadata.deletionTimestamp")) {
+		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does.
+		 */
+		if (cJSON_Compare(cur, next, true) &&
+		    !cube_json_str(next, "metadata.deletionTimestamp")) {
 			respond_obj(r, 200, cur);
 			return;
 		}
@@ -1081,7 +1127,8 @@ static int delete_options(api_req *r, delete_opts *d)
 		cube_err err = CUBE_ERR_INIT;
 		d->body = cube_json_parse(cube_httpd_body(r->h), cube_httpd_body_len(r->h), &err);
 		if (!d->body || !cJSON_IsObject(d->body)) {
-			api_bad_request(r, "the body is not valid DeleteOptions: %s", d->body ? "not an object" : err.msg);
+			api_bad_request(r, "the body is not valid DeleteOptions: %s",
+					d->body ? "not an object" : err.msg);
 			cJSON_Delete(d->body);
 			d->body = NULL;
 			return -1;
@@ -1114,22 +1161,25 @@ static int delete_options(api_req *r, delete_opts *d)
 	const char *pq = cube_httpd_query(r->h, "propagationPolicy");
 	if (pq && pq[0])
 		d->propagation = pq;
-	if (d->propagation && strcmp(d->propagation, "Orphan") && strcmp(d->propagation, "Background") &&
-	    strcmp(d->propagation, "Foreground")) {
+	if (d->propagation && strcmp(d->propagation, "Orphan") &&
+	    strcmp(d->propagation, "Background") && strcmp(d->propagation, "Foreground")) {
 		cJSON *det = cJSON_CreateObject();
 		cJSON_AddStringToObject(det, "group", "meta.k8s.io");
 		cJSON_AddStringToObject(det, "kind", "DeleteOptions");
 		cJSON *causes = cJSON_AddArrayToObject(det, "causes");
 		cJSON *c = cJSON_CreateObject();
 		char cm[256];
-		snprintf(cm, sizeof(cm), "Unsupported value: \"%.64s\": supported values: \"Foreground\", "
-			 "\"Background\", \"Orphan\"", d->propagation);
+		snprintf(cm, sizeof(cm),
+			 "Unsupported value: \"%.64s\": supported values: \"Foreground\", "
+			 "\"Background\", \"Orphan\"",
+			 d->propagation);
 		cJSON_AddStringToObject(c, "reason", "FieldValueNotSupported");
 		cJSON_AddStringToObject(c, "message", cm);
 		cJSON_AddStringToObject(c, "field", "propagationPolicy");
 		cJSON_AddItemToArray(causes, c);
-		cube_httpd_respond_status(r->h, 422, "Invalid", det,
-					  "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: %s", cm);
+		cube_httpd_respond_status(
+			r->h, 422, "Invalid", det,
+			"DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: %s", cm);
 		cJSON_Delete(d->body);
 		d->body = NULL;
 		return -1;
@@ -1148,7 +1198,9 @@ static void add_finalizer(cJSON *o, const char *f)
 		arr = cJSON_AddArrayToObject(md, "finalizers");
 	}
 	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it) && !strcmp(it->valuestring, f)) return;
+	cJSON_ArrayForEach (it, arr)
+		if (cJSON_IsString(it) && !strcmp(it->valuestring, f))
+			return;
 	cJSON_AddItemToArray(arr, cJSON_CreateString(f));
 }
 
@@ -1180,18 +1232,23 @@ static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON *
 		const char *cuid = cube_obj_uid(cur) ? cube_obj_uid(cur) : "";
 		const char *cname = cube_obj_name(cur) ? cube_obj_name(cur) : "";
 		if (d->pre_uid && d->pre_uid[0] && strcmp(d->pre_uid, cuid)) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, cname, r->res->kind),
-						  "Operation cannot be fulfilled on %s \"%s\": the UID in the "
-						  "precondition (%s) does not match the UID in record (%s). The object "
-						  "might have been deleted and then recreated",
-						  r->res->kind, cname, d->pre_uid, cuid);
+			cube_httpd_respond_status(
+				r->h, 409, "Conflict", details(r, cname, r->res->kind),
+				"Operation cannot be fulfilled on %s \"%s\": the UID in the "
+				"precondition (%s) does not match the UID in record (%s). The "
+				"object "
+				"might have been deleted and then recreated",
+				r->res->kind, cname, d->pre_uid, cuid);
 			cJSON_Delete(cur);
 			return -1;
 		}
 		if (d->pre_rv && d->pre_rv[0] && strcmp(d->pre_rv, rvs)) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, cname, r->res->kind),
-						  "Operation cannot be fulfilled on %s \"%s\": the ResourceVersion in "
-						  "the precondition (%s) does not match the ResourceVersion in record "
+			cube_httpd_respond_status(r->h, 409, "Conflict",
+						  details(r, cname, r->res->kind),
+						  "Operation cannot be fulfilled on %s \"%s\": the "
+						  "ResourceVersion in "
+						  "the precondition (%s) does not match the "
+						  "ResourceVersion in record "
 						  "(%s). The object might have been modified",
 						  r->res->kind, cname, d->pre_rv, rvs);
 			cJSON_Delete(cur);
@@ -1205,20 +1262,27 @@ static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON *
 		if (r->res->graceful) {
 			const char *node = cube_json_str(cur, "spec.nodeName");
 			const char *phase = cube_json_str(cur, "status.phase");
-			grace = d->has_grace ? d->grace : cube_json_int(cur, "spec.terminationGracePeriodSeconds", 30);
-			if (!node || !node[0] || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+			grace = d->has_grace
+					? d->grace
+					: cube_json_int(cur, "spec.terminationGracePeriodSeconds",
+							30);
+			if (!node || !node[0] ||
+			    (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
 				grace = 0;
 			if (terminating) {
-				int64_t had = cube_json_int(cur, "metadata.deletionGracePeriodSeconds", 0);
+				int64_t had = cube_json_int(
+					cur, "metadata.deletionGracePeriodSeconds", 0);
 				if (grace >= had && had > 0)
-					grace = had; /* a longer grace never extends a running deletion */
+					grace = had; /* a longer grace never extends a running
+							deletion */
 			}
 		}
 		if (d->propagation && !strcmp(d->propagation, "Orphan"))
 			add_finalizer(next, "orphan");
 		else if (d->propagation && !strcmp(d->propagation, "Foreground"))
 			add_finalizer(next, "foregroundDeletion");
-		bool keep = grace > 0 || has_finalizers(next) || (is_ns && ns_spec_finalizers(next));
+		bool keep =
+			grace > 0 || has_finalizers(next) || (is_ns && ns_spec_finalizers(next));
 		if (keep) {
 			char ts[32];
 			now_rfc3339(ts, sizeof(ts), (long)grace);
@@ -1240,7 +1304,9 @@ static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON *
 			cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
 			cube_autofree char *text = cJSON_PrintUnformatted(next);
 			int64_t nrev;
-			int rc = text ? cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, &nrev, NULL, err) : -1;
+			int rc = text ? cube_etcd_update(r->s->etcd, key, text, strlen(text), rev,
+							 &nrev, NULL, err)
+				      : -1;
 			cJSON_Delete(cur);
 			if (rc < 0) {
 				cJSON_Delete(next);
@@ -1289,14 +1355,18 @@ static cJSON *success_status(api_req *r, const cJSON *obj)
 static void do_delete(api_req *r)
 {
 	if (r->sub[0]) {
-		cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
-					  "the server does not allow this method on the requested resource");
+		cube_httpd_respond_status(
+			r->h, 405, "MethodNotAllowed", NULL,
+			"the server does not allow this method on the requested resource");
 		return;
 	}
 	if (!strcmp(r->res->plural, "namespaces") &&
-	    (!strcmp(r->name, "default") || !strcmp(r->name, "kube-system") || !strcmp(r->name, "kube-public"))) {
-		cube_httpd_respond_status(r->h, 403, "Forbidden", details(r, r->name, NULL),
-					  "namespaces \"%s\" is forbidden: this namespace may not be deleted", r->name);
+	    (!strcmp(r->name, "default") || !strcmp(r->name, "kube-system") ||
+	     !strcmp(r->name, "kube-public"))) {
+		cube_httpd_respond_status(
+			r->h, 403, "Forbidden", details(r, r->name, NULL),
+			"namespaces \"%s\" is forbidden: this namespace may not be deleted",
+			r->name);
 		return;
 	}
 	delete_opts d;
@@ -1420,7 +1490,8 @@ void rest_serve(api_req *r)
 		do_deletecollection(r);
 	} else {
 		r->verb = "unsupported";
-		cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
-					  "the server does not allow this method on the requested resource");
+		cube_httpd_respond_status(
+			r->h, 405, "MethodNotAllowed", NULL,
+			"the server does not allow this method on the requested resource");
 	}
 }

@@ -23,8 +23,8 @@ typedef enum { EV_ADDED, EV_MODIFIED, EV_DELETED } ev_type;
 
 typedef struct wc_event {
 	ev_type type;
-	wc_obj *obj;   /* ADDED/MODIFIED: the new object; DELETED: the last state, RV = deletion */
-	wc_obj *prev;  /* MODIFIED/DELETED: the object before; NULL for ADDED */
+	wc_obj *obj;  /* ADDED/MODIFIED: the new object; DELETED: the last state, RV = deletion */
+	wc_obj *prev; /* MODIFIED/DELETED: the object before; NULL for ADDED */
 	int64_t rv;
 } wc_event;
 
@@ -42,13 +42,13 @@ typedef struct watcher {
 
 typedef struct rcache {
 	const api_resource *res;
-	char prefix[96];        /* "/registry/pods/" */
+	char prefix[96]; /* "/registry/pods/" */
 	size_t prefix_len;
-	cube_strmap *objs;      /* "ns/name" -> wc_obj* (the map holds one reference) */
-	cube_strmap *by_ns;     /* namespace -> cube_strmap of its "ns/name" -> wc_obj* (borrowed) */
+	cube_strmap *objs;  /* "ns/name" -> wc_obj* (the map holds one reference) */
+	cube_strmap *by_ns; /* namespace -> cube_strmap of its "ns/name" -> wc_obj* (borrowed) */
 	wc_event *ring;
-	size_t head, n;         /* oldest event at ring[head], n events */
-	int64_t oldest;         /* a watch may start from any RV >= oldest */
+	size_t head, n; /* oldest event at ring[head], n events */
+	int64_t oldest; /* a watch may start from any RV >= oldest */
 	watcher *watchers;
 	size_t n_watchers;
 } rcache;
@@ -61,7 +61,7 @@ struct watchcache {
 	pthread_cond_t cond;
 	int64_t rv;
 	bool ready;
-	rcache *rcs;            /* one per api_resources row */
+	rcache *rcs; /* one per api_resources row */
 	pthread_t thread, ticker;
 	bool started;
 	atomic_int stop;
@@ -223,7 +223,8 @@ static void end_all_watchers(watchcache *wc)
 	}
 }
 
-/* ---- applying etcd events ----------------------------------------------------------------------- */
+/* ---- applying etcd events -----------------------------------------------------------------------
+ */
 
 static rcache *rcache_for_key(watchcache *wc, const char *key)
 {
@@ -367,7 +368,8 @@ static void apply(watchcache *wc, const cube_etcd_event *ev)
 		cube_err perr = CUBE_ERR_INIT;
 		cJSON *j = cube_json_parse(ev->kv.value, ev->kv.value_len, &perr);
 		if (!j) {
-			cube_log_warn("watch cache: %s holds invalid JSON (%s); ignored", ev->kv.key, perr.msg);
+			cube_log_warn("watch cache: %s holds invalid JSON (%s); ignored",
+				      ev->kv.key, perr.msg);
 			return;
 		}
 		wc_obj *o = obj_new(j, ev->kv.mod_rev);
@@ -404,14 +406,16 @@ static int on_batch(void *ud, const cube_etcd_watch_batch *b)
 	pthread_mutex_lock(&wc->mu);
 	if (b->error) {
 		if (wc->ready)
-			cube_log_warn("watch cache: %s; ending watches until etcd is back", b->error);
+			cube_log_warn("watch cache: %s; ending watches until etcd is back",
+				      b->error);
 		wc->ready = false;
 		/* Watchers are told by the end of their stream; they resume from their
 		 * last resourceVersion, which the ring still holds when etcd returns. */
 		end_all_watchers(wc);
 	} else {
 		if (!wc->ready && (b->created || b->n)) {
-			cube_log_info("watch cache: watching etcd again at revision %lld", (long long)wc->rv);
+			cube_log_info("watch cache: watching etcd again at revision %lld",
+				      (long long)wc->rv);
 			wc->ready = true;
 		}
 		for (size_t i = 0; i < b->n; i++) {
@@ -451,8 +455,11 @@ static int relist(watchcache *wc, cube_err *err)
 	clear_caches(wc);
 	pthread_mutex_unlock(&wc->mu);
 	for (;;) {
-		cube_etcd_range_req req = {.key = last ? last : REGISTRY, .after_key = last != NULL,
-					   .prefix = true, .prefix_of = REGISTRY, .limit = LIST_PAGE,
+		cube_etcd_range_req req = {.key = last ? last : REGISTRY,
+					   .after_key = last != NULL,
+					   .prefix = true,
+					   .prefix_of = REGISTRY,
+					   .limit = LIST_PAGE,
 					   .revision = rev};
 		cube_etcd_range_resp r;
 		if (cube_etcd_range(wc->etcd, &req, &r, err) < 0)
@@ -519,7 +526,8 @@ static void send_bookmark(watchcache *wc, watcher *w)
 	int n = snprintf(line, sizeof(line),
 			 "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
 			 "\"metadata\":{\"resourceVersion\":\"%lld\"}}}\n",
-			 w->rc->res->kind, api_resource_gv(w->rc->res, gv, sizeof(gv)), (long long)wc->rv);
+			 w->rc->res->kind, api_resource_gv(w->rc->res, gv, sizeof(gv)),
+			 (long long)wc->rv);
 	cube_httpd_stream_write(w->stream, line, (size_t)n);
 }
 
@@ -550,7 +558,8 @@ static void *ticker_main(void *arg)
 	return NULL;
 }
 
-/* ---- public ----------------------------------------------------------------------------------- */
+/* ---- public -----------------------------------------------------------------------------------
+ */
 
 watchcache *watchcache_new(cube_etcd *etcd, size_t ring_cap, cube_err *err)
 {
@@ -661,8 +670,9 @@ static int wait_locked(watchcache *wc, int64_t rv, int timeout_ms, cube_err *err
 	while (!wc->ready || wc->rv < rv) {
 		if (pthread_cond_timedwait(&wc->cond, &wc->mu, &until) == ETIMEDOUT) {
 			if (!wc->ready)
-				return cube_err_set(err, CUBE_EUNAVAIL,
-						    "the watch cache is not ready: etcd is unavailable");
+				return cube_err_set(
+					err, CUBE_EUNAVAIL,
+					"the watch cache is not ready: etcd is unavailable");
 			return cube_err_set(err, CUBE_ETIMEOUT,
 					    "Too large resource version: %lld, current: %lld",
 					    (long long)rv, (long long)wc->rv);

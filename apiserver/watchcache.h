@@ -33,8 +33,8 @@
 #include "selector.h"
 
 typedef struct wc_obj {
-	cJSON *json;   /* metadata.resourceVersion set; never modified */
-	char *text;    /* json, serialised */
+	cJSON *json; /* metadata.resourceVersion set; never modified */
+	char *text;  /* json, serialised */
 	size_t len;
 	int64_t rv;
 	/* private */
@@ -67,10 +67,10 @@ int64_t watchcache_rv(watchcache *wc);
 bool watchcache_ready(watchcache *wc);
 
 typedef struct wc_filter {
-	const char *ns;            /* NULL: every namespace */
-	const char *name;          /* NULL: every name */
-	const cube_labelsel *ls;   /* NULL: everything */
-	const cube_fieldsel *fs;   /* NULL: everything */
+	const char *ns;		 /* NULL: every namespace */
+	const char *name;	 /* NULL: every name */
+	const cube_labelsel *ls; /* NULL: everything */
+	const cube_fieldsel *fs; /* NULL: everything */
 } wc_filter;
 
 /* The matching objects of a resource in key order: *out is a malloc'd array
@@ -82,13 +82,13 @@ int watchcache_list(watchcache *wc, const api_resource *res, const wc_filter *f,
 wc_obj *watchcache_get(watchcache *wc, const api_resource *res, const char *ns, const char *name);
 
 typedef struct wc_watch_opts {
-	const char *ns;      /* NULL: every namespace */
-	const char *name;    /* NULL: every name */
-	cube_labelsel *ls;   /* taken by watchcache_watch (also on failure); NULL: everything */
-	cube_fieldsel *fs;   /* taken likewise */
-	const char *rv;      /* the resourceVersion parameter, NULL if absent */
-	bool bookmarks;      /* allowWatchBookmarks */
-	int timeout_s;       /* timeoutSeconds; 0 = the server's default (30 min) */
+	const char *ns;	   /* NULL: every namespace */
+	const char *name;  /* NULL: every name */
+	cube_labelsel *ls; /* taken by watchcache_watch (also on failure); NULL: everything */
+	cube_fieldsel *fs; /* taken likewise */
+	const char *rv;	   /* the resourceVersion parameter, NULL if absent */
+	bool bookmarks;	   /* allowWatchBookmarks */
+	int timeout_s;	   /* timeoutSeconds; 0 = the server's default (30 min) */
 } wc_watch_opts;
 
 /* Answers `req` with a watch stream.  Returns 0, or -1 with err before

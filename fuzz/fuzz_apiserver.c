@@ -45,8 +45,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (cube_test_etcd_start(&etcd) < 0)
 		abort();
 	cube_err err = CUBE_ERR_INIT;
-	apiserver_config cfg = {.etcd_servers = etcd.url, .bind_address = "127.0.0.1", .port = 0,
-				.threads = 2, .event_ttl_s = 60};
+	apiserver_config cfg = {.etcd_servers = etcd.url,
+				.bind_address = "127.0.0.1",
+				.port = 0,
+				.threads = 2,
+				.event_ttl_s = 60};
 	server = apiserver_start(&cfg, &err);
 	if (!server) {
 		fprintf(stderr, "fuzz_apiserver: %s\n", err.msg);
@@ -77,8 +80,8 @@ static void append_escaped(char *dst, size_t size, const char *src, const char *
 {
 	size_t o = strlen(dst);
 	for (const unsigned char *p = (const unsigned char *)src; *p && o + 4 < size; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr(keep, *p)) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(keep, *p)) {
 			dst[o++] = (char)*p;
 		} else {
 			o += (size_t)snprintf(dst + o, size - o, "%%%02X", *p);
@@ -89,8 +92,10 @@ static void append_escaped(char *dst, size_t size, const char *src, const char *
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "FOO"};
-	static const char *const prefixes[] = {"/api/v1/", "/apis/", "/api/v1/namespaces/default/", "/"};
+	static const char *const methods[] = {"GET",   "POST", "PUT",	  "DELETE",
+					      "PATCH", "HEAD", "OPTIONS", "FOO"};
+	static const char *const prefixes[] = {"/api/v1/", "/apis/", "/api/v1/namespaces/default/",
+					       "/"};
 	if (size == 0)
 		return 0;
 	const char *method = methods[data[0] & 7];
@@ -110,22 +115,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		append_escaped(url, sizeof(url), query, "=&-._~");
 	}
 	static const char *const hdrs[] = {"Content-Type: application/json", NULL};
-	cube_http_req req = {.method = method, .url = url, .headers = hdrs,
-			     .body = n ? (const char *)p : NULL, .body_len = n, .timeout_ms = 10000};
+	cube_http_req req = {.method = method,
+			     .url = url,
+			     .headers = hdrs,
+			     .body = n ? (const char *)p : NULL,
+			     .body_len = n,
+			     .timeout_ms = 10000};
 	cube_http_resp resp;
 	cube_err err = CUBE_ERR_INIT;
 	if (cube_http_do(client, &req, &resp, &err) == 0) {
 		if (resp.status < 200 || resp.status > 599 || resp.status == 500) {
-			fprintf(stderr, "fuzz_apiserver: %s %s -> %ld %s\n", method, url, resp.status,
-				resp.body ? resp.body : "");
+			fprintf(stderr, "fuzz_apiserver: %s %s -> %ld %s\n", method, url,
+				resp.status, resp.body ? resp.body : "");
 			abort();
 		}
 		if (resp.body && resp.len && resp.content_type &&
 		    !strncmp(resp.content_type, "application/json", 16)) {
 			cJSON *j = cube_json_parse(resp.body, resp.len, NULL);
 			if (!j) {
-				fprintf(stderr, "fuzz_apiserver: %s %s -> non-JSON body: %.200s\n", method, url,
-					resp.body);
+				fprintf(stderr, "fuzz_apiserver: %s %s -> non-JSON body: %.200s\n",
+					method, url, resp.body);
 				abort();
 			}
 			cJSON_Delete(j);

@@ -36,11 +36,11 @@ static inline void cube_closep(int *fd)
 #define cube_autojson __attribute__((cleanup(cube_json_freep)))
 #define cube_autoclose __attribute__((cleanup(cube_closep)))
 
-#define CUBE_STEAL(p)                       \
-	({                                  \
+#define CUBE_STEAL(p)                        \
+	({                                   \
 		__typeof__(p) _cube_t = (p); \
-		(p) = NULL;                 \
-		_cube_t;                    \
+		(p) = NULL;                  \
+		_cube_t;                     \
 	})
 
 #define CUBE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -17,18 +17,18 @@
 /* Error codes: what a caller may want to branch on.  The message says the rest. */
 typedef enum cube_errc {
 	CUBE_OK = 0,
-	CUBE_EINVAL,      /* malformed input (a parse error, a bad argument) */
-	CUBE_ENOMEM,      /* allocation failed */
-	CUBE_EIO,         /* a system call failed (errno in the message) */
-	CUBE_ENOTFOUND,   /* the thing asked for does not exist */
-	CUBE_EEXIST,      /* create of something that already exists */
-	CUBE_ECONFLICT,   /* a compare-and-swap precondition failed */
-	CUBE_ECOMPACTED,  /* the revision asked for was compacted away */
-	CUBE_EUNAVAIL,    /* a server could not be reached or answered 5xx */
-	CUBE_ETIMEOUT,    /* a deadline passed */
-	CUBE_EPROTO,      /* a peer answered something we cannot understand */
-	CUBE_ECANCELED,   /* the caller asked to stop */
-	CUBE_ETOOBIG,     /* input over a documented size limit */
+	CUBE_EINVAL,	 /* malformed input (a parse error, a bad argument) */
+	CUBE_ENOMEM,	 /* allocation failed */
+	CUBE_EIO,	 /* a system call failed (errno in the message) */
+	CUBE_ENOTFOUND,	 /* the thing asked for does not exist */
+	CUBE_EEXIST,	 /* create of something that already exists */
+	CUBE_ECONFLICT,	 /* a compare-and-swap precondition failed */
+	CUBE_ECOMPACTED, /* the revision asked for was compacted away */
+	CUBE_EUNAVAIL,	 /* a server could not be reached or answered 5xx */
+	CUBE_ETIMEOUT,	 /* a deadline passed */
+	CUBE_EPROTO,	 /* a peer answered something we cannot understand */
+	CUBE_ECANCELED,	 /* the caller asked to stop */
+	CUBE_ETOOBIG,	 /* input over a documented size limit */
 } cube_errc;
 
 #define CUBE_ERR_MSG_MAX 512
@@ -38,7 +38,13 @@ typedef struct cube_err {
 	char msg[CUBE_ERR_MSG_MAX];
 } cube_err;
 
-#define CUBE_ERR_INIT {CUBE_OK, {0}}
+#define CUBE_ERR_INIT     \
+	{                 \
+		CUBE_OK,  \
+		{         \
+			0 \
+		}         \
+	}
 
 /* Sets code and message (printf format); returns -1 so that callers can write
  * `return cube_err_set(err, CUBE_EINVAL, "...")`.  err may be NULL. */

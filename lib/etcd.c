@@ -50,8 +50,8 @@ static char *b64_encode(const char *data, size_t len)
 /* Decodes base64 into a new NUL-terminated buffer; -1 if malformed. */
 static bool b64_char(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-	       c == '/';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
 }
 
 static int b64_decode(const char *in, char **out, size_t *out_len)
@@ -190,8 +190,7 @@ static int decode_range(const cJSON *j, cube_etcd_range_resp *out, cube_err *err
 	if (!out->kvs)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	const cJSON *it;
-	cJSON_ArrayForEach(it, kvs)
-	{
+	cJSON_ArrayForEach (it, kvs) {
 		if (decode_kv(it, &out->kvs[out->n], err) < 0) {
 			cube_etcd_range_resp_clear(out);
 			return -1;
@@ -226,7 +225,8 @@ cube_etcd *cube_etcd_new(const char *endpoints, cube_err *err)
 			continue;
 		if (strncmp(tok, "http://", 7) && strncmp(tok, "https://", 8)) {
 			cube_err_set(err, CUBE_EINVAL,
-				     "etcd: endpoint \"%s\" is not an http:// or https:// URL", tok);
+				     "etcd: endpoint \"%s\" is not an http:// or https:// URL",
+				     tok);
 			cube_etcd_free(e);
 			return NULL;
 		}
@@ -350,15 +350,20 @@ static int call(cube_etcd *e, const char *path, const cJSON *body, bool idempote
 		size_t idx = (start + i) % e->n_eps;
 		char url[1024];
 		snprintf(url, sizeof(url), "%s%s", e->eps[idx], path);
-		cube_http_req req = {.method = "POST", .url = url, .headers = headers, .body = text,
-				     .body_len = strlen(text), .timeout_ms = e->timeout_ms,
+		cube_http_req req = {.method = "POST",
+				     .url = url,
+				     .headers = headers,
+				     .body = text,
+				     .body_len = strlen(text),
+				     .timeout_ms = e->timeout_ms,
 				     .connect_timeout_ms = 2000};
 		cube_http_resp resp;
 		cube_err herr = CUBE_ERR_INIT;
 		if (cube_http_do(h, &req, &resp, &herr) < 0) {
 			cube_http_resp_clear(&resp);
 			bool retry = herr.code == CUBE_EUNAVAIL ||
-				     (idempotent && (herr.code == CUBE_EIO || herr.code == CUBE_ETIMEOUT));
+				     (idempotent &&
+				      (herr.code == CUBE_EIO || herr.code == CUBE_ETIMEOUT));
 			rc = cube_err_set(err, herr.code == CUBE_EIO ? CUBE_EUNAVAIL : herr.code,
 					  "etcd %s: %s", path, herr.msg);
 			if (retry)
@@ -368,7 +373,8 @@ static int call(cube_etcd *e, const char *path, const cJSON *body, bool idempote
 		if (resp.status == 200) {
 			cube_err perr = CUBE_ERR_INIT;
 			*out = cube_json_parse(resp.body ? resp.body : "", resp.len, &perr);
-			rc = *out ? 0 : cube_err_set(err, CUBE_EPROTO, "etcd %s: %s", path, perr.msg);
+			rc = *out ? 0
+				  : cube_err_set(err, CUBE_EPROTO, "etcd %s: %s", path, perr.msg);
 			if (*out)
 				atomic_store(&e->cur, idx);
 		} else {
@@ -392,7 +398,8 @@ static int call(cube_etcd *e, const char *path, const cJSON *body, bool idempote
 static cJSON *range_body(const cube_etcd_range_req *req)
 {
 	cJSON *b = cJSON_CreateObject();
-	if (!b || add_range(b, req->key, req->after_key, req->prefix, req->prefix_of, req->range_end) < 0)
+	if (!b ||
+	    add_range(b, req->key, req->after_key, req->prefix, req->prefix_of, req->range_end) < 0)
 		goto fail;
 	if (req->limit > 0 && add_i64(b, "limit", req->limit) < 0)
 		goto fail;
@@ -546,9 +553,9 @@ static int add_ops(cJSON *b, const char *name, const cube_etcd_op *ops, size_t n
 	return 0;
 }
 
-int cube_etcd_txn(cube_etcd *e, const cube_etcd_cmp *cmps, size_t n_cmps, const cube_etcd_op *success,
-		  size_t n_success, const cube_etcd_op *failure, size_t n_failure,
-		  cube_etcd_txn_resp *out, cube_err *err)
+int cube_etcd_txn(cube_etcd *e, const cube_etcd_cmp *cmps, size_t n_cmps,
+		  const cube_etcd_op *success, size_t n_success, const cube_etcd_op *failure,
+		  size_t n_failure, cube_etcd_txn_resp *out, cube_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	cube_autojson cJSON *b = cJSON_CreateObject();
@@ -566,7 +573,8 @@ int cube_etcd_txn(cube_etcd *e, const cube_etcd_cmp *cmps, size_t n_cmps, const 
 			}
 		}
 	}
-	if (add_ops(b, "success", success, n_success) < 0 || add_ops(b, "failure", failure, n_failure) < 0)
+	if (add_ops(b, "success", success, n_success) < 0 ||
+	    add_ops(b, "failure", failure, n_failure) < 0)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 
 	/* A txn made only of reads may be retried on another endpoint. */
@@ -584,14 +592,14 @@ int cube_etcd_txn(cube_etcd *e, const cube_etcd_cmp *cmps, size_t n_cmps, const 
 	const cJSON *resps = cJSON_GetObjectItemCaseSensitive(r, "responses");
 	const cJSON *it;
 	size_t n_ranges = 0;
-	cJSON_ArrayForEach(it, resps) n_ranges += cJSON_GetObjectItemCaseSensitive(it, "response_range") != NULL;
+	cJSON_ArrayForEach (it, resps)
+		n_ranges += cJSON_GetObjectItemCaseSensitive(it, "response_range") != NULL;
 	if (n_ranges) {
 		out->ranges = calloc(n_ranges, sizeof(*out->ranges));
 		if (!out->ranges)
 			return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
-	cJSON_ArrayForEach(it, resps)
-	{
+	cJSON_ArrayForEach (it, resps) {
 		const cJSON *rr = cJSON_GetObjectItemCaseSensitive(it, "response_range");
 		const cJSON *dr = cJSON_GetObjectItemCaseSensitive(it, "response_delete_range");
 		if (rr) {
@@ -624,8 +632,12 @@ int cube_etcd_create(cube_etcd *e, const char *key, const char *value, size_t le
 {
 	if (existing)
 		memset(existing, 0, sizeof(*existing));
-	cube_etcd_cmp cmp = {.key = key, .target = CUBE_ETCD_TARGET_CREATE, .result = CUBE_ETCD_EQUAL};
-	cube_etcd_op put = {.type = CUBE_ETCD_OP_PUT, .key = key, .value = value, .value_len = len,
+	cube_etcd_cmp cmp = {
+		.key = key, .target = CUBE_ETCD_TARGET_CREATE, .result = CUBE_ETCD_EQUAL};
+	cube_etcd_op put = {.type = CUBE_ETCD_OP_PUT,
+			    .key = key,
+			    .value = value,
+			    .value_len = len,
 			    .lease = lease};
 	cube_etcd_op get = {.type = CUBE_ETCD_OP_RANGE, .key = key};
 	cube_etcd_txn_resp t;
@@ -647,7 +659,9 @@ int cube_etcd_update(cube_etcd *e, const char *key, const char *value, size_t le
 {
 	if (current)
 		memset(current, 0, sizeof(*current));
-	cube_etcd_cmp cmp = {.key = key, .target = CUBE_ETCD_TARGET_MOD, .result = CUBE_ETCD_EQUAL,
+	cube_etcd_cmp cmp = {.key = key,
+			     .target = CUBE_ETCD_TARGET_MOD,
+			     .result = CUBE_ETCD_EQUAL,
 			     .rev = expect_mod_rev};
 	cube_etcd_op put = {.type = CUBE_ETCD_OP_PUT, .key = key, .value = value, .value_len = len};
 	cube_etcd_op get = {.type = CUBE_ETCD_OP_RANGE, .key = key};
@@ -660,8 +674,8 @@ int cube_etcd_update(cube_etcd *e, const char *key, const char *value, size_t le
 	if (!t.succeeded) {
 		if (take_first(&t, current))
 			rc = cube_err_set(err, CUBE_ECONFLICT,
-					  "etcd: key \"%s\" was modified (expected revision %lld)", key,
-					  (long long)expect_mod_rev);
+					  "etcd: key \"%s\" was modified (expected revision %lld)",
+					  key, (long long)expect_mod_rev);
 		else
 			rc = cube_err_set(err, CUBE_ENOTFOUND, "etcd: key \"%s\" not found", key);
 	}
@@ -675,11 +689,14 @@ int cube_etcd_delete_if(cube_etcd *e, const char *key, int64_t expect_mod_rev, c
 	if (prev)
 		memset(prev, 0, sizeof(*prev));
 	/* Unconditional: "it exists" is create_revision > 0. */
-	cube_etcd_cmp cmp = expect_mod_rev
-		? (cube_etcd_cmp){.key = key, .target = CUBE_ETCD_TARGET_MOD, .result = CUBE_ETCD_EQUAL,
-				  .rev = expect_mod_rev}
-		: (cube_etcd_cmp){.key = key, .target = CUBE_ETCD_TARGET_CREATE,
-				  .result = CUBE_ETCD_GREATER, .rev = 0};
+	cube_etcd_cmp cmp = expect_mod_rev ? (cube_etcd_cmp){.key = key,
+							     .target = CUBE_ETCD_TARGET_MOD,
+							     .result = CUBE_ETCD_EQUAL,
+							     .rev = expect_mod_rev}
+					   : (cube_etcd_cmp){.key = key,
+							     .target = CUBE_ETCD_TARGET_CREATE,
+							     .result = CUBE_ETCD_GREATER,
+							     .rev = 0};
 	/* Read first in the same txn so that the caller gets what was deleted. */
 	cube_etcd_op ok[] = {{.type = CUBE_ETCD_OP_RANGE, .key = key},
 			     {.type = CUBE_ETCD_OP_DELETE, .key = key}};
@@ -693,8 +710,9 @@ int cube_etcd_delete_if(cube_etcd *e, const char *key, int64_t expect_mod_rev, c
 	if (t.succeeded) {
 		take_first(&t, prev);
 	} else if (take_first(&t, NULL)) {
-		rc = cube_err_set(err, CUBE_ECONFLICT, "etcd: key \"%s\" was modified (expected revision %lld)",
-				  key, (long long)expect_mod_rev);
+		rc = cube_err_set(err, CUBE_ECONFLICT,
+				  "etcd: key \"%s\" was modified (expected revision %lld)", key,
+				  (long long)expect_mod_rev);
 	} else {
 		rc = cube_err_set(err, CUBE_ENOTFOUND, "etcd: key \"%s\" not found", key);
 	}
@@ -733,7 +751,8 @@ int cube_etcd_lease_keepalive(cube_etcd *e, int64_t id, int64_t *ttl, cube_err *
 	const cJSON *res = cJSON_GetObjectItemCaseSensitive(r, "result");
 	int64_t t = cube_json_int(res ? res : r, "TTL", 0);
 	if (t <= 0)
-		return cube_err_set(err, CUBE_ENOTFOUND, "etcd: lease %lld not found (expired or revoked)",
+		return cube_err_set(err, CUBE_ENOTFOUND,
+				    "etcd: lease %lld not found (expired or revoked)",
 				    (long long)id);
 	if (ttl)
 		*ttl = t;
@@ -752,7 +771,8 @@ int cube_etcd_lease_revoke(cube_etcd *e, int64_t id, cube_err *err)
 int cube_etcd_compact(cube_etcd *e, int64_t rev, bool physical, cube_err *err)
 {
 	cube_autojson cJSON *b = cJSON_CreateObject();
-	if (!b || add_i64(b, "revision", rev) < 0 || (physical && !cJSON_AddTrueToObject(b, "physical")))
+	if (!b || add_i64(b, "revision", rev) < 0 ||
+	    (physical && !cJSON_AddTrueToObject(b, "physical")))
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	cube_autojson cJSON *r = NULL;
 	return call(e, "/v3/kv/compaction", b, false, &r, err);
@@ -801,7 +821,8 @@ int cube_etcd_watch_decode(const cJSON *doc, cube_etcd_watch_batch *out, cube_er
 			out->error = m;
 			return 0;
 		}
-		return cube_err_set(err, CUBE_EPROTO, "etcd watch: line has neither result nor error");
+		return cube_err_set(err, CUBE_EPROTO,
+				    "etcd watch: line has neither result nor error");
 	}
 	if (!cJSON_IsObject(res))
 		return cube_err_set(err, CUBE_EPROTO, "etcd watch: result is not an object");
@@ -819,8 +840,7 @@ int cube_etcd_watch_decode(const cJSON *doc, cube_etcd_watch_batch *out, cube_er
 	if (!out->events)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	const cJSON *ev;
-	cJSON_ArrayForEach(ev, evs)
-	{
+	cJSON_ArrayForEach (ev, evs) {
 		cube_etcd_event *o = &out->events[out->n];
 		/* Absent means PUT (the enum's zero value is omitted); a gateway that
 		 * writes enums as numbers sends 0 / 1. */
@@ -833,13 +853,15 @@ int cube_etcd_watch_decode(const cJSON *doc, cube_etcd_watch_batch *out, cube_er
 			o->type = CUBE_ETCD_EV_DELETE;
 		} else {
 			cube_etcd_watch_batch_clear(out);
-			return cube_err_set(err, CUBE_EPROTO, "etcd watch: unknown event type %.32s",
-					    cJSON_IsString(type) ? type->valuestring : "(not a string)");
+			return cube_err_set(
+				err, CUBE_EPROTO, "etcd watch: unknown event type %.32s",
+				cJSON_IsString(type) ? type->valuestring : "(not a string)");
 		}
 		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(ev, "kv");
 		if (!kv || decode_kv(kv, &o->kv, err) < 0) {
 			cube_etcd_watch_batch_clear(out);
-			return kv ? -1 : cube_err_set(err, CUBE_EPROTO, "etcd watch: event without kv");
+			return kv ? -1
+				  : cube_err_set(err, CUBE_EPROTO, "etcd watch: event without kv");
 		}
 		out->n++;
 		const cJSON *prev = cJSON_GetObjectItemCaseSensitive(ev, "prev_kv");
@@ -857,8 +879,8 @@ int cube_etcd_watch_decode(const cJSON *doc, cube_etcd_watch_batch *out, cube_er
 struct watch_ctx {
 	cube_etcd_watch_fn fn;
 	void *ud;
-	int64_t next;          /* revision to resume from */
-	bool stopped;          /* the callback asked to stop */
+	int64_t next; /* revision to resume from */
+	bool stopped; /* the callback asked to stop */
 	bool compacted;
 	bool established;
 	char stream_error[256];
@@ -879,7 +901,8 @@ static int on_watch_doc(void *ud, const cJSON *doc, cube_err *err)
 	if (b.compact_revision > 0) {
 		w->compacted = true;
 		w->fn(w->ud, &b);
-		rc = cube_err_set(err, CUBE_ECOMPACTED, "etcd watch: revision %lld was compacted (oldest kept: %lld)",
+		rc = cube_err_set(err, CUBE_ECOMPACTED,
+				  "etcd watch: revision %lld was compacted (oldest kept: %lld)",
 				  (long long)w->next, (long long)b.compact_revision);
 		goto out;
 	}
@@ -973,9 +996,15 @@ int cube_etcd_watch(cube_etcd *e, const cube_etcd_watch_opts *opts, cube_etcd_wa
 		}
 		char url[1024];
 		snprintf(url, sizeof(url), "%s/v3/watch", e->eps[ep % e->n_eps]);
-		cube_http_req req = {.method = "POST", .url = url, .headers = headers, .body = text,
-				     .body_len = strlen(text), .connect_timeout_ms = 2000,
-				     .on_data = on_watch_data, .ud = &feed, .cancel = cancel};
+		cube_http_req req = {.method = "POST",
+				     .url = url,
+				     .headers = headers,
+				     .body = text,
+				     .body_len = strlen(text),
+				     .connect_timeout_ms = 2000,
+				     .on_data = on_watch_data,
+				     .ud = &feed,
+				     .cancel = cancel};
 		cube_http_resp resp;
 		cube_err herr = CUBE_ERR_INIT;
 		w.established = false;
@@ -993,7 +1022,8 @@ int cube_etcd_watch(cube_etcd *e, const cube_etcd_watch_opts *opts, cube_etcd_wa
 		}
 		if (hrc == 0 && status != 200 && status != 0 && status < 500) {
 			/* The gateway refused the request itself: retrying cannot help. */
-			rc = cube_err_set(err, CUBE_EINVAL, "etcd watch %s: HTTP %ld", opts->key, status);
+			rc = cube_err_set(err, CUBE_EINVAL, "etcd watch %s: HTTP %ld", opts->key,
+					  status);
 			break;
 		}
 		if (feed.failed && feed.err.code == CUBE_EPROTO) {
@@ -1006,7 +1036,7 @@ int cube_etcd_watch(cube_etcd *e, const cube_etcd_watch_opts *opts, cube_etcd_wa
 		char why[CUBE_ERR_MSG_MAX + 64];
 		snprintf(why, sizeof(why), "etcd unavailable: %s",
 			 w.stream_error[0] ? w.stream_error
-			 : hrc < 0         ? herr.msg
+			 : hrc < 0	   ? herr.msg
 					   : "watch stream ended");
 		cube_etcd_watch_batch broke = {.error = why, .revision = w.next - 1};
 		if (fn(ud, &broke) < 0)

@@ -38,9 +38,9 @@
 typedef struct cube_etcd cube_etcd;
 
 typedef struct cube_etcd_kv {
-	char *key;          /* NUL-terminated */
+	char *key; /* NUL-terminated */
 	size_t key_len;
-	char *value;        /* NUL-terminated for convenience; may hold NULs (use value_len) */
+	char *value; /* NUL-terminated for convenience; may hold NULs (use value_len) */
 	size_t value_len;
 	int64_t create_rev;
 	int64_t mod_rev;
@@ -70,12 +70,12 @@ const char *cube_etcd_endpoint(cube_etcd *e);
 
 typedef struct cube_etcd_range_req {
 	const char *key;
-	const char *range_end;  /* explicit end key, or NULL */
-	bool prefix;            /* all keys starting with `prefix_of` (or key) */
-	const char *prefix_of;  /* with prefix: the prefix, when `key` is a later start key */
-	bool after_key;         /* start strictly after `key` (key + "\0"), for paging */
-	int64_t limit;          /* 0 = no limit */
-	int64_t revision;       /* 0 = latest; else read at that revision */
+	const char *range_end; /* explicit end key, or NULL */
+	bool prefix;	       /* all keys starting with `prefix_of` (or key) */
+	const char *prefix_of; /* with prefix: the prefix, when `key` is a later start key */
+	bool after_key;	       /* start strictly after `key` (key + "\0"), for paging */
+	int64_t limit;	       /* 0 = no limit */
+	int64_t revision;      /* 0 = latest; else read at that revision */
 	bool count_only;
 	bool keys_only;
 } cube_etcd_range_req;
@@ -83,9 +83,9 @@ typedef struct cube_etcd_range_req {
 typedef struct cube_etcd_range_resp {
 	cube_etcd_kv *kvs;
 	size_t n;
-	int64_t count;     /* keys in the whole range (not only the ones returned) */
-	bool more;         /* more keys beyond `limit` */
-	int64_t revision;  /* the store revision the read was served at */
+	int64_t count;	  /* keys in the whole range (not only the ones returned) */
+	bool more;	  /* more keys beyond `limit` */
+	int64_t revision; /* the store revision the read was served at */
 } cube_etcd_range_resp;
 
 void cube_etcd_range_resp_clear(cube_etcd_range_resp *r);
@@ -110,16 +110,25 @@ int cube_etcd_delete(cube_etcd *e, const char *key, bool prefix, int64_t *delete
 
 /* ---- transactions ------------------------------------------------------------ */
 
-typedef enum { CUBE_ETCD_TARGET_CREATE, CUBE_ETCD_TARGET_MOD, CUBE_ETCD_TARGET_VERSION,
-	       CUBE_ETCD_TARGET_VALUE } cube_etcd_target;
-typedef enum { CUBE_ETCD_EQUAL, CUBE_ETCD_GREATER, CUBE_ETCD_LESS, CUBE_ETCD_NOT_EQUAL } cube_etcd_result;
+typedef enum {
+	CUBE_ETCD_TARGET_CREATE,
+	CUBE_ETCD_TARGET_MOD,
+	CUBE_ETCD_TARGET_VERSION,
+	CUBE_ETCD_TARGET_VALUE
+} cube_etcd_target;
+typedef enum {
+	CUBE_ETCD_EQUAL,
+	CUBE_ETCD_GREATER,
+	CUBE_ETCD_LESS,
+	CUBE_ETCD_NOT_EQUAL
+} cube_etcd_result;
 
 typedef struct cube_etcd_cmp {
 	const char *key;
 	cube_etcd_target target;
 	cube_etcd_result result;
-	int64_t rev;          /* for CREATE / MOD / VERSION */
-	const char *value;    /* for VALUE */
+	int64_t rev;	   /* for CREATE / MOD / VERSION */
+	const char *value; /* for VALUE */
 	size_t value_len;
 } cube_etcd_cmp;
 
@@ -128,26 +137,26 @@ typedef enum { CUBE_ETCD_OP_RANGE, CUBE_ETCD_OP_PUT, CUBE_ETCD_OP_DELETE } cube_
 typedef struct cube_etcd_op {
 	cube_etcd_op_type type;
 	const char *key;
-	const char *value;    /* PUT */
+	const char *value; /* PUT */
 	size_t value_len;
-	int64_t lease;        /* PUT */
-	bool prefix;          /* RANGE / DELETE */
+	int64_t lease; /* PUT */
+	bool prefix;   /* RANGE / DELETE */
 } cube_etcd_op;
 
 typedef struct cube_etcd_txn_resp {
-	bool succeeded;                 /* the compares held: the success ops ran */
+	bool succeeded; /* the compares held: the success ops ran */
 	int64_t revision;
-	cube_etcd_range_resp *ranges;   /* one per RANGE op of the branch that ran, in order */
+	cube_etcd_range_resp *ranges; /* one per RANGE op of the branch that ran, in order */
 	size_t n_ranges;
-	int64_t deleted;                /* keys deleted by DELETE ops of that branch */
+	int64_t deleted; /* keys deleted by DELETE ops of that branch */
 } cube_etcd_txn_resp;
 
 void cube_etcd_txn_resp_clear(cube_etcd_txn_resp *r);
 
 /* If all compares hold, runs `success`, else `failure`. */
-int cube_etcd_txn(cube_etcd *e, const cube_etcd_cmp *cmps, size_t n_cmps, const cube_etcd_op *success,
-		  size_t n_success, const cube_etcd_op *failure, size_t n_failure,
-		  cube_etcd_txn_resp *out, cube_err *err);
+int cube_etcd_txn(cube_etcd *e, const cube_etcd_cmp *cmps, size_t n_cmps,
+		  const cube_etcd_op *success, size_t n_success, const cube_etcd_op *failure,
+		  size_t n_failure, cube_etcd_txn_resp *out, cube_err *err);
 
 /* Create-if-absent (compare create_revision == 0).  CUBE_EEXIST if the key
  * exists; then `existing` (may be NULL) receives it.  `rev`: the new revision. */
@@ -190,8 +199,8 @@ typedef enum { CUBE_ETCD_EV_PUT, CUBE_ETCD_EV_DELETE } cube_etcd_ev_type;
 
 typedef struct cube_etcd_event {
 	cube_etcd_ev_type type;
-	cube_etcd_kv kv;     /* for DELETE: key and mod_rev (the deletion's revision) only */
-	cube_etcd_kv prev;   /* filled when the watch asked for prev_kv and etcd had it */
+	cube_etcd_kv kv;   /* for DELETE: key and mod_rev (the deletion's revision) only */
+	cube_etcd_kv prev; /* filled when the watch asked for prev_kv and etcd had it */
 	bool has_prev;
 } cube_etcd_event;
 
@@ -206,7 +215,7 @@ typedef struct cube_etcd_event {
 typedef struct cube_etcd_watch_batch {
 	cube_etcd_event *events;
 	size_t n;
-	int64_t revision;          /* header revision */
+	int64_t revision; /* header revision */
 	int64_t compact_revision;
 	bool created;
 	bool canceled;
@@ -222,7 +231,7 @@ void cube_etcd_watch_batch_clear(cube_etcd_watch_batch *b);
 typedef struct cube_etcd_watch_opts {
 	const char *key;
 	bool prefix;
-	int64_t start_rev;     /* 0 = from now */
+	int64_t start_rev; /* 0 = from now */
 	bool prev_kv;
 	bool progress_notify;
 } cube_etcd_watch_opts;

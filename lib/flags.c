@@ -71,8 +71,9 @@ static int set_value(const cube_flag *f, const char *v, cube_err *err)
 		errno = 0;
 		long n = strtol(v, &end, 10);
 		if (!*v || *end || errno || n < INT_MIN || n > INT_MAX)
-			return cube_err_set(err, CUBE_EINVAL, "invalid value \"%s\" for flag --%s: not an integer",
-					    v, f->name);
+			return cube_err_set(err, CUBE_EINVAL,
+					    "invalid value \"%s\" for flag --%s: not an integer", v,
+					    f->name);
 		*(int *)f->target = (int)n;
 		return 0;
 	}
@@ -82,13 +83,15 @@ static int set_value(const cube_flag *f, const char *v, cube_err *err)
 		else if (!strcmp(v, "false") || !strcmp(v, "0"))
 			*(bool *)f->target = false;
 		else
-			return cube_err_set(err, CUBE_EINVAL, "invalid value \"%s\" for flag --%s: not a boolean",
-					    v, f->name);
+			return cube_err_set(err, CUBE_EINVAL,
+					    "invalid value \"%s\" for flag --%s: not a boolean", v,
+					    f->name);
 		return 0;
 	case CUBE_FLAG_DURATION:
 		if (cube_flags_duration(v, (int *)f->target) < 0)
 			return cube_err_set(err, CUBE_EINVAL,
-					    "invalid value \"%s\" for flag --%s: not a duration (e.g. 30s, 5m, 1h)",
+					    "invalid value \"%s\" for flag --%s: not a duration "
+					    "(e.g. 30s, 5m, 1h)",
 					    v, f->name);
 		return 0;
 	}
@@ -112,7 +115,8 @@ int cube_flags_parse(const cube_flag *flags, int argc, char **argv, int *positio
 				return 0;
 			}
 			if (i + 1 < argc)
-				return cube_err_set(err, CUBE_EINVAL, "unexpected argument \"%s\"", argv[i + 1]);
+				return cube_err_set(err, CUBE_EINVAL, "unexpected argument \"%s\"",
+						    argv[i + 1]);
 			return 0;
 		}
 		const char *name = a + (a[1] == '-' ? 2 : 1);
@@ -122,7 +126,8 @@ int cube_flags_parse(const cube_flag *flags, int argc, char **argv, int *positio
 			return CUBE_FLAGS_HELP;
 		const cube_flag *f = find(flags, name, n);
 		if (!f)
-			return cube_err_set(err, CUBE_EINVAL, "unknown flag: --%.*s", (int)(n > 64 ? 64 : n), name);
+			return cube_err_set(err, CUBE_EINVAL, "unknown flag: --%.*s",
+					    (int)(n > 64 ? 64 : n), name);
 		const char *v;
 		if (eq) {
 			v = eq + 1;
@@ -131,7 +136,8 @@ int cube_flags_parse(const cube_flag *flags, int argc, char **argv, int *positio
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else {
-			return cube_err_set(err, CUBE_EINVAL, "flag needs an argument: --%s", f->name);
+			return cube_err_set(err, CUBE_EINVAL, "flag needs an argument: --%s",
+					    f->name);
 		}
 		if (set_value(f, v, err) < 0)
 			return -1;

@@ -19,8 +19,8 @@
 
 typedef enum {
 	CUBE_FLAG_STRING,   /* const char ** (points into argv) */
-	CUBE_FLAG_INT,      /* int * */
-	CUBE_FLAG_BOOL,     /* bool * */
+	CUBE_FLAG_INT,	    /* int * */
+	CUBE_FLAG_BOOL,	    /* bool * */
 	CUBE_FLAG_DURATION, /* int * seconds; accepts "90", "90s", "5m", "1h", "1h30m" */
 } cube_flag_type;
 

@@ -144,7 +144,8 @@ int cube_http_do(cube_http *h, const cube_http_req *req, cube_http_resp *resp, c
 	CURL *c = h->curl;
 	curl_easy_reset(c);
 
-	struct xfer x = {.req = req, .resp = resp, .max_body = req->max_body ? req->max_body : 64u << 20};
+	struct xfer x = {
+		.req = req, .resp = resp, .max_body = req->max_body ? req->max_body : 64u << 20};
 	struct curl_slist *hdrs = NULL;
 	const char *method = req->method ? req->method : "GET";
 
@@ -216,8 +217,8 @@ int cube_http_do(cube_http *h, const cube_http_req *req, cube_http_resp *resp, c
 	if (x.aborted)
 		return cube_err_set(err, CUBE_ECANCELED, "%s %s: canceled", method, req->url);
 	if (x.too_big)
-		return cube_err_set(err, CUBE_ETOOBIG, "%s %s: response body over %zu bytes", method,
-				    req->url, x.max_body);
+		return cube_err_set(err, CUBE_ETOOBIG, "%s %s: response body over %zu bytes",
+				    method, req->url, x.max_body);
 	if (x.oom)
 		return cube_err_set(err, CUBE_ENOMEM, "%s %s: out of memory", method, req->url);
 	if (rc == CURLE_OPERATION_TIMEDOUT)

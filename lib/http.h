@@ -27,32 +27,32 @@ typedef struct cube_http cube_http;
 typedef int (*cube_http_data_fn)(void *ud, const char *data, size_t len);
 
 typedef struct cube_http_req {
-	const char *method;          /* "GET" (default when NULL), "POST", "PUT", ... */
-	const char *url;             /* full URL */
-	const char *const *headers;  /* NULL-terminated "Name: value" lines, or NULL */
-	const char *body;            /* request body, or NULL */
+	const char *method;	    /* "GET" (default when NULL), "POST", "PUT", ... */
+	const char *url;	    /* full URL */
+	const char *const *headers; /* NULL-terminated "Name: value" lines, or NULL */
+	const char *body;	    /* request body, or NULL */
 	size_t body_len;
-	long timeout_ms;             /* whole request; 0 = none (streams) */
-	long connect_timeout_ms;     /* 0 = 5000 */
-	cube_http_data_fn on_data;   /* streaming: body goes here, not to resp->body */
+	long timeout_ms;	   /* whole request; 0 = none (streams) */
+	long connect_timeout_ms;   /* 0 = 5000 */
+	cube_http_data_fn on_data; /* streaming: body goes here, not to resp->body */
 	void *ud;
-	atomic_int *cancel;          /* optional: non-zero stops the request */
-	size_t max_body;             /* collected body limit; 0 = 64 MiB */
+	atomic_int *cancel; /* optional: non-zero stops the request */
+	size_t max_body;    /* collected body limit; 0 = 64 MiB */
 } cube_http_req;
 
 typedef struct cube_http_resp {
-	long status;         /* HTTP status, 0 if none was received */
-	char *body;          /* collected body (NUL-terminated), NULL when streamed */
+	long status; /* HTTP status, 0 if none was received */
+	char *body;  /* collected body (NUL-terminated), NULL when streamed */
 	size_t len;
-	char *content_type;  /* the Content-Type header, or NULL */
+	char *content_type; /* the Content-Type header, or NULL */
 } cube_http_resp;
 
 /* TLS settings for https:// URLs; all optional. */
 typedef struct cube_http_tls {
-	const char *ca_file;      /* PEM bundle to verify the server with */
-	const char *cert_file;    /* client certificate (PEM) */
-	const char *key_file;     /* client key (PEM) */
-	bool insecure;            /* skip server verification */
+	const char *ca_file;   /* PEM bundle to verify the server with */
+	const char *cert_file; /* client certificate (PEM) */
+	const char *key_file;  /* client key (PEM) */
+	bool insecure;	       /* skip server verification */
 } cube_http_tls;
 
 /* Returns a new client, or NULL (with err) on allocation failure. */

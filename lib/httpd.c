@@ -48,9 +48,9 @@ struct cube_httpd_req {
 	size_t len, cap;
 	bool too_big;
 	int status;
-	bool answered;               /* respond() or stream_start() was called */
-	bool queued;                 /* the response was handed to MHD */
-	bool dispatched;             /* given to a worker; the connection is suspended */
+	bool answered;		      /* respond() or stream_start() was called */
+	bool queued;		      /* the response was handed to MHD */
+	bool dispatched;	      /* given to a worker; the connection is suspended */
 	struct MHD_Response *pending; /* made by a worker, queued by the loop thread */
 	struct header *headers;
 	char peer[INET6_ADDRSTRLEN];
@@ -194,7 +194,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (r->too_big) {
 		cube_httpd_respond_status(r, 413, "RequestEntityTooLarge", NULL,
-					  "Request entity too large: limit is %zu", d->cfg.max_body);
+					  "Request entity too large: limit is %zu",
+					  d->cfg.max_body);
 		queue_pending(r);
 		return MHD_YES;
 	}
@@ -326,9 +327,9 @@ int cube_httpd_respond(cube_httpd_req *r, int status, const char *content_type, 
 		free(body);
 		return -1;
 	}
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE
-										    : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, body ? body : (char *)"",
+								    body ? MHD_RESPMEM_MUST_FREE
+									 : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(body);
 		return -1;
@@ -481,8 +482,8 @@ cube_httpd_stream *cube_httpd_stream_start(cube_httpd_req *r, int status, const 
 	s->refs = 2; /* the caller's and the connection's */
 	s->closed_fn = closed;
 	s->ud = ud;
-	struct MHD_Response *resp =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_done);
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+								      stream_read, s, stream_done);
 	if (!resp) {
 		pthread_mutex_destroy(&s->mu);
 		free(s);
@@ -596,7 +597,8 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 	pthread_cond_init(&d->qcond, NULL);
 
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
-	const char *bind = cfg->bind_address && cfg->bind_address[0] ? cfg->bind_address : "0.0.0.0";
+	const char *bind =
+		cfg->bind_address && cfg->bind_address[0] ? cfg->bind_address : "0.0.0.0";
 	if (inet_pton(AF_INET, bind, &addr.sin_addr) != 1) {
 		cube_err_set(err, CUBE_EINVAL, "bind address \"%s\" is not an IPv4 address", bind);
 		pthread_mutex_destroy(&d->mu);
@@ -609,10 +611,11 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 		0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, d->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
 		d->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, d->cfg.idle_timeout_s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, d,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+		d, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_END);
 	if (!d->mhd) {
-		cube_err_set(err, CUBE_EUNAVAIL, "cannot serve on %s:%d (address in use?)", bind, cfg->port);
+		cube_err_set(err, CUBE_EUNAVAIL, "cannot serve on %s:%d (address in use?)", bind,
+			     cfg->port);
 		pthread_mutex_destroy(&d->mu);
 		free(d);
 		return NULL;

@@ -37,13 +37,13 @@ typedef struct cube_httpd_stream cube_httpd_stream;
 typedef void (*cube_httpd_handler_fn)(void *ud, cube_httpd_req *req);
 
 typedef struct cube_httpd_config {
-	const char *bind_address;  /* "127.0.0.1", "0.0.0.0" (default), an IPv4 literal */
-	int port;                  /* 0 = any free port (see cube_httpd_port) */
-	unsigned threads;          /* event-loop threads; 0 = 2 */
-	unsigned workers;          /* handler threads; 0 = run handlers on the loop threads */
-	unsigned max_connections;  /* 0 = 4096 */
-	size_t max_body;           /* 0 = 3 MiB, as the Kubernetes API server */
-	unsigned idle_timeout_s;   /* keep-alive idle timeout; 0 = 120 */
+	const char *bind_address; /* "127.0.0.1", "0.0.0.0" (default), an IPv4 literal */
+	int port;		  /* 0 = any free port (see cube_httpd_port) */
+	unsigned threads;	  /* event-loop threads; 0 = 2 */
+	unsigned workers;	  /* handler threads; 0 = run handlers on the loop threads */
+	unsigned max_connections; /* 0 = 4096 */
+	size_t max_body;	  /* 0 = 3 MiB, as the Kubernetes API server */
+	unsigned idle_timeout_s;  /* keep-alive idle timeout; 0 = 120 */
 	cube_httpd_handler_fn handler;
 	void *ud;
 } cube_httpd_config;
@@ -60,8 +60,8 @@ void cube_httpd_stop(cube_httpd *d);
 /* ---- the request ------------------------------------------------------------ */
 
 const char *cube_httpd_method(const cube_httpd_req *r);
-const char *cube_httpd_path(const cube_httpd_req *r);     /* without the query string */
-const char *cube_httpd_body(const cube_httpd_req *r);     /* NUL-terminated; "" if none */
+const char *cube_httpd_path(const cube_httpd_req *r); /* without the query string */
+const char *cube_httpd_body(const cube_httpd_req *r); /* NUL-terminated; "" if none */
 size_t cube_httpd_body_len(const cube_httpd_req *r);
 
 /* A query parameter's (first) value, or NULL. "?watch" alone gives "". */
@@ -69,7 +69,8 @@ const char *cube_httpd_query(const cube_httpd_req *r, const char *name);
 
 /* Every value of a repeated query parameter (command=ls&command=-l): fills
  * up to `max` pointers, returns how many there are. */
-size_t cube_httpd_query_all(const cube_httpd_req *r, const char *name, const char **out, size_t max);
+size_t cube_httpd_query_all(const cube_httpd_req *r, const char *name, const char **out,
+			    size_t max);
 
 /* A request header's value (case-insensitive name), or NULL. */
 const char *cube_httpd_header(const cube_httpd_req *r, const char *name);

@@ -14,8 +14,8 @@ struct cube_jsonstream {
 	size_t max_line;
 	char *buf; /* the current, incomplete line */
 	size_t len, cap;
-	size_t line_no;  /* 1-based number of the line being assembled */
-	size_t offset;   /* stream offset of buf[0] */
+	size_t line_no; /* 1-based number of the line being assembled */
+	size_t offset;	/* stream offset of buf[0] */
 	size_t count;
 	bool failed;
 };
@@ -61,8 +61,8 @@ static int emit(cube_jsonstream *s, const char *line, size_t n, cube_err *err)
 	cube_err perr = CUBE_ERR_INIT;
 	cJSON *doc = cube_json_parse(line, n, &perr);
 	if (!doc)
-		return cube_err_set(err, CUBE_EPROTO, "stream line %zu (offset %zu): %s", s->line_no,
-				    s->offset, perr.msg);
+		return cube_err_set(err, CUBE_EPROTO, "stream line %zu (offset %zu): %s",
+				    s->line_no, s->offset, perr.msg);
 	s->count++;
 	int rc = s->fn(s->ud, doc, err);
 	cJSON_Delete(doc);
@@ -72,7 +72,8 @@ static int emit(cube_jsonstream *s, const char *line, size_t n, cube_err *err)
 static int append(cube_jsonstream *s, const char *p, size_t n, cube_err *err)
 {
 	if (s->len + n > s->max_line)
-		return cube_err_set(err, CUBE_ETOOBIG, "stream line %zu (offset %zu) longer than %zu bytes",
+		return cube_err_set(err, CUBE_ETOOBIG,
+				    "stream line %zu (offset %zu) longer than %zu bytes",
 				    s->line_no, s->offset, s->max_line);
 	if (s->len + n > s->cap) {
 		size_t cap = s->cap ? s->cap : 4096;
@@ -102,9 +103,10 @@ int cube_jsonstream_feed(cube_jsonstream *s, const char *data, size_t len, cube_
 		} else if (s->len == 0) {
 			/* The whole line is in this piece: decode it in place, no copy. */
 			if (n > s->max_line)
-				rc = cube_err_set(err, CUBE_ETOOBIG,
-						  "stream line %zu (offset %zu) longer than %zu bytes",
-						  s->line_no, s->offset, s->max_line);
+				rc = cube_err_set(
+					err, CUBE_ETOOBIG,
+					"stream line %zu (offset %zu) longer than %zu bytes",
+					s->line_no, s->offset, s->max_line);
 			else
 				rc = emit(s, data, n, err);
 		} else {
@@ -138,8 +140,9 @@ int cube_jsonstream_finish(cube_jsonstream *s, cube_err *err)
 	cJSON *doc = cube_json_parse(s->buf, s->len, &perr);
 	if (!doc) {
 		s->failed = true;
-		return cube_err_set(err, CUBE_EPROTO, "stream ended mid-line %zu (offset %zu, %zu bytes)",
-				    s->line_no, s->offset, s->len);
+		return cube_err_set(err, CUBE_EPROTO,
+				    "stream ended mid-line %zu (offset %zu, %zu bytes)", s->line_no,
+				    s->offset, s->len);
 	}
 	s->count++;
 	int rc = s->fn(s->ud, doc, err);

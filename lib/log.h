@@ -39,9 +39,9 @@ void cube_log_at(cube_log_level level, const char *file, int line, const char *f
 #define cube_log_error(...) cube_log_at(CUBE_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 #define cube_log_warn(...) cube_log_at(CUBE_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define cube_log_info(...) cube_log_at(CUBE_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
-#define cube_log_debug(...)                                                    \
-	do {                                                                   \
-		if (cube_log_get_level() >= CUBE_LOG_DEBUG)                   \
+#define cube_log_debug(...)                                                           \
+	do {                                                                          \
+		if (cube_log_get_level() >= CUBE_LOG_DEBUG)                           \
 			cube_log_at(CUBE_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__); \
 	} while (0)
 

@@ -65,7 +65,8 @@ cJSON *cube_json_parse(const char *buf, size_t len, cube_err *err)
 		cJSON_Delete(o);
 		end = buf + off;
 	} else if (ends_early(buf, len)) {
-		cube_err_set(err, CUBE_EINVAL, "invalid JSON: unexpected end of input at offset %zu", len);
+		cube_err_set(err, CUBE_EINVAL,
+			     "invalid JSON: unexpected end of input at offset %zu", len);
 		return NULL;
 	}
 	size_t off = end && end >= buf && end <= buf + len ? (size_t)(end - buf) : 0;
@@ -75,7 +76,8 @@ cJSON *cube_json_parse(const char *buf, size_t len, cube_err *err)
 		near[n++] = isprint((unsigned char)buf[i]) ? buf[i] : '?';
 	near[n] = '\0';
 	if (off >= len)
-		cube_err_set(err, CUBE_EINVAL, "invalid JSON: unexpected end of input at offset %zu", off);
+		cube_err_set(err, CUBE_EINVAL,
+			     "invalid JSON: unexpected end of input at offset %zu", off);
 	else
 		cube_err_set(err, CUBE_EINVAL, "invalid JSON at offset %zu near '%s'", off, near);
 	return NULL;
@@ -120,7 +122,8 @@ int64_t cube_json_int(const cJSON *o, const char *dotted, int64_t dflt)
 			return (int64_t)d;
 		return dflt;
 	}
-	if (cJSON_IsString(v) && (isdigit((unsigned char)v->valuestring[0]) || v->valuestring[0] == '-')) {
+	if (cJSON_IsString(v) &&
+	    (isdigit((unsigned char)v->valuestring[0]) || v->valuestring[0] == '-')) {
 		char *end;
 		errno = 0;
 		long long n = strtoll(v->valuestring, &end, 10);
@@ -216,8 +219,7 @@ const char *cube_obj_controller_uid(const cJSON *o)
 {
 	const cJSON *refs = cube_json_path(o, "metadata.ownerReferences");
 	const cJSON *r;
-	cJSON_ArrayForEach(r, refs)
-	{
+	cJSON_ArrayForEach (r, refs) {
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller")))
 			return cube_json_str(r, "uid");
 	}
@@ -238,10 +240,12 @@ int cube_obj_key(const cJSON *o, char *buf, size_t size, cube_err *err)
 	const char *ns = cube_obj_namespace(o);
 	if (!name || !name[0])
 		return cube_err_set(err, CUBE_EINVAL, "object has no metadata.name");
-	int n = ns && ns[0] ? snprintf(buf, size, "%s/%s", ns, name) : snprintf(buf, size, "%s", name);
+	int n = ns && ns[0] ? snprintf(buf, size, "%s/%s", ns, name)
+			    : snprintf(buf, size, "%s", name);
 	if (n < 0 || (size_t)n >= size)
-		return cube_err_set(err, CUBE_ETOOBIG, "object key \"%s/%s\" does not fit in %zu bytes",
-				    ns ? ns : "", name, size);
+		return cube_err_set(err, CUBE_ETOOBIG,
+				    "object key \"%s/%s\" does not fit in %zu bytes", ns ? ns : "",
+				    name, size);
 	return n;
 }
 
@@ -254,7 +258,8 @@ int cube_obj_key_split(const char *key, char *ns, size_t ns_size, char *name, si
 	if (slash && strchr(nm, '/'))
 		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": more than one '/'", key);
 	if (slash && slash == key)
-		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": empty namespace before '/'", key);
+		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": empty namespace before '/'",
+				    key);
 	if (!nm[0])
 		return cube_err_set(err, CUBE_EINVAL, "key \"%s\": empty name", key);
 	if (ns_len >= ns_size || strlen(nm) >= name_size)

@@ -62,8 +62,8 @@ const char *cube_obj_name(const cJSON *o);
 const char *cube_obj_namespace(const cJSON *o);
 const char *cube_obj_uid(const cJSON *o);
 const char *cube_obj_resource_version(const cJSON *o);
-const cJSON *cube_obj_labels(const cJSON *o);       /* object or NULL */
-const cJSON *cube_obj_annotations(const cJSON *o);  /* object or NULL */
+const cJSON *cube_obj_labels(const cJSON *o);	   /* object or NULL */
+const cJSON *cube_obj_annotations(const cJSON *o); /* object or NULL */
 const char *cube_obj_label(const cJSON *o, const char *key);
 const char *cube_obj_annotation(const cJSON *o, const char *key);
 
@@ -89,10 +89,10 @@ cJSON *cube_obj_copy(const cJSON *o);
 /* ---- immutable, reference-counted objects ------------------------------------- */
 
 typedef struct cube_robj {
-	const cJSON *json;  /* never modified after cube_robj_new */
-	const char *key;    /* "ns/name", owned by the robj */
-	int64_t rv;         /* metadata.resourceVersion as a number, 0 if none */
-	size_t json_bytes;  /* size of the serialised form it was made from, 0 if unknown */
+	const cJSON *json; /* never modified after cube_robj_new */
+	const char *key;   /* "ns/name", owned by the robj */
+	int64_t rv;	   /* metadata.resourceVersion as a number, 0 if none */
+	size_t json_bytes; /* size of the serialised form it was made from, 0 if unknown */
 	/* private */
 	int _refs;
 } cube_robj;

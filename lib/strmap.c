@@ -134,7 +134,8 @@ void *cube_strmap_del(cube_strmap *m, const char *key)
 	return v;
 }
 
-int cube_strmap_each(const cube_strmap *m, int (*fn)(void *ud, const char *key, void *value), void *ud)
+int cube_strmap_each(const cube_strmap *m, int (*fn)(void *ud, const char *key, void *value),
+		     void *ud)
 {
 	for (size_t i = 0; i < m->nbuckets; i++) {
 		for (struct entry *e = m->buckets[i]; e; e = e->next) {

@@ -33,7 +33,8 @@ void *cube_strmap_del(cube_strmap *m, const char *key);
 
 /* Calls fn for every entry, in no particular order; stops early if fn
  * returns non-zero (and returns that). The map must not change meanwhile. */
-int cube_strmap_each(const cube_strmap *m, int (*fn)(void *ud, const char *key, void *value), void *ud);
+int cube_strmap_each(const cube_strmap *m, int (*fn)(void *ud, const char *key, void *value),
+		     void *ud);
 
 /* Fills `keys` (capacity >= len) with borrowed key pointers sorted by
  * strcmp, for listings in key order as etcd returns them. Returns the count. */

@@ -7,21 +7,26 @@
 #include <string.h>
 
 #define SUBDOMAIN_MSG                                                                             \
-	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or " \
-	"'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used " \
+	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " \
+	"or "                                                                                     \
+	"'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "  \
+	"used "                                                                                   \
 	"for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define LABEL_MSG                                                                                 \
-	"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " \
-	"must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "   \
+#define LABEL_MSG                                                                                  \
+	"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
+	"and "                                                                                     \
+	"must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex " \
 	"used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 #define DNS1035_MSG                                                                               \
-	"a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an " \
-	"alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "         \
+	"a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with " \
+	"an "                                                                                     \
+	"alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "      \
 	"'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-#define LABEL_VALUE_MSG                                                                           \
-	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "  \
-	"'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "           \
-	"'my_value',  or '12345', regex used for validation is "                                     \
+#define LABEL_VALUE_MSG                                                                          \
+	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' " \
+	"or "                                                                                    \
+	"'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "       \
+	"'my_value',  or '12345', regex used for validation is "                                 \
 	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
 
 static bool say(char *msg, size_t size, const char *text)

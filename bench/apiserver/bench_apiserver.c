@@ -33,8 +33,10 @@
 #include "http.h"
 
 static const char pod_fmt[] =
-	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\","
-	"\"labels\":{\"app\":\"bench\",\"tier\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"web\","
+	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"%"
+	"s\","
+	"\"labels\":{\"app\":\"bench\",\"tier\":\"web\"}},\"spec\":{\"containers\":[{\"name\":"
+	"\"web\","
 	"\"image\":\"web:v1\",\"ports\":[{\"containerPort\":8080}],\"resources\":{\"requests\":"
 	"{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}],\"restartPolicy\":\"Always\"}}";
 
@@ -123,8 +125,12 @@ static void *work(void *arg)
 		int len = snprintf(body, sizeof(body), pod_fmt, name, w->ns);
 		bool ok;
 		if (w->mode == 0) {
-			cube_http_req req = {.method = "POST", .url = url, .headers = hdrs, .body = body,
-					     .body_len = (size_t)len, .timeout_ms = 10000};
+			cube_http_req req = {.method = "POST",
+					     .url = url,
+					     .headers = hdrs,
+					     .body = body,
+					     .body_len = (size_t)len,
+					     .timeout_ms = 10000};
 			cube_http_resp resp;
 			ok = cube_http_do(h, &req, &resp, NULL) == 0 && resp.status == 201;
 			cube_http_resp_clear(&resp);
@@ -154,7 +160,8 @@ static double run(int mode, const cube_test_api *api, cube_etcd *etcd, int conc,
 	pthread_barrier_t go;
 	pthread_barrier_init(&go, NULL, (unsigned)conc + 1);
 	for (int i = 0; i < conc; i++) {
-		ws[i] = (struct worker){.id = i, .mode = mode, .url = api->url, .ns = ns, .etcd = etcd, .go = &go};
+		ws[i] = (struct worker){
+			.id = i, .mode = mode, .url = api->url, .ns = ns, .etcd = etcd, .go = &go};
 		pthread_create(&th[i], NULL, work, &ws[i]);
 	}
 	double start = now_s();
@@ -188,7 +195,9 @@ static double run(int mode, const cube_test_api *api, cube_etcd *etcd, int conc,
 static void make_ns(const cube_test_api *api, const char *ns)
 {
 	char body[256];
-	snprintf(body, sizeof(body), "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}", ns);
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}",
+		 ns);
 	char *out = NULL;
 	cube_test_http(api, "POST", "/api/v1/namespaces", body, &out);
 	free(out);
@@ -228,8 +237,9 @@ static void scan(struct wconn *c, const char *p, size_t n, double t)
 				pthread_mutex_lock(&dmu);
 				delivery[n_delivery++] = t - sent_at[idx];
 				if (getenv("BENCH_DEBUG") && t - sent_at[idx] > 1)
-					fprintf(stderr, "slow: ev-%d after %.3fs (sent %.3f, now %.3f)\n", idx,
-						t - sent_at[idx], sent_at[idx], t);
+					fprintf(stderr,
+						"slow: ev-%d after %.3fs (sent %.3f, now %.3f)\n",
+						idx, t - sent_at[idx], sent_at[idx], t);
 				pthread_mutex_unlock(&dmu);
 			}
 		}
@@ -249,10 +259,12 @@ static void *watch_thread(void *arg)
 	static struct wconn conns[WATCHERS];
 	int ep = epoll_create1(0);
 	char req[256];
-	int rl = snprintf(req, sizeof(req),
-			  "GET /api/v1/namespaces/watch/pods?watch=true&timeoutSeconds=120 HTTP/1.1\r\n"
-			  "Host: 127.0.0.1\r\nAccept: application/json\r\n\r\n");
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)wr->api->port),
+	int rl = snprintf(
+		req, sizeof(req),
+		"GET /api/v1/namespaces/watch/pods?watch=true&timeoutSeconds=120 HTTP/1.1\r\n"
+		"Host: 127.0.0.1\r\nAccept: application/json\r\n\r\n");
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)wr->api->port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int open = 0;
 	for (int i = 0; i < WATCHERS; i++) {
@@ -307,8 +319,10 @@ int main(void)
 	cube_etcd *etcd = cube_etcd_new(api.etcd.url, NULL);
 	long rss_empty = rss_kib(api.pid);
 
-	printf("bench/apiserver: cube-apiserver (bin/) vs raw etcd, %d s per throughput run\n\n", seconds);
-	printf("| clients | raw etcd puts/s | API pod creates/s | ratio | API p50 ms | API p99 ms | etcd p50 ms | etcd p99 ms | CPU us/create: apiserver / etcd / client |\n");
+	printf("bench/apiserver: cube-apiserver (bin/) vs raw etcd, %d s per throughput run\n\n",
+	       seconds);
+	printf("| clients | raw etcd puts/s | API pod creates/s | ratio | API p50 ms | API p99 ms "
+	       "| etcd p50 ms | etcd p99 ms | CPU us/create: apiserver / etcd / client |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
 	int concs[] = {1, 16, 64};
 	for (int i = 0; i < 3; i++) {
@@ -324,7 +338,8 @@ int main(void)
 		c_api = (cpu_s(api.pid) - c_api) * 1e6 / ops;
 		c_etcd = (cpu_s(api.etcd.pid) - c_etcd) * 1e6 / ops;
 		c_me = (cpu_s(getpid()) - c_me) * 1e6 / ops;
-		printf("| %d | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f / %.0f / %.0f |\n",
+		printf("| %d | %.0f%s | %.0f%s | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f / %.0f / "
+		       "%.0f |\n",
 		       concs[i], base, eerr ? " (errors)" : "", mine, aerr ? " (errors)" : "",
 		       base > 0 ? mine / base : 0, a50, a99, e50, e99, c_api, c_etcd, c_me);
 		fflush(stdout);
@@ -360,12 +375,15 @@ int main(void)
 	long cached = 0;
 	{
 		char *out = NULL;
-		if (cube_test_http(&api, "GET", "/api/v1/pods?resourceVersion=0", NULL, &out) == 200)
+		if (cube_test_http(&api, "GET", "/api/v1/pods?resourceVersion=0", NULL, &out) ==
+		    200)
 			for (const char *p = out; (p = strstr(p, "\"kind\":\"Pod\"")); p++)
 				cached++;
 		free(out);
 	}
-	printf("| LIST of 10,000 pods | p50 %.1f ms | p99 %.1f ms | items seen %zu | target p99 < 1000 ms |\n", l50, l99, items);
+	printf("| LIST of 10,000 pods | p50 %.1f ms | p99 %.1f ms | items seen %zu | target p99 < "
+	       "1000 ms |\n",
+	       l50, l99, items);
 	printf("|---|---|---|---|---|\n\n");
 
 	/* 1,000 watchers, 20 events. */
@@ -396,7 +414,8 @@ int main(void)
 		char *out = NULL;
 		long st = cube_test_http(&api, "POST", "/api/v1/namespaces/watch/pods", body, &out);
 		if (getenv("BENCH_DEBUG"))
-			fprintf(stderr, "create ev-%d: %ld in %.3fs\n", i, st, now_s() - sent_at[i]);
+			fprintf(stderr, "create ev-%d: %ld in %.3fs\n", i, st,
+				now_s() - sent_at[i]);
 		free(out);
 		usleep(100000);
 	}
@@ -408,11 +427,15 @@ int main(void)
 	size_t nd = n_delivery;
 	double d50 = pct(delivery, nd, 0.5) * 1000, d99 = pct(delivery, nd, 0.99) * 1000;
 	pthread_mutex_unlock(&dmu);
-	printf("| watchers open | events | deliveries (of %d) | p50 ms | p99 ms | target p99 < 100 ms |\n", open * EVENTS);
+	printf("| watchers open | events | deliveries (of %d) | p50 ms | p99 ms | target p99 < 100 "
+	       "ms |\n",
+	       open * EVENTS);
 	printf("|---:|---:|---:|---:|---:|---|\n");
 	printf("| %d | %d | %zu | %.1f | %.1f | |\n\n", open, EVENTS, nd, d50, d99);
 
-	printf("| server RSS empty | RSS with %ld pods cached | per cached pod |\n|---:|---:|---:|\n", cached);
+	printf("| server RSS empty | RSS with %ld pods cached | per cached pod "
+	       "|\n|---:|---:|---:|\n",
+	       cached);
 	printf("| %ld KiB | %ld KiB | %.1f KiB |\n", rss_empty, rss_full,
 	       cached ? (double)(rss_full - rss_empty) / (double)cached : 0);
 	free(delivery);

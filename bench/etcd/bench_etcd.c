@@ -100,8 +100,8 @@ static double run_wrk(const char *url, const char *lua, int conc, int seconds, l
 {
 	char cmd[1024];
 	int threads = conc < 2 ? conc : 2;
-	snprintf(cmd, sizeof(cmd), "wrk -t%d -c%d -d%ds -s %s %s/v3/kv/put 2>&1", threads, conc, seconds,
-		 lua, url);
+	snprintf(cmd, sizeof(cmd), "wrk -t%d -c%d -d%ds -s %s %s/v3/kv/put 2>&1", threads, conc,
+		 seconds, lua, url);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -154,15 +154,18 @@ int main(void)
 		"setup = function(thread) thread:set('tid', tid); tid = tid + 1 end\n"
 		"request = function()\n"
 		"  n = n + 1\n"
-		"  local body = '{\"key\":\"' .. enc('/bench/wrk/' .. tostring(tid) .. '/' .. n) .. '\",\"value\":\"' .. b64 .. '\"}'\n"
+		"  local body = '{\"key\":\"' .. enc('/bench/wrk/' .. tostring(tid) .. '/' .. n) "
+		".. '\",\"value\":\"' .. b64 .. '\"}'\n"
 		"  return wrk.format('POST', nil, {['Content-Type']='application/json'}, body)\n"
 		"end\n",
 		b64v);
 	fclose(f);
 
 	printf("bench/etcd: puts/s through cube's etcd client vs wrk straight at etcd's gateway\n");
-	printf("etcd %s, %d s per measurement, value %zu bytes\n\n", etcd.url, seconds, strlen(value));
-	printf("| concurrency | wrk puts/s (baseline) | cube client puts/s | ratio | client CPU us/put |\n");
+	printf("etcd %s, %d s per measurement, value %zu bytes\n\n", etcd.url, seconds,
+	       strlen(value));
+	printf("| concurrency | wrk puts/s (baseline) | cube client puts/s | ratio | client CPU "
+	       "us/put |\n");
 	printf("|---:|---:|---:|---:|---:|\n");
 	int concs[] = {1, 16, 64};
 	int rc = 0;

@@ -60,8 +60,9 @@ static int spawn_server(cube_test_api *t, const char *const *extra)
 	snprintf(bin, sizeof(bin), "%s/cube-apiserver", dir && dir[0] ? dir : "build/asan/bin");
 	char port[16];
 	snprintf(port, sizeof(port), "%d", t->port);
-	const char *argv[40] = {bin, "--etcd-servers", t->etcd.url, "--bind-address", "127.0.0.1",
-				"--port", port, "--threads", "4"};
+	const char *argv[40] = {bin,	     "--etcd-servers", t->etcd.url, "--bind-address",
+				"127.0.0.1", "--port",	       port,	    "--threads",
+				"4"};
 	size_t n = 9;
 	for (const char *const *e = extra; e && *e && n < 38; e++)
 		argv[n++] = *e;
@@ -114,8 +115,9 @@ int cube_test_api_start(cube_test_api *t, const char *const *extra)
 		"current-context: t\nusers:\n- name: t\n  user: {}\n",
 		t->url);
 	fclose(f);
-	snprintf(t->kubectl, sizeof(t->kubectl), "kubectl --kubeconfig %s --cache-dir %s/kubectl-cache",
-		 t->kubeconfig, t->etcd.dir);
+	snprintf(t->kubectl, sizeof(t->kubectl),
+		 "kubectl --kubeconfig %s --cache-dir %s/kubectl-cache", t->kubeconfig,
+		 t->etcd.dir);
 	return spawn_server(t, extra);
 }
 
@@ -184,8 +186,12 @@ long cube_test_http(const cube_test_api *t, const char *method, const char *path
 	char url[2048];
 	snprintf(url, sizeof(url), "%s%s", t->url, path);
 	static const char *const hdrs[] = {"Content-Type: application/json", NULL};
-	cube_http_req req = {.method = method, .url = url, .headers = hdrs, .body = body,
-			     .body_len = body ? strlen(body) : 0, .timeout_ms = 20000};
+	cube_http_req req = {.method = method,
+			     .url = url,
+			     .headers = hdrs,
+			     .body = body,
+			     .body_len = body ? strlen(body) : 0,
+			     .timeout_ms = 20000};
 	cube_http_resp resp;
 	long status = -1;
 	if (cube_http_do(h, &req, &resp, NULL) == 0)

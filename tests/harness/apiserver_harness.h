@@ -19,9 +19,9 @@ typedef struct cube_test_api {
 	cube_test_etcd etcd;
 	pid_t pid;
 	int port;
-	char url[64];           /* http://127.0.0.1:<port> */
-	char kubeconfig[600];   /* a kubeconfig pointing at url */
-	char kubectl[1400];     /* "kubectl --kubeconfig K --cache-dir C" */
+	char url[64];	      /* http://127.0.0.1:<port> */
+	char kubeconfig[600]; /* a kubeconfig pointing at url */
+	char kubectl[1400];   /* "kubectl --kubeconfig K --cache-dir C" */
 	char log[600];
 } cube_test_api;
 
@@ -40,7 +40,8 @@ void cube_test_api_destroy(cube_test_api *t);
 
 /* Runs a shell command line, capturing stdout+stderr (up to size-1 bytes)
  * into out; returns the exit status (or -1). */
-int cube_test_sh(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cube_test_sh(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* HTTP helpers against the server: method, path, body (NULL for none).
  * Returns the status, body in *out (malloc'd, caller frees). */

@@ -14,11 +14,11 @@
 #include <sys/types.h>
 
 typedef struct cube_test_etcd {
-	pid_t pid;          /* 0 when not running */
+	pid_t pid; /* 0 when not running */
 	int client_port;
 	int peer_port;
-	char dir[512];      /* holds data/ and etcd.log */
-	char url[64];       /* http://127.0.0.1:<client_port> */
+	char dir[512]; /* holds data/ and etcd.log */
+	char url[64];  /* http://127.0.0.1:<client_port> */
 } cube_test_etcd;
 
 /* Returns a free TCP port on 127.0.0.1 (bound and released; a race with

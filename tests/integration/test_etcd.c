@@ -50,7 +50,8 @@ Test(etcd, put_get_roundtrip_binary_value)
 	cube_err err = CUBE_ERR_INIT;
 	const char val[] = {'a', '\0', 'b', '\xff'};
 	int64_t rev;
-	cr_assert_eq(cube_etcd_put(e, "/t/bin/k", val, sizeof(val), 0, &rev, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_etcd_put(e, "/t/bin/k", val, sizeof(val), 0, &rev, &err), 0, "%s",
+		     err.msg);
 	cube_etcd_kv kv;
 	int64_t rrev;
 	cr_assert_eq(cube_etcd_get(e, "/t/bin/k", &kv, &rrev, &err), 0, "%s", err.msg);
@@ -70,7 +71,8 @@ Test(etcd, create_if_absent_txn)
 	cube_etcd *e = client();
 	cube_err err = CUBE_ERR_INIT;
 	int64_t rev1 = 0, rev2 = 0;
-	cr_assert_eq(cube_etcd_create(e, "/t/create/a", "one", 3, 0, &rev1, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_etcd_create(e, "/t/create/a", "one", 3, 0, &rev1, NULL, &err), 0, "%s",
+		     err.msg);
 	cube_etcd_kv existing;
 	cr_assert_eq(cube_etcd_create(e, "/t/create/a", "two", 3, 0, &rev2, &existing, &err), -1);
 	cr_assert_eq(err.code, CUBE_EEXIST, "%s", err.msg);
@@ -126,7 +128,8 @@ Test(etcd, compare_and_swap_conflict)
 	cube_err err = CUBE_ERR_INIT;
 	int64_t r1 = put(e, "/t/cas/k", "v1");
 	int64_t r2 = 0;
-	cr_assert_eq(cube_etcd_update(e, "/t/cas/k", "v2", 2, r1, &r2, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_etcd_update(e, "/t/cas/k", "v2", 2, r1, &r2, NULL, &err), 0, "%s",
+		     err.msg);
 	cr_assert_gt(r2, r1);
 	/* r1 is stale now. */
 	cube_etcd_kv cur;
@@ -178,8 +181,12 @@ Test(etcd, prefix_list_with_limit_and_continuation)
 	put(e, "/t/list/k05a", "late");
 
 	for (;;) {
-		cube_etcd_range_req next = {.key = last, .after_key = true, .prefix = true,
-					    .prefix_of = "/t/list/", .limit = 10, .revision = pinned};
+		cube_etcd_range_req next = {.key = last,
+					    .after_key = true,
+					    .prefix = true,
+					    .prefix_of = "/t/list/",
+					    .limit = 10,
+					    .revision = pinned};
 		cr_assert_eq(cube_etcd_range(e, &next, &r, &err), 0, "%s", err.msg);
 		for (size_t i = 0; i < r.n; i++) {
 			char want[64];
@@ -245,8 +252,9 @@ static int collect(void *ud, const cube_etcd_watch_batch *b)
 		c->errors++;
 	for (size_t i = 0; i < b->n && c->n < 64; i++)
 		snprintf(c->log[c->n++], sizeof(c->log[0]), "%s %s=%s @%lld",
-			 b->events[i].type == CUBE_ETCD_EV_PUT ? "PUT" : "DELETE", b->events[i].kv.key,
-			 b->events[i].kv.value, (long long)b->events[i].kv.mod_rev);
+			 b->events[i].type == CUBE_ETCD_EV_PUT ? "PUT" : "DELETE",
+			 b->events[i].kv.key, b->events[i].kv.value,
+			 (long long)b->events[i].kv.mod_rev);
 	pthread_mutex_unlock(&c->mu);
 	return 0;
 }
@@ -388,7 +396,8 @@ Test(etcd, lease_expiry_deletes_key)
 	bool gone = false;
 	for (int i = 0; i < 150 && !gone; i++) {
 		sleep_ms(100);
-		gone = cube_etcd_get(e, "/t/lease/k", &kv, NULL, &err) < 0 && err.code == CUBE_ENOTFOUND;
+		gone = cube_etcd_get(e, "/t/lease/k", &kv, NULL, &err) < 0 &&
+		       err.code == CUBE_ENOTFOUND;
 		if (!gone)
 			cube_etcd_kv_clear(&kv);
 	}

@@ -52,14 +52,15 @@ static void handler(void *ud, cube_httpd_req *r)
 		char buf[512];
 		const char *vals[4];
 		size_t n = cube_httpd_query_all(r, "a", vals, 4);
-		snprintf(buf, sizeof(buf), "%s body=%s a#%zu=%s,%s x=%s b=%d",
-			 cube_httpd_method(r), cube_httpd_body(r), n, n > 0 ? vals[0] : "-",
-			 n > 1 ? vals[1] : "-", cube_httpd_header(r, "x-test") ? cube_httpd_header(r, "X-Test") : "-",
+		snprintf(buf, sizeof(buf), "%s body=%s a#%zu=%s,%s x=%s b=%d", cube_httpd_method(r),
+			 cube_httpd_body(r), n, n > 0 ? vals[0] : "-", n > 1 ? vals[1] : "-",
+			 cube_httpd_header(r, "x-test") ? cube_httpd_header(r, "X-Test") : "-",
 			 cube_httpd_query_bool(r, "b"));
 		cube_httpd_add_header(r, "X-Answer", "yes");
 		cube_httpd_respond_text(r, 200, "text/plain", buf);
 	} else if (!strcmp(path, "/stream")) {
-		g_stream.s = cube_httpd_stream_start(r, 200, "application/json", on_closed, &g_stream);
+		g_stream.s =
+			cube_httpd_stream_start(r, 200, "application/json", on_closed, &g_stream);
 		cube_httpd_stream_write(g_stream.s, "first\n", 6);
 		pthread_t t;
 		pthread_create(&t, NULL, write_lines, &g_stream);
@@ -68,7 +69,8 @@ static void handler(void *ud, cube_httpd_req *r)
 		/* A stream nobody writes to: parked until the server stops. */
 		cube_httpd_stream_unref(cube_httpd_stream_start(r, 200, "text/plain", NULL, NULL));
 	} else {
-		cube_httpd_respond_status(r, 404, "NotFound", NULL, "the server could not find the requested resource");
+		cube_httpd_respond_status(r, 404, "NotFound", NULL,
+					  "the server could not find the requested resource");
 	}
 }
 
@@ -77,8 +79,12 @@ static unsigned g_workers; /* 0: handlers on the loop threads; >0: on a worker p
 static cube_httpd *start(size_t max_body)
 {
 	cube_err err = CUBE_ERR_INIT;
-	cube_httpd_config cfg = {.bind_address = "127.0.0.1", .port = 0, .threads = 2,
-				 .workers = g_workers, .max_body = max_body, .handler = handler};
+	cube_httpd_config cfg = {.bind_address = "127.0.0.1",
+				 .port = 0,
+				 .threads = 2,
+				 .workers = g_workers,
+				 .max_body = max_body,
+				 .handler = handler};
 	cube_httpd *d = cube_httpd_start(&cfg, &err);
 	cr_assert_not_null(d, "%s", err.msg);
 	cr_assert_gt(cube_httpd_port(d), 0);
@@ -92,7 +98,11 @@ static void answers_with_query_headers_and_body(void)
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo?a=1&a=two&b=True", cube_httpd_port(d));
 	const char *hdrs[] = {"X-Test: hi", NULL};
-	cube_http_req req = {.method = "POST", .url = url, .headers = hdrs, .body = "payload", .body_len = 7,
+	cube_http_req req = {.method = "POST",
+			     .url = url,
+			     .headers = hdrs,
+			     .body = "payload",
+			     .body_len = 7,
 			     .timeout_ms = 5000};
 	cube_http_resp resp;
 	cube_err err = CUBE_ERR_INIT;
@@ -121,7 +131,11 @@ static void body_over_limit_is_413(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/echo", cube_httpd_port(d));
 	static char big[4096];
 	memset(big, 'x', sizeof(big));
-	cube_http_req req = {.method = "PUT", .url = url, .body = big, .body_len = sizeof(big), .timeout_ms = 5000};
+	cube_http_req req = {.method = "PUT",
+			     .url = url,
+			     .body = big,
+			     .body_len = sizeof(big),
+			     .timeout_ms = 5000};
 	cube_http_resp resp;
 	cr_assert_eq(cube_http_do(h, &req, &resp, NULL), 0);
 	cr_assert_eq(resp.status, 413);
@@ -166,7 +180,8 @@ static void stream_parks_and_wakes_and_ends(void)
 	cr_assert_eq(cube_http_do(h, &req, &resp, &err), 0, "%s", err.msg);
 	cr_assert_eq(resp.status, 200);
 	cr_assert_str_eq(c.buf, "first\nline 0\nline 1\nline 2\nline 3\nline 4\n");
-	cr_assert_geq(c.pieces, 2, "the body arrived in %d piece(s): it was not streamed", c.pieces);
+	cr_assert_geq(c.pieces, 2, "the body arrived in %d piece(s): it was not streamed",
+		      c.pieces);
 	cube_http_resp_clear(&resp);
 	cube_http_free(h);
 	for (int i = 0; i < 100 && !__atomic_load_n(&g_stream.closed, __ATOMIC_SEQ_CST); i++)
@@ -214,7 +229,8 @@ static void stop_ends_an_open_idle_stream(void)
 	pthread_t t;
 	pthread_create(&t, NULL, idle_get, &ic);
 	sleep_ms(300);
-	cr_assert_eq(__atomic_load_n(&ic.done, __ATOMIC_SEQ_CST), 0, "the idle stream ended by itself");
+	cr_assert_eq(__atomic_load_n(&ic.done, __ATOMIC_SEQ_CST), 0,
+		     "the idle stream ended by itself");
 	cube_httpd_stop(d); /* must not hang on the parked connection */
 	pthread_join(t, NULL);
 	cr_assert_eq(ic.status, 200);

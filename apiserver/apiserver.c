@@ -229,23 +229,66 @@ static void handle(void *ud, cube_httpd_req *h)
 		       dt * 1000);
 }
 
+/* The `kubernetes` Service in default: the first ClusterIP of the range,
+ * port 443 (https), and its Endpoints pointing at this server, as
+ * kube-apiserver's bootstrap controller makes them. Idempotent. */
+static int bootstrap_kubernetes_service(apiserver *s, int port, cube_err *err)
+{
+	char ip[32], now[32], body[1024], uid1[40], uid2[40];
+	api_alloc_first_ip(&s->alloc, ip, sizeof(ip));
+	api_now_rfc3339(now, sizeof(now), 0);
+	api_new_uid(uid1, sizeof(uid1));
+	api_new_uid(uid2, sizeof(uid2));
+	cube_err cerr = CUBE_ERR_INIT;
+	char got[32];
+	if (api_alloc_ip(&s->alloc, ip, "default/kubernetes", got, sizeof(got), &cerr) < 0 &&
+	    cerr.code != CUBE_EEXIST) {
+		*err = cerr;
+		return cube_err_prefix(err, "allocating the kubernetes Service's IP");
+	}
+	int len = snprintf(body, sizeof(body),
+			   "{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
+			   "\"kubernetes\",\"namespace\":\"default\",\"uid\":\"%s\",\"creationTimestamp\":"
+			   "\"%s\",\"labels\":{\"component\":\"apiserver\",\"provider\":\"kubernetes\"}},"
+			   "\"spec\":{\"ports\":[{\"name\":\"https\",\"protocol\":\"TCP\",\"port\":443,"
+			   "\"targetPort\":%d}],\"clusterIP\":\"%s\",\"clusterIPs\":[\"%s\"],\"type\":"
+			   "\"ClusterIP\",\"sessionAffinity\":\"None\",\"ipFamilies\":[\"IPv4\"],"
+			   "\"ipFamilyPolicy\":\"SingleStack\",\"internalTrafficPolicy\":\"Cluster\"},"
+			   "\"status\":{\"loadBalancer\":{}}}",
+			   uid1, now, port, ip, ip);
+	if (cube_etcd_create(s->etcd, "/registry/services/default/kubernetes", body, (size_t)len, 0,
+			     NULL, NULL, &cerr) < 0 &&
+	    cerr.code != CUBE_EEXIST) {
+		*err = cerr;
+		return cube_err_prefix(err, "creating the kubernetes Service");
+	}
+	const char *addr = s->cfg.bind_address && strcmp(s->cfg.bind_address, "0.0.0.0")
+				   ? s->cfg.bind_address
+				   : "127.0.0.1";
+	len = snprintf(body, sizeof(body),
+		       "{\"kind\":\"Endpoints\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
+		       "\"kubernetes\",\"namespace\":\"default\",\"uid\":\"%s\",\"creationTimestamp\":"
+		       "\"%s\",\"labels\":{\"endpointslice.kubernetes.io/skip-mirror\":\"true\"}},"
+		       "\"subsets\":[{\"addresses\":[{\"ip\":\"%s\"}],\"ports\":[{\"name\":\"https\","
+		       "\"port\":%d,\"protocol\":\"TCP\"}]}]}",
+		       uid2, now, addr, port);
+	/* The endpoints follow the server's address: overwrite them at each start. */
+	if (cube_etcd_put(s->etcd, "/registry/endpoints/default/kubernetes", body, (size_t)len, 0,
+			  NULL, &cerr) < 0) {
+		*err = cerr;
+		return cube_err_prefix(err, "writing the kubernetes Endpoints");
+	}
+	return 0;
+}
+
 /* Creates default, kube-system and kube-public if absent. */
 static int bootstrap(apiserver *s, cube_err *err)
 {
 	static const char *const names[] = {"default", "kube-system", "kube-public"};
 	for (size_t i = 0; i < CUBE_ARRAY_LEN(names); i++) {
 		char uid[40], now[32], key[128];
-		unsigned char b[16];
-		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-			memset(b, 7, sizeof(b));
-		snprintf(uid, sizeof(uid),
-			 "%02x%02x%02x%02x-%02x%02x-4%x%02x-a%x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-			 b[1], b[2], b[3], b[4], b[5], b[6] & 15, b[7], b[8] & 15, b[9], b[10],
-			 b[11], b[12], b[13], b[14], b[15]);
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		api_new_uid(uid, sizeof(uid));
+		api_now_rfc3339(now, sizeof(now), 0);
 		char body[768];
 		int len = snprintf(
 			body, sizeof(body),
@@ -317,6 +360,10 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 		}
 		nanosleep(&(struct timespec){0, 100000000L}, NULL);
 	}
+	if (api_alloc_init(&s->alloc, s->etcd,
+			   cfg->service_cidr ? cfg->service_cidr : "10.96.0.0/12",
+			   cfg->node_port_range ? cfg->node_port_range : "30000-32767", err) < 0)
+		goto fail;
 	if (bootstrap(s, err) < 0)
 		goto fail;
 	s->metrics = cube_metrics_new();
@@ -352,6 +399,8 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 				.handler = handle,
 				.ud = s};
 	if (!(s->httpd = cube_httpd_start(&hc, err)))
+		goto fail;
+	if (bootstrap_kubernetes_service(s, cube_httpd_port(s->httpd), err) < 0)
 		goto fail;
 	if (s->cfg.compaction_interval_s > 0) {
 		if (pthread_create(&s->compactor, NULL, compactor_main, s) == 0)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "etcd.h"
 #include "httpd.h"
@@ -33,6 +34,8 @@ typedef struct apiserver_config {
 	int bookmark_interval_s;   /* default 60 */
 	size_t watch_cache_size;   /* events kept per resource (default 4096) */
 	int event_ttl_s;	   /* events expire after (default 3600) */
+	const char *service_cidr;    /* --service-cluster-ip-range (default 10.96.0.0/12) */
+	const char *node_port_range; /* --service-node-port-range (default 30000-32767) */
 } apiserver_config;
 
 typedef struct apiserver apiserver;
@@ -52,6 +55,7 @@ void apiserver_stop(apiserver *s);
 struct apiserver {
 	apiserver_config cfg;
 	cube_etcd *etcd;
+	api_alloc alloc;
 	watchcache *wc;
 	cube_httpd *httpd;
 	cube_metrics *metrics;
@@ -82,6 +86,10 @@ void rest_serve(api_req *r);
 /* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
  * if the path is not a discovery path. */
 bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path);
+
+/* A new random (version 4) UID; a timestamp in RFC 3339, `plus_seconds` from now. */
+void api_new_uid(char *buf, size_t size);
+void api_now_rfc3339(char *buf, size_t size, long plus_seconds);
 
 /* Sends an error Status for a failed storage call on `name`. */
 void api_storage_error(api_req *r, const cube_err *err);

@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "obj.h"
+#include "patch.h"
 #include "selector.h"
 #include "validate.h"
 
@@ -122,7 +123,7 @@ static void invalid(api_req *r, const char *name, const char *field, const char 
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static void now_rfc3339(char *buf, size_t size, long plus_seconds)
+void api_now_rfc3339(char *buf, size_t size, long plus_seconds)
 {
 	time_t t = time(NULL) + plus_seconds;
 	struct tm tm;
@@ -130,7 +131,7 @@ static void now_rfc3339(char *buf, size_t size, long plus_seconds)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void new_uid(char *buf, size_t size)
+void api_new_uid(char *buf, size_t size)
 {
 	unsigned char b[16];
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
@@ -802,13 +803,191 @@ static void do_watch(api_req *r)
 		api_storage_error(r, &err);
 }
 
+static void set_num(cJSON *o, const char *name, int64_t v);
+
+/* ---- Services: ClusterIPs and NodePorts ---------------------------------------------- */
+
+static bool needs_node_ports(const cJSON *svc)
+{
+	const char *t = cube_json_str(svc, "spec.type");
+	return t && (!strcmp(t, "NodePort") || !strcmp(t, "LoadBalancer"));
+}
+
+/* Releases what a stored (or half-made) Service holds. */
+static void service_release(apiserver *s, const cJSON *svc)
+{
+	const char *ip = cube_json_str(svc, "spec.clusterIP");
+	api_release_ip(&s->alloc, ip);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, cube_json_path(svc, "spec.ports"))
+	{
+		api_release_port(&s->alloc, (int)cube_json_int(p, "nodePort", 0));
+	}
+}
+
+static void invalid_value(api_req *r, const char *name, const char *field, const char *value,
+			  const char *why)
+{
+	char msg[768];
+	snprintf(msg, sizeof(msg), "Invalid value: %s: %s", value, why);
+	invalid(r, name, field, "FieldValueInvalid", msg);
+}
+
+/* Gives a Service its ClusterIP and NodePorts, in place; on an update `old`
+ * keeps what it already had and gives back node ports it no longer uses.
+ * Answers and returns -1 on failure, releasing what it took. */
+static int service_allocate(api_req *r, cJSON *svc, const cJSON *old, const char *name)
+{
+	apiserver *s = r->s;
+	cJSON *spec = cube_json_ensure_obj(svc, "spec");
+	const char *type = cube_json_str(svc, "spec.type");
+	if (!type) {
+		cube_json_set_str(spec, "type", "ClusterIP");
+		type = "ClusterIP";
+	}
+	char owner[600];
+	snprintf(owner, sizeof(owner), "%s/%s", r->ns, name);
+	char ip[64] = "";
+	bool took_ip = false;
+	const char *want = cube_json_str(svc, "spec.clusterIP");
+	const cJSON *ips = cube_json_path(svc, "spec.clusterIPs");
+	if ((!want || !want[0]) && cJSON_IsArray(ips) && cJSON_IsString(cJSON_GetArrayItem(ips, 0)))
+		want = cJSON_GetArrayItem(ips, 0)->valuestring;
+	const char *had = old ? cube_json_str(old, "spec.clusterIP") : NULL;
+	if (!strcmp(type, "ExternalName")) {
+		ip[0] = '\0';
+	} else if (had && had[0]) {
+		if (want && want[0] && strcmp(want, had)) {
+			char v[96];
+			snprintf(v, sizeof(v), "\"%.80s\"", want);
+			invalid_value(r, name, "spec.clusterIPs[0]", v, "may not change once set");
+			return -1;
+		}
+		snprintf(ip, sizeof(ip), "%s", had);
+	} else if (want && !strcmp(want, "None")) {
+		snprintf(ip, sizeof(ip), "None");
+	} else {
+		cube_err err = CUBE_ERR_INIT;
+		if (api_alloc_ip(&s->alloc, want, owner, ip, sizeof(ip), &err) < 0) {
+			if (err.code == CUBE_EINVAL || err.code == CUBE_EEXIST ||
+			    err.code == CUBE_ETOOBIG) {
+				char v[128];
+				snprintf(v, sizeof(v), "[]string{\"%.80s\"}", want ? want : "");
+				invalid_value(r, name, "spec.clusterIPs", v, err.msg);
+			} else {
+				api_storage_error(r, &err);
+			}
+			return -1;
+		}
+		took_ip = true;
+	}
+	if (ip[0]) {
+		cube_json_set_str(spec, "clusterIP", ip);
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, "clusterIPs");
+		cJSON *arr = cJSON_AddArrayToObject(spec, "clusterIPs");
+		cJSON_AddItemToArray(arr, cJSON_CreateString(ip));
+	}
+	/* NodePorts: kept from the old object by port number, else allocated. */
+	cJSON *ports = cJSON_GetObjectItemCaseSensitive(spec, "ports");
+	int taken[64];
+	size_t ntaken = 0;
+	int i = 0;
+	cJSON *p;
+	cJSON_ArrayForEach(p, ports)
+	{
+		int np = (int)cube_json_int(p, "nodePort", 0);
+		if (!needs_node_ports(svc)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(p, "nodePort");
+			i++;
+			continue;
+		}
+		int oldnp = 0;
+		const cJSON *op;
+		cJSON_ArrayForEach(op, (old ? cube_json_path(old, "spec.ports") : NULL))
+		{
+			if (cube_json_int(op, "port", -1) == cube_json_int(p, "port", -2))
+				oldnp = (int)cube_json_int(op, "nodePort", 0);
+		}
+		if (oldnp && (np == 0 || np == oldnp)) {
+			set_num(p, "nodePort", oldnp);
+			i++;
+			continue;
+		}
+		int got = 0;
+		cube_err err = CUBE_ERR_INIT;
+		if (api_alloc_port(&s->alloc, np, owner, &got, &err) < 0) {
+			for (size_t j = 0; j < ntaken; j++)
+				api_release_port(&s->alloc, taken[j]);
+			if (took_ip)
+				api_release_ip(&s->alloc, ip);
+			char field[64], v[32];
+			snprintf(field, sizeof(field), "spec.ports[%d].nodePort", i);
+			snprintf(v, sizeof(v), "%d", np);
+			if (err.code == CUBE_EINVAL || err.code == CUBE_EEXIST ||
+			    err.code == CUBE_ETOOBIG)
+				invalid_value(r, name, field, v, err.msg);
+			else
+				api_storage_error(r, &err);
+			return -1;
+		}
+		if (ntaken < CUBE_ARRAY_LEN(taken))
+			taken[ntaken++] = got;
+		set_num(p, "nodePort", got);
+		i++;
+	}
+	/* Ports the update dropped give their node ports back. */
+	const cJSON *op;
+	cJSON_ArrayForEach(op, (old ? cube_json_path(old, "spec.ports") : NULL))
+	{
+		int onp = (int)cube_json_int(op, "nodePort", 0);
+		bool kept = false;
+		cJSON_ArrayForEach(p, ports)
+		{
+			kept |= cube_json_int(p, "nodePort", 0) == onp;
+		}
+		if (onp && !kept)
+			api_release_port(&s->alloc, onp);
+	}
+	return 0;
+}
+
 /* ---- create --------------------------------------------------------------------------- */
+
+static void create_object(api_req *r, cJSON *o);
 
 static void do_create(api_req *r)
 {
 	cube_autojson cJSON *o = body_object(r);
-	if (!o)
+	if (o)
+		create_object(r, o);
+}
+
+/* Server-side apply of an absent object: a create of the applied body (201). */
+static void rest_create_from(api_req *r, const cJSON *body)
+{
+	const char *kind = cube_obj_kind(body);
+	if (!kind || strcmp(kind, r->res->kind)) {
+		api_bad_request(r, "the kind in the apply body (%s) does not match the expected kind (%s)",
+				kind ? kind : "", r->res->kind);
 		return;
+	}
+	cube_autojson cJSON *o = cube_obj_copy(body);
+	if (!o) {
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		return;
+	}
+	const char *name = cube_obj_name(o);
+	if (!name || strcmp(name, r->name)) {
+		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
+				name ? name : "", r->name);
+		return;
+	}
+	create_object(r, o);
+}
+
+/* Creates `o` (checked for kind; modified in place, borrowed). Answers. */
+static void create_object(api_req *r, cJSON *o)
+{
 	cJSON *md = cube_json_ensure_obj(o, "metadata");
 	const char *bns = cube_obj_namespace(o);
 	if (r->res->namespaced) {
@@ -857,8 +1036,8 @@ static void do_create(api_req *r)
 		return;
 
 	char uid[40], now[32];
-	new_uid(uid, sizeof(uid));
-	now_rfc3339(now, sizeof(now), 0);
+	api_new_uid(uid, sizeof(uid));
+	api_now_rfc3339(now, sizeof(now), 0);
 	cube_obj_set_meta_str(o, "uid", uid);
 	cube_obj_set_meta_str(o, "creationTimestamp", now);
 	cJSON_DeleteItemFromObjectCaseSensitive(md, "resourceVersion");
@@ -903,6 +1082,9 @@ static void do_create(api_req *r)
 		api_storage_error(r, &err);
 		return;
 	}
+	bool is_svc = !strcmp(plural, "services");
+	if (is_svc && service_allocate(r, o, NULL, namebuf[0] ? namebuf : gen) < 0)
+		return;
 	for (int attempt = 0; attempt < (namebuf[0] && name ? 1 : GENERATE_NAME_TRIES); attempt++) {
 		if (!name || !name[0]) {
 			char sfx[6];
@@ -927,11 +1109,15 @@ static void do_create(api_req *r)
 			return;
 		}
 		if (err.code != CUBE_EEXIST) {
+			if (is_svc)
+				service_release(r->s, o);
 			snprintf(r->name, sizeof(r->name), "%s", namebuf);
 			api_storage_error(r, &err);
 			return;
 		}
 	}
+	if (is_svc)
+		service_release(r->s, o);
 	char q[96];
 	cube_httpd_respond_status(r->h, 409, "AlreadyExists", details(r, namebuf, NULL),
 				  "%s \"%s\" already exists", qres(r, q, sizeof(q)), namebuf);
@@ -972,6 +1158,8 @@ static int write_update(api_req *r, const char *key, cJSON *next, int64_t rev)
 			api_storage_error(r, &err);
 			return 0;
 		}
+		if (!strcmp(r->res->plural, "services"))
+			service_release(r->s, next);
 		set_rv(next, drev);
 		respond_obj(r, 200, next);
 		return 0;
@@ -995,7 +1183,111 @@ static int write_update(api_req *r, const char *key, cJSON *next, int64_t rev)
 	return 0;
 }
 
-static void do_update(api_req *r)
+/* Where an update's desired object comes from. */
+typedef enum { SRC_PUT, SRC_MERGE, SRC_JSONPATCH, SRC_STRATEGIC, SRC_APPLY } src_kind;
+
+/* The patch type of a PATCH's Content-Type, or -1. */
+static int patch_kind(const char *ct)
+{
+	static const struct {
+		const char *type;
+		src_kind kind;
+	} types[] = {
+		{"application/merge-patch+json", SRC_MERGE},
+		{"application/json-patch+json", SRC_JSONPATCH},
+		{"application/strategic-merge-patch+json", SRC_STRATEGIC},
+		{"application/apply-patch+yaml", SRC_APPLY},
+		{"application/apply-patch+json", SRC_APPLY},
+	};
+	for (size_t i = 0; ct && i < CUBE_ARRAY_LEN(types); i++)
+		if (!strncasecmp(ct, types[i].type, strlen(types[i].type)))
+			return (int)types[i].kind;
+	return -1;
+}
+
+/* The object the client wants, from the stored one: a PUT's body, or the
+ * patch applied to `cur`.  NULL after answering (422 for a patch that does
+ * not apply, as Kubernetes). */
+static cJSON *desired(api_req *r, src_kind kind, const cJSON *body, const cJSON *cur)
+{
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *want = NULL;
+	switch (kind) {
+	case SRC_PUT:
+		want = cube_obj_copy(body);
+		break;
+	case SRC_MERGE:
+	case SRC_APPLY:
+		want = cube_merge_patch(cur, body, &err);
+		break;
+	case SRC_JSONPATCH:
+		want = cube_json_patch(cur, body, &err);
+		break;
+	case SRC_STRATEGIC:
+		want = cube_strategic_merge_patch(cur, body, cube_smp_schema_for(r->res->kind), &err);
+		break;
+	}
+	if (!want) {
+		if (err.code == CUBE_ENOMEM || !err.msg[0])
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		else
+			cube_httpd_respond_status(r->h, 422, "Invalid", NULL, "%s", err.msg);
+		return NULL;
+	}
+	if (!cJSON_IsObject(want)) {
+		cJSON_Delete(want);
+		cube_httpd_respond_status(r->h, 422, "Invalid", NULL,
+					  "the patch did not result in an object");
+		return NULL;
+	}
+	return want;
+}
+
+/* The object to store, from the stored `cur` and the client's `want`. */
+static cJSON *next_object(api_req *r, const cJSON *cur, const cJSON *want)
+{
+	bool status = !strcmp(r->sub, "status");
+	bool finalize = !strcmp(r->sub, "finalize");
+	cJSON *next;
+	if (status) {
+		next = cube_obj_copy(cur);
+		if (next)
+			carry(next, want, "status");
+	} else if (finalize) {
+		next = cube_obj_copy(cur);
+		cJSON *spec = next ? cube_json_ensure_obj(next, "spec") : NULL;
+		const cJSON *wspec = cJSON_GetObjectItemCaseSensitive(want, "spec");
+		if (spec)
+			carry(spec, wspec ? wspec : want, "finalizers");
+	} else {
+		next = cube_obj_copy(want);
+		if (!next)
+			return NULL;
+		cJSON *md = cube_json_ensure_obj(next, "metadata");
+		const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cur, "metadata");
+		static const char *const immutable[] = {
+			"uid",	     "creationTimestamp", "namespace",
+			"name",	     "deletionTimestamp", "deletionGracePeriodSeconds",
+			"generation"};
+		for (size_t i = 0; i < CUBE_ARRAY_LEN(immutable); i++)
+			carry(md, cmd, immutable[i]);
+		if (r->res->status)
+			carry(next, cur, "status");
+		if (r->res->generation &&
+		    !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(cur, "spec"),
+				   cJSON_GetObjectItemCaseSensitive(next, "spec"), true)) {
+			int64_t g = cube_json_int(next, "metadata.generation", 0) + 1;
+			cJSON_DeleteItemFromObjectCaseSensitive(md, "generation");
+			cJSON_AddNumberToObject(md, "generation", (double)g);
+		}
+	}
+	return next;
+}
+
+/* PUT and PATCH of an object or its status: read, compute, check, write;
+ * retried when the object changed meanwhile unless the client made the
+ * resourceVersion a precondition. */
+static void do_write(api_req *r, src_kind kind)
 {
 	bool status = !strcmp(r->sub, "status");
 	bool finalize = !strcmp(r->sub, "finalize");
@@ -1007,92 +1299,100 @@ static void do_update(api_req *r)
 		api_not_found(r);
 		return;
 	}
-	cube_autojson cJSON *body = body_object(r);
+	cube_autojson cJSON *body = NULL;
+	if (kind == SRC_PUT) {
+		body = body_object(r);
+	} else {
+		cube_err err = CUBE_ERR_INIT;
+		body = cube_json_parse(cube_httpd_body(r->h), cube_httpd_body_len(r->h), &err);
+		if (!body)
+			api_bad_request(r, "the patch is not valid JSON: %s%s", err.msg,
+					kind == SRC_APPLY ? " (cube reads apply bodies as JSON, as kubectl "
+							    "sends them)"
+							  : "");
+		else if (kind == SRC_JSONPATCH && !cJSON_IsArray(body)) {
+			api_bad_request(r, "json patch must be an array of operations");
+			cJSON_Delete(body);
+			body = NULL;
+		} else if (kind != SRC_JSONPATCH && !cJSON_IsObject(body)) {
+			api_bad_request(r, "the patch must be a JSON object");
+			cJSON_Delete(body);
+			body = NULL;
+		}
+	}
 	if (!body)
 		return;
-	const char *bname = cube_obj_name(body);
-	if (bname && strcmp(bname, r->name)) {
-		api_bad_request(
-			r, "the name of the object (%s) does not match the name on the URL (%s)",
-			bname, r->name);
-		return;
-	}
-	const char *bns = cube_obj_namespace(body);
-	if (r->res->namespaced && bns && bns[0] && strcmp(bns, r->ns)) {
-		api_bad_request(
-			r, "the namespace of the provided object does not match the namespace sent "
-			   "on the request");
-		return;
-	}
-	if (!labels_valid(r, body, r->name))
-		return;
-	const char *want_rv = cube_obj_resource_version(body);
-	bool conditional = want_rv && want_rv[0];
-	int64_t want = 0;
-	if (conditional && parse_int64(want_rv, &want) < 0) {
-		invalid(r, r->name, "metadata.resourceVersion", "FieldValueInvalid",
-			"Invalid value: must be an integer");
-		return;
-	}
 	char key[768];
 	registry_key(r->res, r->ns, r->name, key, sizeof(key));
 	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
 		int64_t rev;
-		cube_autojson cJSON *cur = load(r, key, &rev);
-		if (!cur)
+		cube_autojson cJSON *cur = NULL;
+		cube_etcd_kv kv;
+		cube_err gerr = CUBE_ERR_INIT;
+		if (kind == SRC_APPLY &&
+		    cube_etcd_get(r->s->etcd, key, &kv, NULL, &gerr) < 0 && gerr.code == CUBE_ENOTFOUND) {
+			/* Server-side apply of an absent object creates it. */
+			rest_create_from(r, body);
 			return;
-		if (conditional && want != rev) {
+		}
+		if (kind == SRC_APPLY && gerr.code == CUBE_OK)
+			cube_etcd_kv_clear(&kv);
+		if (!(cur = load(r, key, &rev)))
+			return;
+		cube_autojson cJSON *want = desired(r, kind, body, cur);
+		if (!want)
+			return;
+		const char *wname = cube_obj_name(want);
+		if (wname && strcmp(wname, r->name)) {
+			api_bad_request(
+				r, "the name of the object (%s) does not match the name on the URL (%s)",
+				wname, r->name);
+			return;
+		}
+		const char *wns = cube_obj_namespace(want);
+		if (r->res->namespaced && wns && wns[0] && strcmp(wns, r->ns)) {
+			api_bad_request(r, "the namespace of the provided object does not match the "
+					   "namespace sent on the request");
+			return;
+		}
+		/* A resourceVersion the client sent (in the body or the patch) is a precondition. */
+		const char *want_rv = cube_obj_resource_version(want);
+		bool conditional = want_rv && want_rv[0] &&
+				   (kind == SRC_PUT || cube_json_path(body, "metadata.resourceVersion"));
+		int64_t want_n = 0;
+		if (conditional && parse_int64(want_rv, &want_n) < 0) {
+			invalid(r, r->name, "metadata.resourceVersion", "FieldValueInvalid",
+				"Invalid value: must be an integer");
+			return;
+		}
+		if (conditional && want_n != rev) {
 			conflict(r, r->name);
 			return;
 		}
-		const char *buid = cube_obj_uid(body);
-		if (buid && buid[0] && cube_obj_uid(cur) && strcmp(buid, cube_obj_uid(cur))) {
+		const char *wuid = cube_obj_uid(want);
+		if (wuid && wuid[0] && cube_obj_uid(cur) && strcmp(wuid, cube_obj_uid(cur))) {
 			char q[96];
 			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, NULL),
 						  "Operation cannot be fulfilled on %s \"%s\": "
 						  "Precondition failed: UID "
 						  "in precondition: %s, UID in object meta: %s",
-						  qres(r, q, sizeof(q)), r->name, buid,
+						  qres(r, q, sizeof(q)), r->name, wuid,
 						  cube_obj_uid(cur));
 			return;
 		}
-		cube_autojson cJSON *next = NULL;
-		if (status) {
-			next = cube_obj_copy(cur);
-			carry(next, body, "status");
-		} else if (finalize) {
-			next = cube_obj_copy(cur);
-			cJSON *spec = cube_json_ensure_obj(next, "spec");
-			const cJSON *bspec = cJSON_GetObjectItemCaseSensitive(body, "spec");
-			carry(spec, bspec ? bspec : body, "finalizers");
-		} else {
-			next = cube_obj_copy(body);
-			cJSON *md = cube_json_ensure_obj(next, "metadata");
-			const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cur, "metadata");
-			static const char *const immutable[] = {
-				"uid",	     "creationTimestamp", "namespace",
-				"name",	     "deletionTimestamp", "deletionGracePeriodSeconds",
-				"generation"};
-			for (size_t i = 0; i < CUBE_ARRAY_LEN(immutable); i++)
-				carry(md, cmd, immutable[i]);
-			if (r->res->status)
-				carry(next, cur, "status");
-			if (r->res->generation &&
-			    !cJSON_Compare(cJSON_GetObjectItemCaseSensitive(cur, "spec"),
-					   cJSON_GetObjectItemCaseSensitive(next, "spec"), true)) {
-				int64_t g = cube_json_int(next, "metadata.generation", 0) + 1;
-				cJSON_DeleteItemFromObjectCaseSensitive(md, "generation");
-				cJSON_AddNumberToObject(md, "generation", (double)g);
-			}
-		}
+		if (!labels_valid(r, want, r->name))
+			return;
+		cube_autojson cJSON *next = next_object(r, cur, want);
 		if (!next) {
 			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
 						  "out of memory");
 			return;
 		}
+		if (!strcmp(r->res->plural, "services") && !r->sub[0] && !dry_run(r) &&
+		    service_allocate(r, next, cur, r->name) < 0)
+			return;
 		set_rv(next, rev);
-		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does.
-		 */
+		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does. */
 		if (cJSON_Compare(cur, next, true) &&
 		    !cube_json_str(next, "metadata.deletionTimestamp")) {
 			respond_obj(r, 200, cur);
@@ -1106,6 +1406,25 @@ static void do_update(api_req *r)
 		return;
 	}
 	conflict(r, r->name);
+}
+
+static void do_update(api_req *r)
+{
+	do_write(r, SRC_PUT);
+}
+
+static void do_patch(api_req *r)
+{
+	int kind = patch_kind(cube_httpd_header(r->h, "Content-Type"));
+	if (kind < 0) {
+		cube_httpd_respond_status(
+			r->h, 415, "UnsupportedMediaType", NULL,
+			"the body of the request was in an unknown format - accepted media types "
+			"include: application/json-patch+json, application/merge-patch+json, "
+			"application/apply-patch+yaml, application/strategic-merge-patch+json");
+		return;
+	}
+	do_write(r, (src_kind)kind);
 }
 
 /* ---- delete ------------------------------------------------------------------------- */
@@ -1285,7 +1604,7 @@ static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON *
 			grace > 0 || has_finalizers(next) || (is_ns && ns_spec_finalizers(next));
 		if (keep) {
 			char ts[32];
-			now_rfc3339(ts, sizeof(ts), (long)grace);
+			api_now_rfc3339(ts, sizeof(ts), (long)grace);
 			if (!terminating || grace > 0)
 				cube_obj_set_meta_str(next, "deletionTimestamp", ts);
 			set_num(md, "deletionGracePeriodSeconds", grace);
@@ -1330,6 +1649,8 @@ static int delete_one(api_req *r, const char *key, const delete_opts *d, cJSON *
 				continue;
 			return 0;
 		}
+		if (!strcmp(r->res->plural, "services"))
+			service_release(r->s, cur);
 		set_rv(cur, drev);
 		*out = cur;
 		return 200;
@@ -1457,12 +1778,287 @@ out:
 	cube_fieldsel_free(fs);
 }
 
+/* ---- scale and binding subresources ------------------------------------------------- */
+
+/* The autoscaling/v1 Scale of a scalable object. New tree, NULL on ENOMEM. */
+static cJSON *scale_of(api_req *r, const cJSON *obj)
+{
+	cJSON *s = cJSON_CreateObject();
+	if (!s)
+		return NULL;
+	cJSON_AddStringToObject(s, "kind", "Scale");
+	cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
+	cJSON *md = cJSON_AddObjectToObject(s, "metadata");
+	static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion",
+					   "creationTimestamp"};
+	const cJSON *omd = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	for (size_t i = 0; i < CUBE_ARRAY_LEN(keep); i++)
+		carry(md, omd, keep[i]);
+	cJSON *spec = cJSON_AddObjectToObject(s, "spec");
+	cJSON_AddNumberToObject(spec, "replicas", (double)cube_json_int(obj, "spec.replicas", 0));
+	cJSON *st = cJSON_AddObjectToObject(s, "status");
+	cJSON_AddNumberToObject(st, "replicas", (double)cube_json_int(obj, "status.replicas", 0));
+	cube_err err = CUBE_ERR_INIT;
+	cube_labelsel *sel = cube_labelsel_from_json(cube_json_path(obj, "spec.selector"), &err);
+	char *text = sel ? cube_labelsel_string(sel) : NULL;
+	if (text && text[0])
+		cJSON_AddStringToObject(st, "selector", text);
+	free(text);
+	cube_labelsel_free(sel);
+	(void)r;
+	return s;
+}
+
+static void do_scale(api_req *r, const char *method)
+{
+	if (!r->res->scale) {
+		api_not_found(r);
+		return;
+	}
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	int kind = SRC_PUT;
+	cube_autojson cJSON *body = NULL;
+	if (!strcmp(method, "PATCH")) {
+		kind = patch_kind(cube_httpd_header(r->h, "Content-Type"));
+		if (kind < 0 || kind == SRC_APPLY) {
+			cube_httpd_respond_status(r->h, 415, "UnsupportedMediaType", NULL,
+						  "the body of the request was in an unknown format - "
+						  "accepted media types include: application/json-patch+json, "
+						  "application/merge-patch+json, "
+						  "application/strategic-merge-patch+json");
+			return;
+		}
+	}
+	if (strcmp(method, "GET")) {
+		cube_err err = CUBE_ERR_INIT;
+		body = cube_json_parse(cube_httpd_body(r->h), cube_httpd_body_len(r->h), &err);
+		if (!body) {
+			api_bad_request(r, "the request body is not valid JSON: %s", err.msg);
+			return;
+		}
+	}
+	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+		int64_t rev;
+		cube_autojson cJSON *cur = load(r, key, &rev);
+		if (!cur)
+			return;
+		cube_autojson cJSON *scale = scale_of(r, cur);
+		if (!scale) {
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			return;
+		}
+		if (!body) {
+			respond_obj(r, 200, scale);
+			return;
+		}
+		cube_autojson cJSON *want = desired(r, (src_kind)kind, body, scale);
+		if (!want)
+			return;
+		const cJSON *rep = cube_json_path(want, "spec.replicas");
+		if (!cJSON_IsNumber(rep) || rep->valuedouble != (double)(int64_t)rep->valuedouble ||
+		    rep->valuedouble < 0) {
+			char val[64];
+			snprintf(val, sizeof(val), "%s",
+				 cJSON_IsNumber(rep) ? "" : "null");
+			if (cJSON_IsNumber(rep))
+				snprintf(val, sizeof(val), "%lld", (long long)rep->valuedouble);
+			cJSON *d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "name", r->name);
+			cJSON_AddStringToObject(d, "group", "autoscaling");
+			cJSON_AddStringToObject(d, "kind", "Scale");
+			cJSON *causes = cJSON_AddArrayToObject(d, "causes");
+			cJSON *c = cJSON_CreateObject();
+			cJSON_AddStringToObject(c, "reason", "FieldValueInvalid");
+			char cm[128];
+			snprintf(cm, sizeof(cm), "Invalid value: %s: must be greater than or equal to 0", val);
+			cJSON_AddStringToObject(c, "message", cm);
+			cJSON_AddStringToObject(c, "field", "spec.replicas");
+			cJSON_AddItemToArray(causes, c);
+			cube_httpd_respond_status(r->h, 422, "Invalid", d,
+						  "Scale.autoscaling \"%s\" is invalid: spec.replicas: %s",
+						  r->name, cm);
+			return;
+		}
+		const char *want_rv = cube_obj_resource_version(want);
+		bool conditional = want_rv && want_rv[0] &&
+				   (kind == SRC_PUT || cube_json_path(body, "metadata.resourceVersion"));
+		int64_t want_n = 0;
+		if (conditional && (parse_int64(want_rv, &want_n) < 0 || want_n != rev)) {
+			conflict(r, r->name);
+			return;
+		}
+		cube_autojson cJSON *next = cube_obj_copy(cur);
+		cJSON *spec = next ? cube_json_ensure_obj(next, "spec") : NULL;
+		if (!spec) {
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			return;
+		}
+		int64_t old = cube_json_int(cur, "spec.replicas", -1);
+		int64_t n = (int64_t)rep->valuedouble;
+		set_num(spec, "replicas", n);
+		if (old != n && r->res->generation)
+			set_num(cube_json_ensure_obj(next, "metadata"), "generation",
+				cube_json_int(cur, "metadata.generation", 0) + 1);
+		if (old == n) {
+			respond_obj(r, 200, scale);
+			return;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(cube_json_ensure_obj(next, "metadata"),
+							"resourceVersion");
+		cube_autofree char *text = cJSON_PrintUnformatted(next);
+		int64_t nrev;
+		cube_err err = CUBE_ERR_INIT;
+		if (dry_run(r)) {
+			cube_autojson cJSON *ds = scale_of(r, next);
+			respond_obj(r, 200, ds);
+			return;
+		}
+		if (!text ||
+		    cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, &nrev, NULL, &err) < 0) {
+			if (err.code == CUBE_ECONFLICT && !conditional)
+				continue;
+			api_storage_error(r, &err);
+			return;
+		}
+		set_rv(next, nrev);
+		cube_autojson cJSON *ns = scale_of(r, next);
+		respond_obj(r, 200, ns);
+		return;
+	}
+	conflict(r, r->name);
+}
+
+/* POST pods/<name>/binding: the scheduler's decision. */
+static void do_binding(api_req *r)
+{
+	if (strcmp(r->res->plural, "pods")) {
+		api_not_found(r);
+		return;
+	}
+	cube_autojson cJSON *b = body_object(r);
+	if (!b)
+		return;
+	const char *node = cube_json_str(b, "target.name");
+	if (!node || !node[0]) {
+		invalid(r, r->name, "target.name", "FieldValueRequired", "Required value");
+		return;
+	}
+	const char *bname = cube_obj_name(b);
+	if (bname && bname[0] && strcmp(bname, r->name)) {
+		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
+				bname, r->name);
+		return;
+	}
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+		int64_t rev;
+		cube_autojson cJSON *cur = load(r, key, &rev);
+		if (!cur)
+			return;
+		const char *has = cube_json_str(cur, "spec.nodeName");
+		if (has && has[0]) {
+			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
+						  "Operation cannot be fulfilled on pods/binding \"%s\": pod "
+						  "%s is already assigned to node \"%s\"",
+						  r->name, r->name, has);
+			return;
+		}
+		if (cube_json_str(cur, "metadata.deletionTimestamp")) {
+			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
+						  "Operation cannot be fulfilled on pods/binding \"%s\": pod "
+						  "%s is being deleted, cannot be assigned to a host",
+						  r->name, r->name);
+			return;
+		}
+		cube_autojson cJSON *next = cube_obj_copy(cur);
+		cube_json_set_str(cube_json_ensure_obj(next, "spec"), "nodeName", node);
+		/* The binding's annotations land on the pod (the scheduler's scorecard rides here). */
+		const cJSON *ann = cube_json_path(b, "metadata.annotations");
+		if (cJSON_IsObject(ann)) {
+			cJSON *pann = cube_json_ensure_obj(cube_json_ensure_obj(next, "metadata"), "annotations");
+			const cJSON *a;
+			cJSON_ArrayForEach(a, ann) if (cJSON_IsString(a))
+				cube_json_set_str(pann, a->string, a->valuestring);
+		}
+		/* PodScheduled=True, as the binding registry sets it. */
+		cJSON *st = cube_json_ensure_obj(next, "status");
+		cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
+		if (!cJSON_IsArray(conds)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
+			conds = cJSON_AddArrayToObject(st, "conditions");
+		}
+		int idx = 0, found = -1;
+		const cJSON *c;
+		cJSON_ArrayForEach(c, conds)
+		{
+			const char *t = cube_json_str(c, "type");
+			if (t && !strcmp(t, "PodScheduled"))
+				found = idx;
+			idx++;
+		}
+		char now[32];
+		api_now_rfc3339(now, sizeof(now), 0);
+		cJSON *nc = cJSON_CreateObject();
+		cJSON_AddStringToObject(nc, "type", "PodScheduled");
+		cJSON_AddStringToObject(nc, "status", "True");
+		cJSON_AddNullToObject(nc, "lastProbeTime");
+		cJSON_AddStringToObject(nc, "lastTransitionTime", now);
+		if (found >= 0)
+			cJSON_ReplaceItemInArray(conds, found, nc);
+		else
+			cJSON_AddItemToArray(conds, nc);
+		if (dry_run(r))
+			break;
+		cJSON_DeleteItemFromObjectCaseSensitive(cube_json_ensure_obj(next, "metadata"),
+							"resourceVersion");
+		cube_autofree char *text = cJSON_PrintUnformatted(next);
+		cube_err err = CUBE_ERR_INIT;
+		if (!text ||
+		    cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, NULL, NULL, &err) < 0) {
+			if (err.code == CUBE_ECONFLICT)
+				continue;
+			api_storage_error(r, &err);
+			return;
+		}
+		break;
+	}
+	cube_autojson cJSON *ok = cJSON_CreateObject();
+	cJSON_AddStringToObject(ok, "kind", "Status");
+	cJSON_AddStringToObject(ok, "apiVersion", "v1");
+	cJSON_AddObjectToObject(ok, "metadata");
+	cJSON_AddStringToObject(ok, "status", "Success");
+	cJSON_AddNumberToObject(ok, "code", 201);
+	respond_obj(r, 201, ok);
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 void rest_serve(api_req *r)
 {
 	const char *m = cube_httpd_method(r->h);
 	bool item = r->name[0] != '\0';
+	if (item && !strcmp(r->sub, "scale")) {
+		r->verb = !strcmp(m, "GET") ? "get" : !strcmp(m, "PATCH") ? "patch" : "update";
+		if (!strcmp(m, "GET") || !strcmp(m, "PUT") || !strcmp(m, "PATCH"))
+			do_scale(r, m);
+		else
+			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
+						  "the server does not allow this method on the "
+						  "requested resource");
+		return;
+	}
+	if (item && !strcmp(r->sub, "binding")) {
+		r->verb = "create";
+		if (!strcmp(m, "POST"))
+			do_binding(r);
+		else
+			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
+						  "the server does not allow this method on the "
+						  "requested resource");
+		return;
+	}
 	if (!strcmp(m, "GET")) {
 		if (item && r->sub[0] && strcmp(r->sub, "status")) {
 			api_not_found(r);
@@ -1482,6 +2078,9 @@ void rest_serve(api_req *r)
 	} else if (!strcmp(m, "PUT") && item) {
 		r->verb = "update";
 		do_update(r);
+	} else if (!strcmp(m, "PATCH") && item) {
+		r->verb = "patch";
+		do_patch(r);
 	} else if (!strcmp(m, "DELETE") && item) {
 		r->verb = "delete";
 		do_delete(r);

@@ -20,10 +20,12 @@
 
 #include "apiserver.h"
 #include "cleanup.h"
+#include "defaults.h"
 #include "log.h"
 #include "obj.h"
 #include "patch.h"
 #include "selector.h"
+#include "table_out.h"
 #include "validate.h"
 
 #define GENERATE_NAME_TRIES 8
@@ -414,14 +416,34 @@ static bool ns_spec_finalizers(const cJSON *o)
 
 /* ---- get / list / watch ------------------------------------------------------------- */
 
+/* Answers with a Table of `rows` (taken) if the client asked for one. */
+static void respond_table(api_req *r, const char *version, int64_t rv, const char *cont,
+			  int64_t remaining, cJSON *rows)
+{
+	char *text = api_table_text(r->res, version, rv, cont, remaining, rows, true);
+	if (!text) {
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		return;
+	}
+	cube_httpd_respond(r->h, 200, api_table_content_type(version), text, strlen(text));
+}
+
 static void do_get(api_req *r)
 {
 	char key[768];
 	registry_key(r->res, r->ns, r->name, key, sizeof(key));
 	int64_t rev;
 	cube_autojson cJSON *o = load(r, key, &rev);
-	if (o)
-		respond_obj(r, 200, o);
+	if (!o)
+		return;
+	const char *table = api_table_wanted(r->h);
+	if (table && !r->sub[0]) {
+		cJSON *rows = cJSON_CreateArray();
+		cJSON_AddItemToArray(rows, api_table_row(r->res, o, time(NULL), api_table_include(r->h)));
+		respond_table(r, table, rev, NULL, 0, rows);
+		return;
+	}
+	respond_obj(r, 200, o);
 }
 
 /* Parses labelSelector and fieldSelector; on failure answers and returns -1. */
@@ -638,6 +660,10 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 	char *last = start ? strdup(start) : NULL;
 	bool more = false;
 	int64_t remaining = 0;
+	const char *table = api_table_wanted(r->h);
+	table_include inc = api_table_include(r->h);
+	cJSON *rows = table ? cJSON_CreateArray() : NULL;
+	time_t now = time(NULL);
 	for (;;) {
 		cube_etcd_range_req q = {.key = last ? last : prefix,
 					 .after_key = last != NULL,
@@ -650,6 +676,7 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 		if (cube_etcd_range(r->s->etcd, &q, &resp, &err) < 0) {
 			free(last);
 			free(b.p);
+			cJSON_Delete(rows);
 			if (err.code == CUBE_ECOMPACTED)
 				cube_httpd_respond_status(r->h, 410, "Expired", NULL,
 							  "The provided continue parameter is too "
@@ -680,7 +707,11 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 				continue;
 			bool match = (!ls || cube_labelsel_matches(ls, cube_obj_labels(o))) &&
 				     (!fs || cube_fieldsel_matches_json(fs, o));
-			if (match) {
+			if (match && rows) {
+				set_rv(o, resp.kvs[i].mod_rev);
+				cJSON_AddItemToArray(rows, api_table_row(r->res, o, now, inc));
+				count++;
+			} else if (match) {
 				set_rv(o, resp.kvs[i].mod_rev);
 				char *t = cJSON_PrintUnformatted(o);
 				if (t) {
@@ -699,6 +730,13 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 		cube_etcd_range_resp_clear(&resp);
 		if (more || !etcd_more || !last)
 			break;
+	}
+	if (rows) {
+		cube_autofree char *tok = more && last ? continue_token(rev, last) : NULL;
+		free(last);
+		free(b.p);
+		respond_table(r, table, rev, tok, (ls || fs) ? 0 : remaining, rows);
+		return;
 	}
 	if (more && last) {
 		/* Redo the head with the continue token (the items are already in place). */
@@ -760,6 +798,19 @@ static void do_list(api_req *r)
 		api_storage_error(r, &err);
 		goto out;
 	}
+	const char *table = api_table_wanted(r->h);
+	if (table) {
+		cJSON *rows = cJSON_CreateArray();
+		table_include inc = api_table_include(r->h);
+		time_t now = time(NULL);
+		for (size_t i = 0; i < n; i++) {
+			cJSON_AddItemToArray(rows, api_table_row(r->res, objs[i]->json, now, inc));
+			wc_obj_unref(objs[i]);
+		}
+		free(objs);
+		respond_table(r, table, rv, NULL, 0, rows);
+		goto out;
+	}
 	buf b = {0};
 	list_head(r, &b, rv, NULL, 0);
 	for (size_t i = 0; i < n; i++) {
@@ -797,6 +848,8 @@ static void do_watch(api_req *r)
 			   .fs = fs,
 			   .rv = cube_httpd_query(r->h, "resourceVersion"),
 			   .bookmarks = cube_httpd_query_bool(r->h, "allowWatchBookmarks"),
+			   .table = api_table_wanted(r->h),
+			   .table_include = (int)api_table_include(r->h),
 			   .timeout_s = (int)(timeout > 86400 ? 86400 : timeout)};
 	cube_err err = CUBE_ERR_INIT;
 	if (watchcache_watch(r->s->wc, r->res, &o, r->h, &err) < 0)
@@ -1057,6 +1110,10 @@ static void create_object(api_req *r, cJSON *o)
 			cJSON_AddStringToObject(st, "phase", "Pending");
 		else if (!strcmp(plural, "namespaces"))
 			cJSON_AddStringToObject(st, "phase", "Active");
+	}
+	if (api_default(r->res, o) < 0) {
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		return;
 	}
 	if (!strcmp(plural, "namespaces")) {
 		cJSON *spec = cube_json_ensure_obj(o, "spec");
@@ -1386,6 +1443,10 @@ static void do_write(api_req *r, src_kind kind)
 		if (!next) {
 			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
 						  "out of memory");
+			return;
+		}
+		if (!r->sub[0] && api_default(r->res, next) < 0) {
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 			return;
 		}
 		if (!strcmp(r->res->plural, "services") && !r->sub[0] && !dry_run(r) &&

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "obj.h"
 #include "strmap.h"
+#include "table_out.h"
 
 #define REGISTRY "/registry/"
 #define DEFAULT_WATCH_TIMEOUT_S 1800
@@ -35,6 +36,9 @@ typedef struct watcher {
 	cube_labelsel *ls;
 	cube_fieldsel *fs;
 	bool bookmarks;
+	char table[8];	      /* "" for plain objects; else the Table version */
+	table_include include;
+	bool columns_sent;    /* Tables carry columnDefinitions in the first event only */
 	int64_t deadline_ms;
 	int64_t next_bookmark_ms;
 	struct watcher *prev, *next;
@@ -166,9 +170,29 @@ static void watcher_unlink(rcache *rc, watcher *w)
 	rc->n_watchers--;
 }
 
+/* Sends one event whose object is a one-row Table (kubectl get -w). */
+static int send_table_event(watcher *w, const char *type, const wc_obj *o)
+{
+	cJSON *rows = cJSON_CreateArray();
+	cJSON_AddItemToArray(rows, api_table_row(w->rc->res, o->json, time(NULL), w->include));
+	cube_autofree char *t =
+		api_table_text(w->rc->res, w->table, o->rv, NULL, 0, rows, !w->columns_sent);
+	if (!t)
+		return -1;
+	w->columns_sent = true;
+	size_t tl = strlen(t);
+	cube_autofree char *line = malloc(tl + 64);
+	if (!line)
+		return -1;
+	int n = snprintf(line, tl + 64, "{\"type\":\"%s\",\"object\":%s}\n", type, t);
+	return cube_httpd_stream_write(w->stream, line, (size_t)n);
+}
+
 /* Sends one event line; -1 if the watcher is gone (slow or disconnected). */
 static int send_event(watcher *w, const char *type, const wc_obj *o)
 {
+	if (w->table[0])
+		return send_table_event(w, type, o);
 	static const char head[] = "{\"type\":\"";
 	static const char mid[] = "\",\"object\":";
 	size_t tl = strlen(type);
@@ -787,6 +811,9 @@ int watchcache_watch(watchcache *wc, const api_resource *res, const wc_watch_opt
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
 	w->bookmarks = o->bookmarks;
+	if (o->table)
+		snprintf(w->table, sizeof(w->table), "%s", o->table);
+	w->include = (table_include)o->table_include;
 	int timeout = o->timeout_s > 0 ? o->timeout_s : DEFAULT_WATCH_TIMEOUT_S;
 	w->deadline_ms = now_ms() + (int64_t)timeout * 1000;
 	w->next_bookmark_ms = now_ms() + wc->bookmark_s * 1000L;
@@ -807,7 +834,9 @@ int watchcache_watch(watchcache *wc, const api_resource *res, const wc_watch_opt
 		return cube_err_set(err, CUBE_ECOMPACTED, "too old resource version: %lld (%lld)",
 				    (long long)from, (long long)oldest);
 	}
-	w->stream = cube_httpd_stream_start(req, 200, "application/json", NULL, NULL);
+	w->stream = cube_httpd_stream_start(
+		req, 200, w->table[0] ? api_table_content_type(w->table) : "application/json", NULL,
+		NULL);
 	if (!w->stream) {
 		pthread_mutex_unlock(&wc->mu);
 		watcher_free(w);

@@ -88,6 +88,8 @@ typedef struct wc_watch_opts {
 	cube_fieldsel *fs; /* taken likewise */
 	const char *rv;	   /* the resourceVersion parameter, NULL if absent */
 	bool bookmarks;	   /* allowWatchBookmarks */
+	const char *table; /* "v1"/"v1beta1": events carry Tables (kubectl get -w); NULL: objects */
+	int table_include; /* a table_include value (table_out.h) */
 	int timeout_s;	   /* timeoutSeconds; 0 = the server's default (30 min) */
 } wc_watch_opts;
 

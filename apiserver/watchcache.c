@@ -468,6 +468,174 @@ static void clear_caches(watchcache *wc)
 	}
 }
 
+/* ---- history after a (re)list ---------------------------------------------------- */
+
+/* A fresh cache would answer 410 to every watch from before its list, so
+ * that every client relists after an API server restart.  etcd still has
+ * that history unless it was compacted: read the last ring_cap revisions
+ * (with each event's previous value, for selector transitions) into the
+ * rings, so that watches resume across a restart as they do across a broken
+ * connection. */
+struct backfill {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int64_t upto;        /* the list's revision: history ends here */
+	cube_etcd_event *evs;
+	size_t n, cap;
+	int64_t compacted;   /* > 0: history starts here */
+	bool done;
+	bool progress;       /* something arrived since the last check */
+};
+
+static int on_history(void *ud, const cube_etcd_watch_batch *b)
+{
+	struct backfill *bf = ud;
+	pthread_mutex_lock(&bf->mu);
+	bf->progress = true;
+	if (b->compact_revision > 0) {
+		bf->compacted = b->compact_revision;
+		bf->done = true;
+	}
+	for (size_t i = 0; i < b->n && !bf->done; i++) {
+		const cube_etcd_event *e = &b->events[i];
+		if (e->kv.mod_rev > bf->upto) {
+			bf->done = true;
+			break;
+		}
+		if (bf->n == bf->cap) {
+			size_t cap = bf->cap ? bf->cap * 2 : 256;
+			cube_etcd_event *ne = realloc(bf->evs, cap * sizeof(*ne));
+			if (!ne) {
+				bf->done = true;
+				break;
+			}
+			bf->evs = ne;
+			bf->cap = cap;
+		}
+		/* Deep copy: the batch is freed when we return. */
+		cube_etcd_event *c = &bf->evs[bf->n];
+		memset(c, 0, sizeof(*c));
+		c->type = e->type;
+		c->kv = e->kv;
+		c->kv.key = strdup(e->kv.key ? e->kv.key : "");
+		c->kv.value = malloc(e->kv.value_len + 1);
+		if (c->kv.value) {
+			memcpy(c->kv.value, e->kv.value ? e->kv.value : "", e->kv.value_len);
+			c->kv.value[e->kv.value_len] = '\0';
+		}
+		if (e->has_prev) {
+			c->has_prev = true;
+			c->prev = e->prev;
+			c->prev.key = strdup(e->prev.key ? e->prev.key : "");
+			c->prev.value = malloc(e->prev.value_len + 1);
+			if (c->prev.value) {
+				memcpy(c->prev.value, e->prev.value ? e->prev.value : "", e->prev.value_len);
+				c->prev.value[e->prev.value_len] = '\0';
+			}
+		}
+		bf->n++;
+		if (e->kv.mod_rev == bf->upto)
+			bf->done = true;
+	}
+	pthread_cond_broadcast(&bf->cond);
+	pthread_mutex_unlock(&bf->mu);
+	return bf->done ? -1 : 0;
+}
+
+static wc_obj *obj_from_kv(const cube_etcd_kv *kv, int64_t rv)
+{
+	cJSON *j = cube_json_parse(kv->value ? kv->value : "", kv->value_len, NULL);
+	return j ? obj_new(j, rv) : NULL;
+}
+
+/* Reads history (upto - ring_cap, upto] into the rings; returns the revision
+ * from which watches can be served (the list's own when there is none). */
+static int64_t backfill(watchcache *wc, int64_t upto)
+{
+	int64_t from = upto - (int64_t)wc->ring_cap + 1;
+	if (from < 1)
+		from = 1;
+	struct backfill bf = {.mu = PTHREAD_MUTEX_INITIALIZER, .upto = upto};
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&bf.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		cube_etcd_watch_opts o = {.key = REGISTRY, .prefix = true, .start_rev = from,
+					  .prev_kv = true};
+		cube_etcd_watcher *w = cube_etcd_watcher_start(wc->etcd, &o, on_history, &bf, NULL);
+		if (!w)
+			break;
+		/* Done when the list's revision arrives, or when nothing more comes for
+		 * half a second (the last write may lie outside /registry/). */
+		pthread_mutex_lock(&bf.mu);
+		for (int idle = 0; !bf.done && idle < 5 && !atomic_load(&wc->stop);) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_nsec += 100000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&bf.cond, &bf.mu, &until);
+			idle = bf.progress ? 0 : idle + 1;
+			bf.progress = false;
+		}
+		bool compacted = bf.compacted > 0;
+		int64_t crev = bf.compacted;
+		pthread_mutex_unlock(&bf.mu);
+		cube_etcd_watcher_stop(w, NULL);
+		if (!compacted || crev <= from || crev > upto)
+			break;
+		/* The start was compacted away: take what is left. */
+		from = crev;
+		for (size_t i = 0; i < bf.n; i++) {
+			cube_etcd_kv_clear(&bf.evs[i].kv);
+			cube_etcd_kv_clear(&bf.evs[i].prev);
+		}
+		bf.n = 0;
+		bf.done = false;
+		bf.compacted = 0;
+	}
+	if (bf.compacted > 0 && bf.compacted > from)
+		from = upto + 1; /* no usable history */
+
+	pthread_mutex_lock(&wc->mu);
+	for (size_t i = 0; i < bf.n; i++) {
+		cube_etcd_event *e = &bf.evs[i];
+		rcache *rc = rcache_for_key(wc, e->kv.key);
+		const char *k = rc ? key_suffix(rc, e->kv.key) : NULL;
+		if (k) {
+			wc_event ev = {.rv = e->kv.mod_rev};
+			wc_obj *prev = e->has_prev ? obj_from_kv(&e->prev, e->prev.mod_rev) : NULL;
+			if (e->type == CUBE_ETCD_EV_PUT) {
+				ev.type = e->kv.create_rev == e->kv.mod_rev || !prev ? EV_ADDED : EV_MODIFIED;
+				ev.obj = obj_from_kv(&e->kv, e->kv.mod_rev);
+				ev.prev = ev.type == EV_MODIFIED ? prev : NULL;
+				if (ev.type == EV_ADDED)
+					wc_obj_unref(prev);
+			} else if (prev) {
+				ev.type = EV_DELETED;
+				ev.obj = obj_from_kv(&e->prev, e->kv.mod_rev);
+				ev.prev = prev;
+			}
+			if (ev.obj)
+				ring_push(wc, rc, ev);
+			else {
+				wc_obj_unref(ev.prev);
+			}
+		}
+		cube_etcd_kv_clear(&e->kv);
+		cube_etcd_kv_clear(&e->prev);
+	}
+	pthread_mutex_unlock(&wc->mu);
+	free(bf.evs);
+	pthread_cond_destroy(&bf.cond);
+	pthread_mutex_destroy(&bf.mu);
+	return from - 1 < upto ? from - 1 : upto;
+}
+
 /* Lists /registry/ at one revision into fresh caches. */
 static int relist(watchcache *wc, cube_err *err)
 {
@@ -515,14 +683,17 @@ static int relist(watchcache *wc, cube_err *err)
 		if (!more)
 			break;
 	}
+	int64_t from = backfill(wc, rev);
 	pthread_mutex_lock(&wc->mu);
 	wc->rv = rev;
 	for (size_t i = 0; i < api_resources_len; i++)
-		wc->rcs[i].oldest = rev;
+		if (wc->rcs[i].oldest < from || wc->rcs[i].n == 0)
+			wc->rcs[i].oldest = from;
 	wc->ready = true;
 	pthread_cond_broadcast(&wc->cond);
 	pthread_mutex_unlock(&wc->mu);
-	cube_log_info("watch cache: listed /registry/ at revision %lld", (long long)rev);
+	cube_log_info("watch cache: listed /registry/ at revision %lld (history from %lld)",
+		      (long long)rev, (long long)from);
 	return 0;
 }
 

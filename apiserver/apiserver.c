@@ -9,6 +9,7 @@
 
 #include "apiserver.h"
 #include "cleanup.h"
+#include "schema.h"
 #include "log.h"
 #include "obj.h"
 
@@ -88,6 +89,52 @@ static void serve_metrics(apiserver *s, cube_httpd_req *h)
 		return;
 	}
 	cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+/* /openapi/v3 and /openapi/v3/<group-version>: generated once, then served
+ * from memory (the documents never change while the server runs). */
+static void serve_openapi(apiserver *s, cube_httpd_req *h, const char *path)
+{
+	(void)s;
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		char path[64];
+		char *text;
+	} cache[16];
+	if (strncmp(path, "/openapi/v3", 11) != 0 || (path[11] && path[11] != '/')) {
+		cube_httpd_respond_status(h, 404, "NotFound", NULL,
+					  "the server could not find the requested resource");
+		return;
+	}
+	const char *gv = path[11] == '/' ? path + 12 : "";
+	pthread_mutex_lock(&mu);
+	char *text = NULL;
+	size_t i;
+	for (i = 0; i < CUBE_ARRAY_LEN(cache) && cache[i].text; i++)
+		if (!strcmp(cache[i].path, gv)) {
+			text = cache[i].text;
+			break;
+		}
+	if (!text && i < CUBE_ARRAY_LEN(cache) && strlen(gv) < sizeof(cache[i].path)) {
+		cJSON *doc = gv[0] ? api_openapi_gv(gv) : api_openapi_root();
+		if (doc) {
+			text = cJSON_PrintUnformatted(doc);
+			cJSON_Delete(doc);
+			if (text) {
+				snprintf(cache[i].path, sizeof(cache[i].path), "%s", gv);
+				cache[i].text = text;
+			}
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	if (!text) {
+		cube_httpd_respond_status(h, 404, "NotFound", NULL,
+					  "the server could not find the requested resource");
+		return;
+	}
+	if (gv[0] && cube_httpd_query(h, "hash"))
+		cube_httpd_add_header(h, "Cache-Control", "public, immutable");
+	cube_httpd_respond_text(h, 200, "application/json", text);
 }
 
 /* Copies segment i of a '/'-split path into out; false if too long or empty. */
@@ -200,6 +247,8 @@ static void handle(void *ud, cube_httpd_req *h)
 		serve_health(s, h, path);
 	} else if (!strcmp(path, "/metrics")) {
 		serve_metrics(s, h);
+	} else if (!strncmp(path, "/openapi/", 9)) {
+		serve_openapi(s, h, path);
 	} else if (discovery_serve(s, h, path)) {
 		/* answered */
 	} else if (!strncmp(path, "/api/", 5) || !strncmp(path, "/apis/", 6)) {

@@ -21,6 +21,7 @@
 #include "apiserver.h"
 #include "cleanup.h"
 #include "defaults.h"
+#include "schema.h"
 #include "log.h"
 #include "obj.h"
 #include "patch.h"
@@ -412,6 +413,48 @@ static bool ns_spec_finalizers(const cJSON *o)
 {
 	const cJSON *f = cube_json_path(o, "spec.finalizers");
 	return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
+}
+
+/* ---- fieldValidation -------------------------------------------------------------- */
+
+/* Applies ?fieldValidation= (Strict, Warn, Ignore; absent means Warn, as in
+ * Kubernetes 1.27+) to the fields of `obj` the schema does not know.
+ * Returns 0, or -1 after answering (Strict, or a bad parameter). */
+static int field_validation(api_req *r, const cJSON *obj)
+{
+	const char *mode = cube_httpd_query(r->h, "fieldValidation");
+	if (!mode || !mode[0])
+		mode = "Warn";
+	if (strcmp(mode, "Strict") && strcmp(mode, "Warn") && strcmp(mode, "Ignore")) {
+		api_bad_request(r, "fieldValidation: Invalid value: \"%s\": fieldValidation must be one "
+				   "of \"Ignore\", \"Warn\", or \"Strict\"",
+				mode);
+		return -1;
+	}
+	if (!strcmp(mode, "Ignore"))
+		return 0;
+	char paths[16][API_SCHEMA_PATH_MAX];
+	int n = api_schema_unknown_fields(r->res->group, r->res->kind, obj, paths, 16);
+	if (n <= 0)
+		return 0;
+	if (!strcmp(mode, "Warn")) {
+		for (int i = 0; i < n && i < 16; i++) {
+			char w[320];
+			snprintf(w, sizeof(w), "299 - \"unknown field \\\"%.250s\\\"\"", paths[i]);
+			cube_httpd_add_header(r->h, "Warning", w);
+		}
+		return 0;
+	}
+	char msg[2048];
+	size_t off = 0;
+	off += (size_t)snprintf(msg, sizeof(msg), "%s in version \"%s\" cannot be handled as a %s: "
+					       "strict decoding error: ",
+				r->res->kind, r->res->version, r->res->kind);
+	for (int i = 0; i < n && i < 16 && off < sizeof(msg); i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%sunknown field \"%s\"",
+					i ? ", " : "", paths[i]);
+	cube_httpd_respond_status(r->h, 400, "BadRequest", NULL, "%s", msg);
+	return -1;
 }
 
 /* ---- get / list / watch ------------------------------------------------------------- */
@@ -1011,7 +1054,7 @@ static void create_object(api_req *r, cJSON *o);
 static void do_create(api_req *r)
 {
 	cube_autojson cJSON *o = body_object(r);
-	if (o)
+	if (o && field_validation(r, o) == 0)
 		create_object(r, o);
 }
 
@@ -1029,6 +1072,8 @@ static void rest_create_from(api_req *r, const cJSON *body)
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 		return;
 	}
+	if (field_validation(r, o) < 0)
+		return;
 	const char *name = cube_obj_name(o);
 	if (!name || strcmp(name, r->name)) {
 		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
@@ -1398,6 +1443,8 @@ static void do_write(api_req *r, src_kind kind)
 			return;
 		cube_autojson cJSON *want = desired(r, kind, body, cur);
 		if (!want)
+			return;
+		if (attempt == 0 && !r->sub[0] && field_validation(r, want) < 0)
 			return;
 		const char *wname = cube_obj_name(want);
 		if (wname && strcmp(wname, r->name)) {

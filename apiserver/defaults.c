@@ -133,9 +133,9 @@ static bool image_is_latest(const char *image)
 	size_t first_end = 0;
 	while (first_end < n && image[first_end] != '/')
 		first_end++;
-	bool host = first_end < n && (memchr(image, '.', first_end) ||
-				      memchr(image, ':', first_end) ||
-				      (first_end == 9 && !strncmp(image, "localhost", 9)));
+	bool host =
+		first_end < n && (memchr(image, '.', first_end) || memchr(image, ':', first_end) ||
+				  (first_end == 9 && !strncmp(image, "localhost", 9)));
 	for (size_t i = host ? first_end : 0; i < name_end; i++)
 		if (image[i] >= 'A' && image[i] <= 'Z')
 			return false;
@@ -201,8 +201,9 @@ static void default_container(dctx *d, cJSON *c)
 	canon_quantities(d, get(res, "limits"));
 	canon_quantities(d, get(res, "requests"));
 	cJSON *p;
-	cJSON_ArrayForEach (p, (cJSON_IsArray(get(c, "ports")) ? get(c, "ports") : NULL))
+	cJSON_ArrayForEach (p, (cJSON_IsArray(get(c, "ports")) ? get(c, "ports") : NULL)) {
 		def_str(d, p, "protocol", "TCP");
+	}
 	default_probe(d, get(c, "livenessProbe"));
 	default_probe(d, get(c, "readinessProbe"));
 	default_probe(d, get(c, "startupProbe"));
@@ -210,22 +211,46 @@ static void default_container(dctx *d, cJSON *c)
 	default_http_get(d, get(get(lc, "postStart"), "httpGet"));
 	default_http_get(d, get(get(lc, "preStop"), "httpGet"));
 	cJSON *e;
-	cJSON_ArrayForEach (e, (cJSON_IsArray(get(c, "env")) ? get(c, "env") : NULL))
+	cJSON_ArrayForEach (e, (cJSON_IsArray(get(c, "env")) ? get(c, "env") : NULL)) {
 		def_str(d, get(get(e, "valueFrom"), "fieldRef"), "apiVersion", "v1");
+	}
 }
 
 /* ---- pod specs ---------------------------------------------------------------------- */
 
 /* The v1 VolumeSource members: a volume with none of them is an emptyDir. */
 static const char *const volume_sources[] = {
-	"hostPath",  "emptyDir",    "gcePersistentDisk", "awsElasticBlockStore",
-	"gitRepo",   "secret",	    "nfs",		 "iscsi",
-	"glusterfs", "persistentVolumeClaim", "rbd",	 "flexVolume",
-	"cinder",    "cephfs",	    "flocker",		 "downwardAPI",
-	"fc",	     "azureFile",   "configMap",	 "vsphereVolume",
-	"quobyte",   "azureDisk",   "photonPersistentDisk", "projected",
-	"portworxVolume", "scaleIO", "storageos",	 "csi",
-	"ephemeral", "image",	    NULL,
+	"hostPath",
+	"emptyDir",
+	"gcePersistentDisk",
+	"awsElasticBlockStore",
+	"gitRepo",
+	"secret",
+	"nfs",
+	"iscsi",
+	"glusterfs",
+	"persistentVolumeClaim",
+	"rbd",
+	"flexVolume",
+	"cinder",
+	"cephfs",
+	"flocker",
+	"downwardAPI",
+	"fc",
+	"azureFile",
+	"configMap",
+	"vsphereVolume",
+	"quobyte",
+	"azureDisk",
+	"photonPersistentDisk",
+	"projected",
+	"portworxVolume",
+	"scaleIO",
+	"storageos",
+	"csi",
+	"ephemeral",
+	"image",
+	NULL,
 };
 
 static void default_volume(dctx *d, cJSON *v)
@@ -244,32 +269,35 @@ static void default_volume(dctx *d, cJSON *v)
 	def_str(d, get(v, "hostPath"), "type", "");
 	cJSON *it;
 	cJSON_ArrayForEach (it, (cJSON_IsArray(get(get(v, "downwardAPI"), "items"))
-					? get(get(v, "downwardAPI"), "items")
-					: NULL))
+					 ? get(get(v, "downwardAPI"), "items")
+					 : NULL)) {
 		def_str(d, get(it, "fieldRef"), "apiVersion", "v1");
+	}
 	cJSON *src;
 	cJSON_ArrayForEach (src, (cJSON_IsArray(get(get(v, "projected"), "sources"))
-					 ? get(get(v, "projected"), "sources")
-					 : NULL))
+					  ? get(get(v, "projected"), "sources")
+					  : NULL)) {
 		def_num(d, get(src, "serviceAccountToken"), "expirationSeconds", 3600);
+	}
 }
 
 static void each(dctx *d, cJSON *arr, void (*fn)(dctx *, cJSON *))
 {
 	cJSON *x;
-	cJSON_ArrayForEach (x, (cJSON_IsArray(arr) ? arr : NULL))
+	cJSON_ArrayForEach (x, (cJSON_IsArray(arr) ? arr : NULL)) {
 		fn(d, x);
+	}
 }
 
-/* SetDefaults_PodSpec and what it reaches; restart_policy is false for Job
- * templates, whose restartPolicy must be chosen (OnFailure or Never). */
-static void default_pod_spec(dctx *d, cJSON *spec, bool restart_policy)
+/* SetDefaults_PodSpec and what it reaches.  Every pod spec gets restartPolicy
+ * Always, Job templates included: Kubernetes defaults it there too and then
+ * rejects it in Job validation ("Required value: valid values: ..."). */
+static void default_pod_spec(dctx *d, cJSON *spec)
 {
 	if (!cJSON_IsObject(spec))
 		return;
 	def_str(d, spec, "dnsPolicy", "ClusterFirst");
-	if (restart_policy)
-		def_str(d, spec, "restartPolicy", "Always");
+	def_str(d, spec, "restartPolicy", "Always");
 	obj(d, spec, "securityContext");
 	def_num(d, spec, "terminationGracePeriodSeconds", 30);
 	def_str(d, spec, "schedulerName", "default-scheduler");
@@ -279,10 +307,10 @@ static void default_pod_spec(dctx *d, cJSON *spec, bool restart_policy)
 	each(d, get(spec, "ephemeralContainers"), default_container);
 }
 
-static void default_template(dctx *d, cJSON *tmpl, bool restart_policy)
+static void default_template(dctx *d, cJSON *tmpl)
 {
 	if (cJSON_IsObject(tmpl))
-		default_pod_spec(d, get(tmpl, "spec"), restart_policy);
+		default_pod_spec(d, get(tmpl, "spec"));
 }
 
 /* SetDefaults_Pod: requests default to limits, per container. */
@@ -413,7 +441,12 @@ static void default_pod(dctx *d, cJSON *pod)
 		each(d, get(spec, "containers"), host_network_ports);
 		each(d, get(spec, "initContainers"), host_network_ports);
 	}
-	default_pod_spec(d, spec, true);
+	default_pod_spec(d, spec);
+	/* Since v1.27 the v1 Pod conversion reads a negative grace period as 1
+	 * (validation does not reject it). */
+	const cJSON *tgps = get(spec, "terminationGracePeriodSeconds");
+	if (cJSON_IsNumber(tgps) && tgps->valuedouble < 0)
+		put(d, spec, "terminationGracePeriodSeconds", cJSON_CreateNumber(1));
 	/* The Priority admission plugin, for the classes every cluster has. */
 	const char *pc = str(spec, "priorityClassName");
 	if (!pc || !pc[0]) {
@@ -448,14 +481,14 @@ static void default_deployment(dctx *d, cJSON *o)
 	}
 	def_num(d, spec, "revisionHistoryLimit", 10);
 	def_num(d, spec, "progressDeadlineSeconds", 600);
-	default_template(d, get(spec, "template"), true);
+	default_template(d, get(spec, "template"));
 }
 
 static void default_replicaset(dctx *d, cJSON *o)
 {
 	cJSON *spec = obj(d, o, "spec");
 	def_num(d, spec, "replicas", 1);
-	default_template(d, get(spec, "template"), true);
+	default_template(d, get(spec, "template"));
 }
 
 static void default_daemonset(dctx *d, cJSON *o)
@@ -472,7 +505,7 @@ static void default_daemonset(dctx *d, cJSON *o)
 		def_num(d, ru, "maxSurge", 0);
 	}
 	def_num(d, spec, "revisionHistoryLimit", 10);
-	default_template(d, get(spec, "template"), true);
+	default_template(d, get(spec, "template"));
 }
 
 static void default_pvc_template(dctx *d, cJSON *pvc)
@@ -502,7 +535,7 @@ static void default_statefulset(dctx *d, cJSON *o)
 	def_str(d, rp, "whenScaled", "Retain");
 	def_num(d, spec, "replicas", 1);
 	def_num(d, spec, "revisionHistoryLimit", 10);
-	default_template(d, get(spec, "template"), true);
+	default_template(d, get(spec, "template"));
 	each(d, get(spec, "volumeClaimTemplates"), default_pvc_template);
 }
 
@@ -547,12 +580,6 @@ static void default_job(dctx *d, cJSON *o)
 	def_num(d, spec, "parallelism", 1);
 	def_num(d, spec, "backoffLimit",
 		unset(get(spec, "backoffLimitPerIndex")) ? 6 : (double)INT32_MAX);
-	/* Labels default to the template's, before the selector labels join them. */
-	cJSON *tl = get(get(get(spec, "template"), "metadata"), "labels");
-	cJSON *md = obj(d, o, "metadata");
-	cJSON *jl = get(md, "labels");
-	if (cJSON_IsObject(tl) && md && (unset(jl) || (cJSON_IsObject(jl) && !jl->child)))
-		put(d, md, "labels", cJSON_Duplicate(tl, true));
 	def_str(d, spec, "completionMode", "NonIndexed");
 	def_bool(d, spec, "suspend", false);
 	cJSON *pfp = get(spec, "podFailurePolicy");
@@ -560,12 +587,24 @@ static void default_job(dctx *d, cJSON *o)
 	cJSON_ArrayForEach (rule, (cJSON_IsArray(get(pfp, "rules")) ? get(pfp, "rules") : NULL)) {
 		cJSON *pat;
 		cJSON *conds = get(rule, "onPodConditions");
-		cJSON_ArrayForEach (pat, (cJSON_IsArray(conds) ? conds : NULL))
+		cJSON_ArrayForEach (pat, (cJSON_IsArray(conds) ? conds : NULL)) {
 			def_str(d, pat, "status", "True");
+		}
 	}
 	def_str(d, spec, "podReplacementPolicy", unset(pfp) ? "TerminatingOrFailed" : "Failed");
-	default_template(d, get(spec, "template"), false);
+	default_template(d, get(spec, "template"));
 	job_selector(d, o, spec);
+	/* The Job's labels default to its template's.  Kubernetes does this on
+	 * decode, sharing the template's label map, so the generated selector
+	 * labels show up on the Job too (and a Job read back from storage gets
+	 * them in any case); copying after job_selector() gives that result and
+	 * keeps a second pass from changing anything. */
+	cJSON *tl = get(get(get(spec, "template"), "metadata"), "labels");
+	cJSON *md = obj(d, o, "metadata");
+	cJSON *jl = get(md, "labels");
+	if (cJSON_IsObject(tl) && tl->child && md &&
+	    (unset(jl) || (cJSON_IsObject(jl) && !jl->child)))
+		put(d, md, "labels", cJSON_Duplicate(tl, true));
 }
 
 static void default_cronjob(dctx *d, cJSON *o)
@@ -577,7 +616,7 @@ static void default_cronjob(dctx *d, cJSON *o)
 	def_bool(d, spec, "suspend", false);
 	def_num(d, spec, "successfulJobsHistoryLimit", 3);
 	def_num(d, spec, "failedJobsHistoryLimit", 1);
-	default_template(d, get(get(get(spec, "jobTemplate"), "spec"), "template"), false);
+	default_template(d, get(get(get(spec, "jobTemplate"), "spec"), "template"));
 }
 
 /* ---- core kinds --------------------------------------------------------------------- */
@@ -605,9 +644,10 @@ static void default_service(dctx *d, cJSON *o)
 			put(d, p, "targetPort", cJSON_CreateNumber(port->valuedouble));
 	}
 	bool lb = type && !strcmp(type, "LoadBalancer");
-	bool external = type && (lb || !strcmp(type, "NodePort") ||
-				 (!strcmp(type, "ClusterIP") &&
-				  cJSON_GetArraySize(get(spec, "externalIPs")) > 0));
+	bool external =
+		type &&
+		(lb || !strcmp(type, "NodePort") ||
+		 (!strcmp(type, "ClusterIP") && cJSON_GetArraySize(get(spec, "externalIPs")) > 0));
 	if (external)
 		def_str(d, spec, "externalTrafficPolicy", "Cluster");
 	if (type && (lb || !strcmp(type, "NodePort") || !strcmp(type, "ClusterIP")))
@@ -708,8 +748,10 @@ static void default_endpoints(dctx *d, cJSON *o)
 	cJSON *ss;
 	cJSON_ArrayForEach (ss, (cJSON_IsArray(get(o, "subsets")) ? get(o, "subsets") : NULL)) {
 		cJSON *p;
-		cJSON_ArrayForEach (p, (cJSON_IsArray(get(ss, "ports")) ? get(ss, "ports") : NULL))
+		cJSON_ArrayForEach (p,
+				    (cJSON_IsArray(get(ss, "ports")) ? get(ss, "ports") : NULL)) {
 			def_str(d, p, "protocol", "TCP");
+		}
 	}
 }
 

@@ -14,14 +14,21 @@
  *                                Priority admission (priority 0,
  *                                preemptionPolicy PreemptLowerPriority), the
  *                                DefaultTolerationSeconds admission (not-ready
- *                                and unreachable, NoExecute, 300 s) and
- *                                status.qosClass (PrepareForCreate).
+ *                                and unreachable, NoExecute, 300 s),
+ *                                status.qosClass (PrepareForCreate), and a
+ *                                negative terminationGracePeriodSeconds read
+ *                                as 1 (the v1 Pod conversion since v1.27).
+ *                                Every pod spec, Job templates included, gets
+ *                                restartPolicy Always (Job validation then
+ *                                asks for OnFailure or Never, as Kubernetes).
  *   Deployment, ReplicaSet, DaemonSet, StatefulSet   apps/v1 defaults.go.
  *   Job, CronJob                 batch/v1 defaults.go; a Job whose
  *                                manualSelector is not true also gets its
  *                                selector and pod labels generated from
  *                                metadata.uid (PrepareForCreate), so call
  *                                api_default() after the uid is assigned.
+ *                                The Job's labels default to its template's,
+ *                                generated labels included.
  *   Service                      SetDefaults_Service, ClusterIPs kept in step
  *                                with clusterIP, ipFamilyPolicy SingleStack and
  *                                ipFamilies [IPv4] (the allocator's defaults on

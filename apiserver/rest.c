@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "defaults.h"
 #include "schema.h"
+#include "validation.h"
 #include "log.h"
 #include "obj.h"
 #include "patch.h"
@@ -413,6 +414,33 @@ static bool ns_spec_finalizers(const cJSON *o)
 {
 	const cJSON *f = cube_json_path(o, "spec.finalizers");
 	return cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0;
+}
+
+/* ---- validation -------------------------------------------------------------------- */
+
+/* Validates obj (old: the stored object on update); answers 422 with every
+ * cause, as Kubernetes, and returns -1 if it is invalid. */
+static int validate(api_req *r, const cJSON *obj, const cJSON *old, const char *name)
+{
+	api_causes c = {0};
+	int n = api_validate(r->res, obj, old, &c);
+	if (n < 0) {
+		api_causes_clear(&c);
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+		return -1;
+	}
+	if (n == 0) {
+		api_causes_clear(&c);
+		return 0;
+	}
+	char msg[4096];
+	api_invalid_message(r->res, name, &c, msg, sizeof(msg));
+	cJSON *d = details(r, name, r->res->kind);
+	if (d)
+		cJSON_AddItemToObject(d, "causes", api_causes_json(&c));
+	api_causes_clear(&c);
+	cube_httpd_respond_status(r->h, 422, "Invalid", d, "%s", msg);
+	return -1;
 }
 
 /* ---- fieldValidation -------------------------------------------------------------- */
@@ -1160,6 +1188,16 @@ static void create_object(api_req *r, cJSON *o)
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 		return;
 	}
+	/* As Kubernetes' BeforeCreate: the name is generated before validation. */
+	if (!name || !name[0]) {
+		char sfx[6];
+		name_suffix(sfx);
+		snprintf(namebuf, sizeof(namebuf), "%.58s%s", gen, sfx);
+		cube_obj_set_meta_str(o, "name", namebuf);
+		name = NULL;
+	}
+	if (validate(r, o, NULL, namebuf) < 0)
+		return;
 	if (!strcmp(plural, "namespaces")) {
 		cJSON *spec = cube_json_ensure_obj(o, "spec");
 		if (!cJSON_GetObjectItemCaseSensitive(spec, "finalizers")) {
@@ -1496,6 +1534,8 @@ static void do_write(api_req *r, src_kind kind)
 			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 			return;
 		}
+		if (!r->sub[0] && validate(r, next, cur, r->name) < 0)
+			return;
 		if (!strcmp(r->res->plural, "services") && !r->sub[0] && !dry_run(r) &&
 		    service_allocate(r, next, cur, r->name) < 0)
 			return;

@@ -330,10 +330,11 @@ static int bootstrap_kubernetes_service(apiserver *s, int port, cube_err *err)
 	return 0;
 }
 
-/* Creates default, kube-system and kube-public if absent. */
+/* Creates default, kube-system, kube-public and kube-node-lease (where
+ * nodes keep their heartbeat Leases) if absent. */
 static int bootstrap(apiserver *s, cube_err *err)
 {
-	static const char *const names[] = {"default", "kube-system", "kube-public"};
+	static const char *const names[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
 	for (size_t i = 0; i < CUBE_ARRAY_LEN(names); i++) {
 		char uid[40], now[32], key[128];
 		api_new_uid(uid, sizeof(uid));

@@ -9,9 +9,8 @@
 #include "apiserver.h"
 #include "cleanup.h"
 
-static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "update",
-				    "watch",  NULL};
-static const char *const status_verbs[] = {"get", "update", NULL};
+static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch", NULL};
+static const char *const status_verbs[] = {"get", "patch", "update", NULL};
 
 static cJSON *strings(const char *const *v)
 {
@@ -99,6 +98,19 @@ static cJSON *aggregated_group(const char *group)
 			cJSON_AddStringToObject(srk, "group", "");
 			cJSON_AddStringToObject(srk, "version", "");
 			cJSON_AddStringToObject(srk, "kind", r->kind);
+			cJSON_AddItemToObject(s, "verbs", strings(status_verbs));
+			cJSON_AddItemToArray(subs, s);
+		}
+		if (r->scale) {
+			cJSON *subs = cJSON_GetObjectItemCaseSensitive(e, "subresources");
+			if (!subs)
+				subs = cJSON_AddArrayToObject(e, "subresources");
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddStringToObject(s, "subresource", "scale");
+			cJSON *srk = cJSON_AddObjectToObject(s, "responseKind");
+			cJSON_AddStringToObject(srk, "group", "autoscaling");
+			cJSON_AddStringToObject(srk, "version", "v1");
+			cJSON_AddStringToObject(srk, "kind", "Scale");
 			cJSON_AddItemToObject(s, "verbs", strings(status_verbs));
 			cJSON_AddItemToArray(subs, s);
 		}
@@ -191,6 +203,28 @@ static void resource_list(cube_httpd_req *h, const char *group)
 			cJSON_AddBoolToObject(s, "namespaced", r->namespaced);
 			cJSON_AddStringToObject(s, "kind", r->kind);
 			cJSON_AddItemToObject(s, "verbs", strings(status_verbs));
+			cJSON_AddItemToArray(res, s);
+		}
+		if (r->scale) {
+			char sub[96];
+			snprintf(sub, sizeof(sub), "%s/scale", r->plural);
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddStringToObject(s, "name", sub);
+			cJSON_AddStringToObject(s, "singularName", "");
+			cJSON_AddBoolToObject(s, "namespaced", r->namespaced);
+			cJSON_AddStringToObject(s, "group", "autoscaling");
+			cJSON_AddStringToObject(s, "version", "v1");
+			cJSON_AddStringToObject(s, "kind", "Scale");
+			cJSON_AddItemToObject(s, "verbs", strings(status_verbs));
+			cJSON_AddItemToArray(res, s);
+		}
+		if (!strcmp(r->plural, "pods")) {
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddStringToObject(s, "name", "pods/binding");
+			cJSON_AddStringToObject(s, "singularName", "");
+			cJSON_AddBoolToObject(s, "namespaced", true);
+			cJSON_AddStringToObject(s, "kind", "Binding");
+			cJSON_AddItemToObject(s, "verbs", strings((const char *const[]){"create", NULL}));
 			cJSON_AddItemToArray(res, s);
 		}
 	}

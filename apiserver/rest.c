@@ -957,6 +957,21 @@ static void invalid_value(api_req *r, const char *name, const char *field, const
 	invalid(r, name, field, "FieldValueInvalid", msg);
 }
 
+/* A Service's ClusterIP cannot change: a changed clusterIP is carried into
+ * clusterIPs (as Kubernetes' PrepareForUpdate does) and refused there with
+ * its message. Answers and returns -1 when it changed. */
+static int service_ip_changed(api_req *r, const cJSON *cur, const cJSON *next)
+{
+	const char *had = cube_json_str(cur, "spec.clusterIP");
+	const char *want = cube_json_str(next, "spec.clusterIP");
+	if (!had || !had[0] || !want || !want[0] || !strcmp(had, want))
+		return 0;
+	char v[128];
+	snprintf(v, sizeof(v), "[]string{\"%.80s\"}", want);
+	invalid_value(r, r->name, "spec.clusterIPs[0]", v, "may not change once set");
+	return -1;
+}
+
 /* Gives a Service its ClusterIP and NodePorts, in place; on an update `old`
  * keeps what it already had and gives back node ports it no longer uses.
  * Answers and returns -1 on failure, releasing what it took. */
@@ -1027,9 +1042,14 @@ static int service_allocate(api_req *r, cJSON *svc, const cJSON *old, const char
 		}
 		int oldnp = 0;
 		const cJSON *op;
+		/* Kubernetes keeps a port's node port by the port's name (names are
+		 * unique, and a single port may be unnamed): renumbering keeps it. */
+		const char *pname = cube_json_str(p, "name");
 		cJSON_ArrayForEach(op, (old ? cube_json_path(old, "spec.ports") : NULL))
 		{
-			if (cube_json_int(op, "port", -1) == cube_json_int(p, "port", -2))
+			const char *oname = cube_json_str(op, "name");
+			bool same = !strcmp(pname ? pname : "", oname ? oname : "");
+			if (same)
 				oldnp = (int)cube_json_int(op, "nodePort", 0);
 		}
 		if (oldnp && (np == 0 || np == oldnp)) {
@@ -1368,10 +1388,14 @@ static cJSON *desired(api_req *r, src_kind kind, const cJSON *body, const cJSON 
 		break;
 	}
 	if (!want) {
-		if (err.code == CUBE_ENOMEM || !err.msg[0])
+		if (err.code == CUBE_ENOMEM || !err.msg[0]) {
 			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
-		else
+		} else {
+			/* A 422 as Kubernetes answers a patch that does not apply; cube puts
+			 * the patch's own error in the message (Kubernetes says only "the
+			 * server rejected our request due to an error in our request"). */
 			cube_httpd_respond_status(r->h, 422, "Invalid", NULL, "%s", err.msg);
+		}
 		return NULL;
 	}
 	if (!cJSON_IsObject(want)) {
@@ -1381,6 +1405,19 @@ static cJSON *desired(api_req *r, src_kind kind, const cJSON *body, const cJSON 
 		return NULL;
 	}
 	return want;
+}
+
+/* Kubernetes omits empty label and annotation maps (Go's omitempty): a
+ * write that removes the last one leaves no "{}" behind. */
+static void drop_empty_maps(cJSON *o)
+{
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	static const char *const maps[] = {"labels", "annotations"};
+	for (size_t i = 0; md && i < CUBE_ARRAY_LEN(maps); i++) {
+		cJSON *m = cJSON_GetObjectItemCaseSensitive(md, maps[i]);
+		if (m && (cJSON_IsNull(m) || (cJSON_IsObject(m) && !m->child)))
+			cJSON_DeleteItemFromObjectCaseSensitive(md, maps[i]);
+	}
 }
 
 /* The object to store, from the stored `cur` and the client's `want`. */
@@ -1482,6 +1519,13 @@ static void do_write(api_req *r, src_kind kind)
 		cube_autojson cJSON *want = desired(r, kind, body, cur);
 		if (!want)
 			return;
+		/* Defaults first, so that a write restating defaults is no change
+		 * (and does not bump the generation), as Kubernetes decodes then compares. */
+		if (!r->sub[0] && api_default(r->res, want) < 0) {
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			return;
+		}
+		drop_empty_maps(want);
 		if (attempt == 0 && !r->sub[0] && field_validation(r, want) < 0)
 			return;
 		const char *wname = cube_obj_name(want);
@@ -1534,6 +1578,9 @@ static void do_write(api_req *r, src_kind kind)
 			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 			return;
 		}
+		if (!strcmp(r->res->plural, "services") && !r->sub[0] &&
+		    service_ip_changed(r, cur, next) < 0)
+			return;
 		if (!r->sub[0] && validate(r, next, cur, r->name) < 0)
 			return;
 		if (!strcmp(r->res->plural, "services") && !r->sub[0] && !dry_run(r) &&
@@ -2004,6 +2051,14 @@ static void do_scale(api_req *r, const char *method)
 		if (!want)
 			return;
 		const cJSON *rep = cube_json_path(want, "spec.replicas");
+		/* Scale's replicas is omitted when 0 (Go's omitempty): kubectl scale
+		 * --replicas=0 sends "spec":{}. */
+		cJSON *zero = NULL;
+		if (!rep || cJSON_IsNull(rep)) {
+			zero = cJSON_CreateNumber(0);
+			rep = zero;
+		}
+		cube_autojson cJSON *zero_owner = zero;
 		if (!cJSON_IsNumber(rep) || rep->valuedouble != (double)(int64_t)rep->valuedouble ||
 		    rep->valuedouble < 0) {
 			char val[64];

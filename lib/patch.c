@@ -88,7 +88,7 @@ static int obj_put(cJSON *o, const char *name, cJSON *v)
 		free(v->string);
 	v->string = s;
 	v->type &= ~cJSON_StringIsConst;
-	cJSON *old = cJSON_GetObjectItemCaseSensitive(o, name);
+	cJSON *old = cJSON_GetObjectItemCaseSensitive(o, s); /* name may be v's old one */
 	if (old) {
 		cJSON_ReplaceItemViaPointer(o, old, v);
 		drop_dupes(o, v);
@@ -117,12 +117,74 @@ static cJSON *dup_value(const cJSON *v)
 	return unname(cJSON_Duplicate(v, true));
 }
 
+/* Inserts item into array before `at` (a child of array).  Written out
+ * because Debian's cJSON 1.7.15 refuses cJSON_InsertItemInArray in the middle. */
+static void insert_before(cJSON *array, cJSON *at, cJSON *item)
+{
+	item->next = at;
+	item->prev = at->prev; /* the last item when `at` is the first */
+	if (at == array->child)
+		array->child = item;
+	else
+		at->prev->next = item;
+	at->prev = item;
+}
+
+/* The kind of a value: its cJSON type, with true and false as one. */
+static int json_type(const cJSON *v)
+{
+	return (v->type & 0xff) == cJSON_True ? cJSON_False : (v->type & 0xff);
+}
+
+bool cube_json_equal(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b || json_type(a) != json_type(b))
+		return false;
+	const cJSON *x, *y;
+	switch (json_type(a)) {
+	case cJSON_False:
+		return cJSON_IsTrue(a) == cJSON_IsTrue(b);
+	case cJSON_Number:
+		return a->valuedouble == b->valuedouble;
+	case cJSON_String:
+	case cJSON_Raw:
+		return a->valuestring && b->valuestring ? !strcmp(a->valuestring, b->valuestring)
+							: a->valuestring == b->valuestring;
+	case cJSON_Array:
+		for (x = a->child, y = b->child; x && y; x = x->next, y = y->next)
+			if (!cube_json_equal(x, y))
+				return false;
+		return !x && !y;
+	case cJSON_Object:
+		/* the k-th member called n of a against the k-th called n of b,
+		 * so that documents repeating a name still equal themselves;
+		 * one recursion per member of a */
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			return false;
+		for (x = a->child; x; x = x->next) {
+			if (!x->string)
+				return false;
+			long k = 0;
+			for (const cJSON *e = a->child; e != x; e = e->next)
+				k += e->string && !strcmp(e->string, x->string);
+			for (y = b->child; y; y = y->next)
+				if (y->string && !strcmp(y->string, x->string) && k-- == 0)
+					break;
+			if (!cube_json_equal(x, y))
+				return false;
+		}
+		return true;
+	default:
+		return true; /* null */
+	}
+}
+
 /* Whether any element of list equals v. */
 static bool list_has(const cJSON *list, const cJSON *v)
 {
 	const cJSON *e;
 	cJSON_ArrayForEach (e, list) {
-		if (cJSON_Compare(e, v, true))
+		if (cube_json_equal(e, v))
 			return true;
 	}
 	return false;
@@ -338,7 +400,7 @@ static int jp_insert(jpatch *j, cJSON *v)
 		if (ix == size)
 			cJSON_AddItemToArray(parent, v);
 		else
-			cJSON_InsertItemInArray(parent, (int)ix, v);
+			insert_before(parent, cJSON_GetArrayItem(parent, (int)ix), v);
 		return 0;
 	}
 	cJSON_Delete(v);
@@ -439,7 +501,7 @@ static int jp_test(jpatch *j)
 	const cJSON *have = jptr_get(j->root, &j->p, j->p.n);
 	if (!have)
 		return JP_FAIL(j, "path %s does not exist", j->path);
-	if (cJSON_Compare(have, j->value, true))
+	if (cube_json_equal(have, j->value))
 		return 0;
 	char h[96], w[96];
 	snippet(have, h, sizeof(h));
@@ -568,12 +630,6 @@ static int smp_no_key(cube_err *err, const char *list, const char *key)
 			    key);
 }
 
-/* What kind of items a list holds: cJSON type bits, with true and false as one. */
-static int smp_item_type(const cJSON *v)
-{
-	return (v->type & 0xff) == cJSON_True ? cJSON_False : (v->type & 0xff);
-}
-
 /* The one item type of lists a and b (cJSON_Invalid when both are empty);
  * -1 with err for lists of lists or mixed types, which cannot merge. */
 static int smp_items_type(const cJSON *a, const cJSON *b, const char *name, cube_err *err)
@@ -583,7 +639,7 @@ static int smp_items_type(const cJSON *a, const cJSON *b, const char *name, cube
 	for (size_t i = 0; i < CUBE_ARRAY_LEN(lists); i++) {
 		const cJSON *e;
 		cJSON_ArrayForEach (e, lists[i]) {
-			int t = smp_item_type(e);
+			int t = json_type(e);
 			if (t == cJSON_Array)
 				return cube_err_set(err, CUBE_EINVAL,
 						    "list \"%s\": lists of lists cannot be merged",
@@ -618,7 +674,7 @@ static long smp_index(const cJSON *list, const cJSON *kv, const char *key)
 		return -1;
 	cJSON_ArrayForEach (e, list) {
 		const cJSON *ek = smp_keyval(e, key);
-		if (ek && cJSON_Compare(ek, kv, true))
+		if (ek && cube_json_equal(ek, kv))
 			return i;
 		i++;
 	}
@@ -700,7 +756,7 @@ static int smp_union(cJSON *list, const cJSON *patch, cube_err *err)
 	for (cJSON *e = list->child; e; e = e->next)
 		for (cJSON *d = e->next, *next; d; d = next) {
 			next = d->next;
-			if (cJSON_Compare(e, d, true))
+			if (cube_json_equal(e, d))
 				cJSON_Delete(cJSON_DetachItemViaPointer(list, d));
 		}
 	cube_autojson cJSON *live = cJSON_Duplicate(list, true);
@@ -763,7 +819,7 @@ static int smp_list(cJSON *list, const cJSON *patch, const smp_field *f, int dep
 			 * stored list repeats loses one copy */
 			for (cJSON *e = list->child; e; e = e->next) {
 				const cJSON *ek = cJSON_GetObjectItemCaseSensitive(e, f->key);
-				if (ek && cJSON_Compare(ek, kv, true)) {
+				if (ek && cube_json_equal(ek, kv)) {
 					cJSON_Delete(cJSON_DetachItemViaPointer(list, e));
 					break;
 				}
@@ -798,7 +854,7 @@ static int smp_list(cJSON *list, const cJSON *patch, const smp_field *f, int dep
 		const cJSON *kv = cJSON_GetObjectItemCaseSensitive(p, f->key);
 		cJSON *item = NULL;
 		for (cJSON *e = list->child; e && !item; e = e->next)
-			if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(e, f->key), kv, true))
+			if (cube_json_equal(cJSON_GetObjectItemCaseSensitive(e, f->key), kv))
 				item = e;
 		bool gone = false; /* an item without "$patch" is never deleted */
 		if (item) {
@@ -850,7 +906,7 @@ static int smp_set_order(cJSON *orig, const cJSON *patch, const smp_field *f, co
 			const cJSON *kv = smp_keyval(p, f->key);
 			if (!kv)
 				return smp_no_key(err, f->name, f->key);
-			while (q && !cJSON_Compare(smp_keyval(q, f->key), kv, true))
+			while (q && !cube_json_equal(smp_keyval(q, f->key), kv))
 				q = q->next;
 			if (!q)
 				return cube_err_set(

@@ -17,11 +17,23 @@
 #ifndef CUBE_PATCH_H
 #define CUBE_PATCH_H
 
+#include <stdbool.h>
+
 #include <cjson/cJSON.h>
 
 #include "error.h"
 
 #define CUBE_PATCH_MAX_DEPTH 128
+
+/* Whether two JSON values are equal as RFC 6902's "test" defines it: same
+ * type, numbers by value, strings byte for byte, arrays item by item,
+ * objects with the same members in any order (a name given twice matches
+ * occurrence by occurrence).  NULL equals nothing.  Each value is visited
+ * once (name lookups are quadratic in an object's width only), unlike
+ * cJSON_Compare, which re-walks nested objects from both sides and takes
+ * time exponential in their depth: a hostile patch would hang the caller.
+ * Recursion follows the depth of a.  This function can't fail. */
+bool cube_json_equal(const cJSON *a, const cJSON *b);
 
 /* ---- RFC 7386 JSON merge patch -------------------------------------------------- */
 
@@ -102,7 +114,7 @@ const cube_smp_schema *cube_smp_schema_for(const char *kind);
  *
  *   - null deletes a field; maps merge recursively; lists the schema does not
  *     name are replaced; merging lists of maps match items by their merge key
- *     (a patch item updates the item with the same key, new keys append);
+ *     (a patch item updates the item with the same key, new keys are added);
  *     merging lists of primitives take the union;
  *   - {"$patch": "replace"} in a map replaces the map by the rest of the patch
  *     map; {"$patch": "delete"} deletes the map (the field is removed; the
@@ -115,7 +127,8 @@ const cube_smp_schema *cube_smp_schema_for(const char *kind);
  *     names come in its order; the others (only in the stored list) keep
  *     their relative order and stay in front of the named item they preceded
  *     before, as Kubernetes' mergeSortedSlice does.  Without it, items the
- *     patch names take the patch's order the same way.  Never stored;
+ *     patch names take the patch's order the same way, so a patch that only
+ *     adds {"name": "new"} puts it first.  Never stored;
  *   - "$retainKeys": [...] keeps only the listed fields of the map (the patch
  *     may set no other field);
  *   - "$deleteFromPrimitiveList/<list>": [...] removes those values from a

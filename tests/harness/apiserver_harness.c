@@ -204,3 +204,40 @@ long cube_test_http(const cube_test_api *t, const char *method, const char *path
 	cube_http_free(h);
 	return status;
 }
+
+pid_t cube_test_spawn(const char *const *argv, const char *log)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+void cube_test_kill(pid_t pid, int grace_ms)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (int w = 0; w < grace_ms; w += 20) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		sleep_ms(20);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}

@@ -43,6 +43,13 @@ void cube_test_api_destroy(cube_test_api *t);
 int cube_test_sh(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Starts `argv` (argv[0] a path) with stdout+stderr appended to `log`, in a
+ * child that dies with the test; returns its PID or -1. */
+pid_t cube_test_spawn(const char *const *argv, const char *log);
+
+/* SIGTERM, then SIGKILL after `grace_ms`; reaps. Accepts pid <= 0. */
+void cube_test_kill(pid_t pid, int grace_ms);
+
 /* HTTP helpers against the server: method, path, body (NULL for none).
  * Returns the status, body in *out (malloc'd, caller frees). */
 long cube_test_http(const cube_test_api *t, const char *method, const char *path, const char *body,

@@ -1,0 +1,170 @@
+/* cubelet.c - start-up and shutdown of the node agent: the API client, the
+ * node(s), the heartbeat thread, the pod controller, /healthz and /metrics. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cubelet.h"
+#include "kubeconfig.h"
+#include "log.h"
+#include "obj.h"
+
+static void serve(void *ud, cube_httpd_req *h)
+{
+	cubelet *k = ud;
+	const char *path = cube_httpd_path(h);
+	if (!strcmp(path, "/healthz")) {
+		bool ok = k->pods && cube_informer_synced(k->pods);
+		cube_httpd_respond_text(h, ok ? 200 : 500, "text/plain; charset=utf-8",
+					ok ? "ok" : "pod informer not synced");
+	} else if (!strcmp(path, "/metrics")) {
+		size_t len;
+		char *text = cube_metrics_render(k->metrics, &len);
+		if (text)
+			cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		else
+			cube_httpd_respond_text(h, 500, "text/plain", "out of memory\n");
+	} else {
+		cube_httpd_respond_status(h, 404, "NotFound", NULL, "the server could not find the requested resource");
+	}
+}
+
+/* Node i of a hollow fleet: 10.244.i.0/24-style CIDRs beyond the lab's, and
+ * loopback-range InternalIPs that nothing ever sends to. */
+static void hollow_identity(kubelet_node *n, size_t i)
+{
+	snprintf(n->name, sizeof(n->name), "hollow-%zu", i);
+	snprintf(n->pod_cidr, sizeof(n->pod_cidr), "10.%zu.%zu.0/24", 128 + i / 256, i % 256);
+	snprintf(n->ip, sizeof(n->ip), "127.1.%zu.%zu", (i + 1) / 256, (i + 1) % 256);
+}
+
+static int make_client(cubelet *k, cube_err *err)
+{
+	cube_kubeconfig *kc = k->cfg.kubeconfig ? cube_kubeconfig_load(k->cfg.kubeconfig, NULL, err)
+						: cube_kubeconfig_from_master(k->cfg.master, err);
+	if (!kc)
+		return -1;
+	cube_kclient_config cc = {.server = kc->server, .token = kc->token, .tls = kc->tls,
+				  .user_agent = "cubelet/v1.32.0-cube"};
+	k->client = cube_kclient_new(&cc, err);
+	cube_kubeconfig_free(kc);
+	return k->client ? 0 : -1;
+}
+
+cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
+{
+	cubelet *k = calloc(1, sizeof(*k));
+	if (!k) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	k->cfg = *cfg;
+	if (k->cfg.heartbeat_s <= 0)
+		k->cfg.heartbeat_s = 10;
+	if (k->cfg.workers <= 0)
+		k->cfg.workers = k->cfg.hollow_nodes ? 16 : 4;
+	k->rt = cube_runtime_find(cfg->runtime ? cfg->runtime : "hollow");
+	if (!k->rt) {
+		cube_err_set(err, CUBE_EINVAL, "unknown --runtime \"%s\" (this build has: hollow)",
+			     cfg->runtime ? cfg->runtime : "");
+		goto fail;
+	}
+	if (k->cfg.hollow_nodes && strcmp(k->rt->name, "hollow")) {
+		cube_err_set(err, CUBE_EINVAL, "--hollow-nodes needs --runtime hollow");
+		goto fail;
+	}
+	if (make_client(k, err) < 0)
+		goto fail;
+	k->metrics = cube_metrics_new();
+	k->m_syncs = cube_metrics_counter(k->metrics, "cubelet_pod_syncs_total", "Pod syncs done.", NULL);
+	k->m_heartbeats = cube_metrics_counter(k->metrics, "cubelet_node_heartbeats_total",
+					       "Node Lease renewals.", NULL);
+	k->n_nodes = k->cfg.hollow_nodes > 0 ? (size_t)k->cfg.hollow_nodes : 1;
+	k->nodes = calloc(k->n_nodes, sizeof(*k->nodes));
+	k->by_name = cube_strmap_new();
+	if (!k->nodes || !k->by_name) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < k->n_nodes; i++) {
+		kubelet_node *n = &k->nodes[i];
+		n->k = k;
+		pthread_mutex_init(&n->mu, NULL);
+		n->cpu_milli = k->cfg.cpu_milli > 0 ? k->cfg.cpu_milli : sysconf(_SC_NPROCESSORS_ONLN) * 1000;
+		n->memory_bytes = k->cfg.memory_bytes > 0
+					  ? k->cfg.memory_bytes
+					  : (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+		n->max_pods = k->cfg.max_pods > 0 ? k->cfg.max_pods : 110;
+		if (k->cfg.hollow_nodes) {
+			hollow_identity(n, i);
+		} else {
+			char host[128] = "";
+			if (cfg->hostname && cfg->hostname[0])
+				snprintf(host, sizeof(host), "%s", cfg->hostname);
+			else
+				gethostname(host, sizeof(host) - 1);
+			snprintf(n->name, sizeof(n->name), "%s", host);
+			snprintf(n->pod_cidr, sizeof(n->pod_cidr), "%s",
+				 cfg->pod_cidr && cfg->pod_cidr[0] ? cfg->pod_cidr : "10.244.0.0/24");
+			snprintf(n->ip, sizeof(n->ip), "%s",
+				 cfg->node_ip && cfg->node_ip[0] ? cfg->node_ip : "127.0.0.1");
+		}
+		cube_strmap_put(k->by_name, n->name, n, NULL);
+		/* Register before anything runs; retry later (heartbeat thread) if the
+		 * server is not there yet. */
+		cube_err rerr = CUBE_ERR_INIT;
+		if (node_register(n, &rerr) < 0) {
+			if (i == 0 && rerr.code != CUBE_EUNAVAIL) {
+				*err = rerr;
+				goto fail;
+			}
+			cube_log_warn("%s", rerr.msg);
+		}
+		if (k->rt->init(n, err) < 0)
+			goto fail;
+	}
+	k->recorder = cube_recorder_new(k->client, "kubelet", k->n_nodes == 1 ? k->nodes[0].name : NULL, err);
+	if (!k->recorder)
+		goto fail;
+	if (pthread_create(&k->heartbeat, NULL, node_heartbeat_main, k) != 0) {
+		cube_err_set(err, CUBE_EIO, "cannot start the heartbeat thread");
+		goto fail;
+	}
+	k->heartbeat_started = true;
+	if (pods_start(k, err) < 0)
+		goto fail;
+	cube_httpd_config hc = {.bind_address = cfg->bind_address ? cfg->bind_address : "127.0.0.1",
+				.port = cfg->port, .threads = 1, .handler = serve, .ud = k};
+	if (cfg->port >= 0 && !(k->httpd = cube_httpd_start(&hc, err)))
+		goto fail;
+	return k;
+fail:
+	cubelet_stop(k);
+	return NULL;
+}
+
+void cubelet_stop(cubelet *k)
+{
+	if (!k)
+		return;
+	atomic_store(&k->stop, 1);
+	cube_httpd_stop(k->httpd);
+	pods_stop(k);
+	if (k->heartbeat_started)
+		pthread_join(k->heartbeat, NULL);
+	cube_recorder_free(k->recorder);
+	for (size_t i = 0; k->nodes && i < k->n_nodes; i++) {
+		if (k->rt && k->nodes[i].runtime_state)
+			k->rt->cleanup(&k->nodes[i]);
+		cJSON_Delete(k->nodes[i].lease);
+		pthread_mutex_destroy(&k->nodes[i].mu);
+	}
+	free(k->nodes);
+	cube_strmap_free(k->by_name);
+	cube_metrics_free(k->metrics);
+	cube_kclient_free(k->client);
+	free(k);
+}

@@ -1,0 +1,130 @@
+/* cubelet.h - the node agent: registers its Node(s), heartbeats, and makes
+ * the pods bound to them real through a container runtime.
+ *
+ * One process runs one node, or with --hollow-nodes N, N "hollow" nodes
+ * (hollow-0 .. hollow-N-1) sharing one pod watch, as Kubernetes' kubemark
+ * does, so that one process can stand in for a thousand nodes in tests.
+ *
+ *   node.c     registration (capacity, allocatable, labels, addresses,
+ *              nodeInfo), the conditions, the heartbeat (a Lease in
+ *              kube-node-lease renewed every 10 s) and status reports
+ *   pods.c     a pod informer (bound pods only) and a controller whose
+ *              sync(key) runs, updates or tears down a pod
+ *   runtime.h  the container runtime interface: a table of operations;
+ *              hollow.c is the first implementation (runc comes next)
+ */
+#ifndef CUBE_CUBELET_H
+#define CUBE_CUBELET_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "controller.h"
+#include "error.h"
+#include "events.h"
+#include "httpd.h"
+#include "informer.h"
+#include "kclient.h"
+#include "metrics.h"
+#include "strmap.h"
+
+struct cubelet;
+struct kubelet_node;
+
+/* The container runtime interface. A runtime keeps its per-node state in
+ * node->runtime_state. Operations run on controller workers (several at
+ * once, never two for one pod). */
+typedef struct cube_runtime_ops {
+	const char *name;
+	int (*init)(struct kubelet_node *n, cube_err *err);
+	/* Makes `pod` run as its spec says; returns a new PodStatus in *status. */
+	int (*sync_pod)(struct kubelet_node *n, const cJSON *pod, cJSON **status, cube_err *err);
+	/* Stops the pod's containers within grace_s seconds and releases what it holds. */
+	int (*kill_pod)(struct kubelet_node *n, const cJSON *pod, int grace_s, cube_err *err);
+	/* Forgets a pod that no longer exists (by uid). */
+	void (*forget_pod)(struct kubelet_node *n, const char *uid);
+	void (*cleanup)(struct kubelet_node *n);
+	const char *version; /* nodeInfo.containerRuntimeVersion */
+} cube_runtime_ops;
+
+extern const cube_runtime_ops cube_hollow_runtime;
+
+/* The runtime named `name`, or NULL. */
+const cube_runtime_ops *cube_runtime_find(const char *name);
+
+typedef struct kubelet_node {
+	struct cubelet *k;
+	char name[128];
+	char ip[32];           /* the node's InternalIP */
+	char pod_cidr[32];     /* spec.podCIDR (given or assigned) */
+	int64_t cpu_milli;
+	int64_t memory_bytes;
+	int64_t max_pods;
+	void *runtime_state;
+	pthread_mutex_t mu;
+	cJSON *lease;          /* the last Lease object we wrote */
+	int64_t next_heartbeat_ms;
+	int64_t next_status_ms;
+	bool registered;
+} kubelet_node;
+
+typedef struct cubelet_config {
+	const char *master;        /* --master URL */
+	const char *kubeconfig;    /* --kubeconfig FILE */
+	const char *hostname;      /* --hostname-override */
+	const char *root_dir;      /* --root-dir */
+	const char *pod_cidr;      /* --pod-cidr */
+	const char *runtime;       /* --runtime */
+	const char *node_ip;       /* --node-ip */
+	const char *node_labels;   /* --node-labels k=v,k2=v2 */
+	const char *bind_address;  /* for /healthz and /metrics */
+	int cpu_milli;             /* --cpu (in milli-cores, parsed from a quantity) */
+	int64_t memory_bytes;      /* --memory */
+	int max_pods;              /* --pods */
+	int port;                  /* --port */
+	int hollow_nodes;          /* --hollow-nodes N (hollow runtime only) */
+	int heartbeat_s;           /* Lease renewal period (10) */
+	int workers;               /* pod workers (default 4, 16 with hollow nodes) */
+} cubelet_config;
+
+typedef struct cubelet {
+	cubelet_config cfg;
+	const cube_runtime_ops *rt;
+	cube_kclient *client;
+	cube_recorder *recorder;
+	kubelet_node *nodes;
+	size_t n_nodes;
+	cube_strmap *by_name;      /* node name -> kubelet_node* */
+	cube_informer *pods;
+	cube_informer *node_inf;
+	cube_controller *pod_ctl;
+	cube_httpd *httpd;
+	cube_metrics *metrics;
+	cube_metric *m_syncs, *m_heartbeats;
+	pthread_t heartbeat;
+	bool heartbeat_started;
+	atomic_int stop;
+} cubelet;
+
+/* Starts everything; NULL with err if it cannot (the message names the
+ * cause: the API server unreachable, a bad flag value, a busy port). */
+cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err);
+
+/* Graceful shutdown: stops the workers and heartbeats (pods keep running,
+ * as a kubelet's do). Accepts NULL. */
+void cubelet_stop(cubelet *k);
+
+/* node.c */
+int node_register(kubelet_node *n, cube_err *err);
+int node_heartbeat(kubelet_node *n, cube_err *err);
+void *node_heartbeat_main(void *arg);
+
+/* pods.c */
+int pods_start(cubelet *k, cube_err *err);
+void pods_stop(cubelet *k);
+
+#endif

@@ -1,0 +1,246 @@
+/* hollow.c - the hollow runtime: runs nothing, reports pods Running and
+ * Ready at once with an IP from the node's pod CIDR, as a real node would
+ * report them.  It lets one process stand in for many nodes (kubemark) and
+ * lets the scheduler, controllers and Services be tested without
+ * containers. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "cubelet.h"
+#include "obj.h"
+
+typedef struct hollow_state {
+	pthread_mutex_t mu;
+	uint32_t base;      /* network address of the pod CIDR, host order */
+	uint32_t size;      /* addresses in it */
+	uint32_t next;      /* next offset to try */
+	cube_strmap *ips;   /* pod uid -> malloc'd "10.244.x.y" */
+	cube_strmap *used;  /* ip -> (void*)1 */
+} hollow_state;
+
+static int hollow_init(kubelet_node *n, cube_err *err)
+{
+	hollow_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->mu, NULL);
+	s->ips = cube_strmap_new();
+	s->used = cube_strmap_new();
+	char ip[32];
+	int prefix = 24;
+	struct in_addr in;
+	if (sscanf(n->pod_cidr, "%31[0-9.]/%d", ip, &prefix) != 2 || inet_pton(AF_INET, ip, &in) != 1 ||
+	    prefix < 8 || prefix > 30) {
+		free(s);
+		return cube_err_set(err, CUBE_EINVAL, "node %s: pod CIDR \"%s\" is not an IPv4 CIDR", n->name,
+				    n->pod_cidr);
+	}
+	s->base = ntohl(in.s_addr) & (0xffffffffu << (32 - prefix));
+	s->size = 1u << (32 - prefix);
+	s->next = 2; /* .0 the network, .1 the bridge */
+	n->runtime_state = s;
+	return 0;
+}
+
+/* The pod's IP, allocated on first use; NULL if the CIDR is full. */
+static const char *pod_ip(hollow_state *s, const char *uid)
+{
+	const char *have = cube_strmap_get(s->ips, uid);
+	if (have)
+		return have;
+	for (uint32_t i = 0; i + 3 < s->size; i++) {
+		uint32_t off = s->next;
+		s->next = s->next + 1 >= s->size - 1 ? 2 : s->next + 1;
+		struct in_addr in = {.s_addr = htonl(s->base + off)};
+		char text[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &in, text, sizeof(text));
+		if (cube_strmap_get(s->used, text))
+			continue;
+		char *ip = strdup(text);
+		if (!ip || cube_strmap_put(s->ips, uid, ip, NULL) < 0) {
+			free(ip);
+			return NULL;
+		}
+		cube_strmap_put(s->used, text, (void *)1, NULL);
+		return ip;
+	}
+	return NULL;
+}
+
+static void now_rfc3339(char *buf, size_t size)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void condition(cJSON *conds, const char *type, const char *now)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", type);
+	cJSON_AddStringToObject(c, "status", "True");
+	cJSON_AddNullToObject(c, "lastProbeTime");
+	cJSON_AddStringToObject(c, "lastTransitionTime", now);
+	cJSON_AddItemToArray(conds, c);
+}
+
+static void container_statuses(cJSON *st, const char *field, const cJSON *containers, const char *uid,
+			       const char *now, bool init)
+{
+	if (!cJSON_IsArray(containers) || cJSON_GetArraySize(containers) == 0)
+		return;
+	cJSON *arr = cJSON_AddArrayToObject(st, field);
+	const cJSON *c;
+	cJSON_ArrayForEach(c, containers)
+	{
+		const char *name = cube_json_str(c, "name");
+		const char *image = cube_json_str(c, "image");
+		cJSON *cs = cJSON_CreateObject();
+		cJSON_AddStringToObject(cs, "name", name ? name : "");
+		cJSON *state = cJSON_AddObjectToObject(cs, "state");
+		if (init) {
+			cJSON *t = cJSON_AddObjectToObject(state, "terminated");
+			cJSON_AddNumberToObject(t, "exitCode", 0);
+			cJSON_AddStringToObject(t, "reason", "Completed");
+			cJSON_AddStringToObject(t, "startedAt", now);
+			cJSON_AddStringToObject(t, "finishedAt", now);
+		} else {
+			cJSON *r = cJSON_AddObjectToObject(state, "running");
+			cJSON_AddStringToObject(r, "startedAt", now);
+		}
+		cJSON_AddObjectToObject(cs, "lastState");
+		cJSON_AddBoolToObject(cs, "ready", !init);
+		cJSON_AddNumberToObject(cs, "restartCount", 0);
+		cJSON_AddStringToObject(cs, "image", image ? image : "");
+		char id[300];
+		snprintf(id, sizeof(id), "hollow://%s", image ? image : "");
+		cJSON_AddStringToObject(cs, "imageID", id);
+		snprintf(id, sizeof(id), "hollow://%s-%s", uid, name ? name : "");
+		cJSON_AddStringToObject(cs, "containerID", id);
+		cJSON_AddBoolToObject(cs, "started", !init);
+		cJSON_AddItemToArray(arr, cs);
+	}
+}
+
+static int hollow_sync(kubelet_node *n, const cJSON *pod, cJSON **out, cube_err *err)
+{
+	hollow_state *s = n->runtime_state;
+	const char *uid = cube_obj_uid(pod);
+	if (!uid)
+		return cube_err_set(err, CUBE_EINVAL, "pod without a uid");
+	bool host_net = cJSON_IsTrue(cube_json_path(pod, "spec.hostNetwork"));
+	pthread_mutex_lock(&s->mu);
+	const char *ip = host_net ? n->ip : pod_ip(s, uid);
+	char ipbuf[40];
+	snprintf(ipbuf, sizeof(ipbuf), "%s", ip ? ip : "");
+	pthread_mutex_unlock(&s->mu);
+	if (!ip)
+		return cube_err_set(err, CUBE_ETOOBIG, "node %s: no free pod IP in %s", n->name,
+				    n->pod_cidr);
+	/* Already reported as running here: nothing changes (no write). */
+	const char *phase = cube_json_str(pod, "status.phase");
+	const char *have = cube_json_str(pod, "status.podIP");
+	if (phase && !strcmp(phase, "Running") && have && !strcmp(have, ipbuf)) {
+		*out = cube_obj_copy(cube_json_path(pod, "status"));
+		return *out ? 0 : cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	}
+	char now[32];
+	now_rfc3339(now, sizeof(now));
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "phase", "Running");
+	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
+	condition(conds, "PodReadyToStartContainers", now);
+	condition(conds, "Initialized", now);
+	condition(conds, "Ready", now);
+	condition(conds, "ContainersReady", now);
+	condition(conds, "PodScheduled", now);
+	cJSON_AddStringToObject(st, "hostIP", n->ip);
+	cJSON *hips = cJSON_AddArrayToObject(st, "hostIPs");
+	cJSON *h = cJSON_CreateObject();
+	cJSON_AddStringToObject(h, "ip", n->ip);
+	cJSON_AddItemToArray(hips, h);
+	cJSON_AddStringToObject(st, "podIP", ipbuf);
+	cJSON *pips = cJSON_AddArrayToObject(st, "podIPs");
+	cJSON *p = cJSON_CreateObject();
+	cJSON_AddStringToObject(p, "ip", ipbuf);
+	cJSON_AddItemToArray(pips, p);
+	const char *started = cube_json_str(pod, "status.startTime");
+	cJSON_AddStringToObject(st, "startTime", started ? started : now);
+	container_statuses(st, "initContainerStatuses", cube_json_path(pod, "spec.initContainers"), uid,
+			   now, true);
+	container_statuses(st, "containerStatuses", cube_json_path(pod, "spec.containers"), uid, now,
+			   false);
+	const char *qos = cube_json_str(pod, "status.qosClass");
+	cJSON_AddStringToObject(st, "qosClass", qos ? qos : "BestEffort");
+	*out = st;
+	return 0;
+}
+
+static void release(hollow_state *s, const char *uid)
+{
+	pthread_mutex_lock(&s->mu);
+	char *ip = cube_strmap_del(s->ips, uid);
+	if (ip)
+		cube_strmap_del(s->used, ip);
+	pthread_mutex_unlock(&s->mu);
+	free(ip);
+}
+
+static int hollow_kill(kubelet_node *n, const cJSON *pod, int grace_s, cube_err *err)
+{
+	(void)grace_s, (void)err;
+	const char *uid = cube_obj_uid(pod);
+	if (uid)
+		release(n->runtime_state, uid);
+	return 0;
+}
+
+static void hollow_forget(kubelet_node *n, const char *uid)
+{
+	release(n->runtime_state, uid);
+}
+
+static int free_ip(void *ud, const char *k, void *v)
+{
+	(void)ud, (void)k;
+	free(v);
+	return 0;
+}
+
+static void hollow_cleanup(kubelet_node *n)
+{
+	hollow_state *s = n->runtime_state;
+	if (!s)
+		return;
+	cube_strmap_each(s->ips, free_ip, NULL);
+	cube_strmap_free(s->ips);
+	cube_strmap_free(s->used);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	n->runtime_state = NULL;
+}
+
+const cube_runtime_ops cube_hollow_runtime = {
+	.name = "hollow",
+	.init = hollow_init,
+	.sync_pod = hollow_sync,
+	.kill_pod = hollow_kill,
+	.forget_pod = hollow_forget,
+	.cleanup = hollow_cleanup,
+	.version = "1.0.0",
+};
+
+static const cube_runtime_ops *const runtimes[] = {&cube_hollow_runtime, NULL};
+
+const cube_runtime_ops *cube_runtime_find(const char *name)
+{
+	for (size_t i = 0; runtimes[i]; i++)
+		if (!strcmp(runtimes[i]->name, name))
+			return runtimes[i];
+	return NULL;
+}

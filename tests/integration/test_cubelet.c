@@ -1,0 +1,200 @@
+/* test_cubelet.c - the cubelet with hollow nodes against the real API
+ * server: registration, heartbeats, pods run and deleted gracefully, and
+ * 1,000 hollow nodes in one process. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apiserver_harness.h"
+#include "kclient.h"
+#include "obj.h"
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+}
+
+static pid_t start_cubelet(const cube_test_api *api, const char *nodes, const char *log)
+{
+	const char *dir = getenv("CUBE_BIN_DIR");
+	char bin[512];
+	snprintf(bin, sizeof(bin), "%s/cubelet", dir && dir[0] ? dir : "build/asan/bin");
+	const char *argv[] = {bin, "--master", api->url, "--hollow-nodes", nodes, "--port", "-1",
+			      "--node-heartbeat-interval", "1s", "--cpu", "4", "--memory", "8Gi", NULL};
+	pid_t pid = cube_test_spawn(argv, log);
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
+static cube_kclient *client(const cube_test_api *api)
+{
+	cube_kclient_config cfg = {.server = api->url};
+	cube_kclient *c = cube_kclient_new(&cfg, NULL);
+	cr_assert_not_null(c);
+	return c;
+}
+
+static int ready_nodes(cube_kclient *c)
+{
+	cJSON *l = cube_kclient_list(c, &CUBE_GVR_NODES, NULL, NULL, NULL);
+	int ready = 0;
+	const cJSON *n, *cond;
+	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(l, "items"))
+	{
+		cJSON_ArrayForEach(cond, cube_json_path(n, "status.conditions"))
+		{
+			const char *t = cube_json_str(cond, "type");
+			const char *st = cube_json_str(cond, "status");
+			if (t && st && !strcmp(t, "Ready") && !strcmp(st, "True"))
+				ready++;
+		}
+	}
+	cJSON_Delete(l);
+	return ready;
+}
+
+static cJSON *pod_json(const char *name, const char *node)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},\"spec\":{"
+		 "\"nodeName\":\"%s\",\"containers\":[{\"name\":\"c\",\"image\":\"web:v1\"}]}}",
+		 name, node);
+	return cube_json_parse(buf, strlen(buf), NULL);
+}
+
+Test(cubelet, hollow_nodes_register_heartbeat_and_run_pods, .timeout = 90)
+{
+	cube_test_api api;
+	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
+	char log[700];
+	snprintf(log, sizeof(log), "%s/cubelet.log", api.etcd.dir);
+	pid_t kl = start_cubelet(&api, "5", log);
+	cube_kclient *c = client(&api);
+	int ready = 0;
+	for (int i = 0; i < 100 && (ready = ready_nodes(c)) < 5; i++)
+		sleep_ms(100);
+	cr_assert_eq(ready, 5, "%d of 5 nodes Ready", ready);
+
+	/* Heartbeats: hollow-3's Lease is renewed (1 s period). */
+	cube_err err = CUBE_ERR_INIT;
+	char first[64] = "";
+	for (int i = 0; i < 50 && !first[0]; i++) {
+		cJSON *l = cube_kclient_get(c, &CUBE_GVR_LEASES, "kube-node-lease", "hollow-3", NULL);
+		if (l && cube_json_str(l, "spec.renewTime"))
+			snprintf(first, sizeof(first), "%s", cube_json_str(l, "spec.renewTime"));
+		cJSON_Delete(l);
+		if (!first[0])
+			sleep_ms(100);
+	}
+	cr_assert(first[0], "no Lease for hollow-3");
+	bool renewed = false;
+	for (int i = 0; i < 40 && !renewed; i++) {
+		sleep_ms(100);
+		cJSON *l = cube_kclient_get(c, &CUBE_GVR_LEASES, "kube-node-lease", "hollow-3", NULL);
+		renewed = l && strcmp(cube_json_str(l, "spec.renewTime"), first) != 0;
+		cJSON_Delete(l);
+	}
+	cr_assert(renewed, "hollow-3's Lease was not renewed");
+
+	/* A pod bound to hollow-2 runs with an IP from hollow-2's CIDR. */
+	cJSON *p = pod_json("web", "hollow-2");
+	cJSON *made = cube_kclient_create(c, &CUBE_GVR_PODS, "default", p, &err);
+	cr_assert_not_null(made, "%s", err.msg);
+	cJSON_Delete(made);
+	cJSON_Delete(p);
+	cJSON *pod = NULL;
+	for (int i = 0; i < 100; i++) {
+		cJSON_Delete(pod);
+		pod = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "web", NULL);
+		const char *ph = cube_json_str(pod, "status.phase");
+		if (ph && !strcmp(ph, "Running"))
+			break;
+		sleep_ms(100);
+	}
+	cr_assert_str_eq(cube_json_str(pod, "status.phase"), "Running");
+	cr_assert(!strncmp(cube_json_str(pod, "status.podIP"), "10.128.2.", 9), "podIP %s",
+		  cube_json_str(pod, "status.podIP"));
+	cr_assert_str_eq(cube_json_str(pod, "status.hostIP"), "127.1.0.3");
+	const cJSON *cs = cJSON_GetArrayItem(cube_json_path(pod, "status.containerStatuses"), 0);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cs, "ready")));
+	cJSON_Delete(pod);
+
+	/* Graceful deletion: the API server marks it, the cubelet finishes it. */
+	cr_assert_eq(cube_kclient_delete(c, &CUBE_GVR_PODS, "default", "web", NULL, &err), 0, "%s", err.msg);
+	bool gone = false;
+	for (int i = 0; i < 100 && !gone; i++) {
+		cJSON *g = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "web", &err);
+		gone = !g && err.code == CUBE_ENOTFOUND;
+		cJSON_Delete(g);
+		if (!gone)
+			sleep_ms(100);
+	}
+	cr_assert(gone, "the cubelet did not finish the pod's deletion");
+
+	/* A pod bound to a node nobody runs stays Pending. */
+	p = pod_json("orphan", "nowhere");
+	made = cube_kclient_create(c, &CUBE_GVR_PODS, "default", p, &err);
+	cJSON_Delete(made);
+	cJSON_Delete(p);
+	sleep_ms(1000);
+	pod = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "orphan", NULL);
+	cr_assert_str_eq(cube_json_str(pod, "status.phase"), "Pending");
+	cJSON_Delete(pod);
+
+	/* A restarted cubelet adopts its nodes (no error, still Ready). */
+	cube_test_kill(kl, 5000);
+	kl = start_cubelet(&api, "5", log);
+	sleep_ms(1500);
+	cr_assert_eq(ready_nodes(c), 5);
+	cube_test_kill(kl, 5000);
+	cube_kclient_free(c);
+	cube_test_api_destroy(&api);
+}
+
+Test(cubelet, a_thousand_hollow_nodes, .timeout = 180)
+{
+	cube_test_api api;
+	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
+	char log[700];
+	snprintf(log, sizeof(log), "%s/cubelet.log", api.etcd.dir);
+	pid_t kl = start_cubelet(&api, "1000", log);
+	cube_kclient *c = client(&api);
+	int ready = 0;
+	for (int i = 0; i < 1200 && (ready = ready_nodes(c)) < 1000; i++)
+		sleep_ms(100);
+	cr_assert_eq(ready, 1000, "%d of 1000 nodes Ready", ready);
+	/* kubectl lists them. */
+	char out[256];
+	int rc = cube_test_sh(out, sizeof(out), "timeout 60 %s get nodes --no-headers | grep -c ' Ready '",
+			      api.kubectl);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(atoi(out), 1000, "kubectl listed %s Ready nodes", out);
+	/* Bound pods run. */
+	cube_err err = CUBE_ERR_INIT;
+	for (int i = 0; i < 20; i++) {
+		char name[32], node[32];
+		snprintf(name, sizeof(name), "p%d", i);
+		snprintf(node, sizeof(node), "hollow-%d", i * 47);
+		cJSON *p = pod_json(name, node);
+		cJSON *made = cube_kclient_create(c, &CUBE_GVR_PODS, "default", p, &err);
+		cr_assert_not_null(made, "%s", err.msg);
+		cJSON_Delete(made);
+		cJSON_Delete(p);
+	}
+	int running = 0;
+	for (int t = 0; t < 100 && running < 20; t++) {
+		sleep_ms(100);
+		running = 0;
+		cube_list_opts o = {.field_selector = "status.phase=Running"};
+		cJSON *l = cube_kclient_list(c, &CUBE_GVR_PODS, "default", &o, NULL);
+		running = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "items"));
+		cJSON_Delete(l);
+	}
+	cr_assert_eq(running, 20);
+	cube_test_kill(kl, 10000);
+	cube_kclient_free(c);
+	cube_test_api_destroy(&api);
+}

@@ -1,5 +1,7 @@
-/* schema.c - unknown-field detection and the OpenAPI v3 documents, both
- * generated from the type table in schema_types.c (see schema.h).
+/* schema.c - unknown-field detection, JSON value type checks (with the
+ * messages of Kubernetes' encoding/json decoding) and the OpenAPI v3
+ * documents, all generated from the type table in schema_types.c (see
+ * schema.h).
  *
  * The documents follow what kube-apiserver 1.32 serves closely enough for
  * kubectl 1.32: client-go's openapi3 root parses them into spec3.OpenAPI,
@@ -11,7 +13,9 @@
  * x-kubernetes-group-version-kind. */
 #include "schema.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +188,434 @@ int api_schema_unknown_fields(const char *group, const char *kind, const cJSON *
 	w->max = out ? max : 0;
 	walk_type(w, t, obj, 0);
 	int found = w->found;
+	free(w);
+	return found;
+}
+
+/* ---- JSON value types ----------------------------------------------------------------- */
+
+#define TC_PATH_MAX 1024
+#define TC_MSG_MAX 1600
+
+/* Quantity.UnmarshalJSON's error (resource.ErrFormatWrong) for a value that is
+ * neither a string nor a number. */
+#define QTY_FORMAT_WRONG                                                                     \
+	"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?" \
+	"[0-9]*)$'"
+
+struct tcheck {
+	char path[TC_PATH_MAX]; /* "spec.containers.env.value": field names only */
+	bool saved;		/* saved_msg holds the first error (decoding went on) */
+	bool fatal;		/* fatal_msg holds an error that ended decoding */
+	char saved_msg[TC_MSG_MAX];
+	char fatal_msg[TC_MSG_MAX];
+};
+
+/* Appends ".key" (or "key" at the top) to w->path at len; returns the new length. */
+static size_t tc_path_key(struct tcheck *w, size_t len, const char *key)
+{
+	int n = snprintf(w->path + len, sizeof(w->path) - len, len ? ".%s" : "%s", key);
+	size_t end = len + (n > 0 ? (size_t)n : 0);
+	return end < sizeof(w->path) ? end : sizeof(w->path) - 1;
+}
+
+/* encoding/json's name of a JSON value's type in UnmarshalTypeError. */
+static const char *json_type_name(const cJSON *v)
+{
+	if (cJSON_IsBool(v))
+		return "bool";
+	if (cJSON_IsNumber(v))
+		return "number";
+	if (cJSON_IsString(v))
+		return "string";
+	if (cJSON_IsArray(v))
+		return "array";
+	return "object";
+}
+
+/* The Go name of a named type: "PodSpec" for io.k8s.api.core.v1.PodSpec. */
+static const char *go_struct_name(const api_stype *t)
+{
+	if (!t || !t->name)
+		return "";
+	const char *dot = strrchr(t->name, '.');
+	return dot ? dot + 1 : t->name;
+}
+
+/* reflect's String() of a named type: "v1.PodSpec" (the package is the name's
+ * second-to-last component). */
+static void go_qualified_name(const api_stype *t, char *buf, size_t size)
+{
+	const char *name = t->name ? t->name : "";
+	const char *last = strrchr(name, '.');
+	if (!last) {
+		snprintf(buf, size, "%s", name);
+		return;
+	}
+	const char *pkg = last;
+	while (pkg > name && pkg[-1] != '.')
+		pkg--;
+	snprintf(buf, size, "%.*s%s", (int)(last - pkg + 1), pkg, last + 1);
+}
+
+static const api_sgotype *go_override(const api_stype *decl, const api_sfield *f)
+{
+	size_t idx = (size_t)(decl - api_stypes);
+	for (size_t i = 0; i < api_sgotypes_len; i++)
+		if (api_sgotypes[i].type == idx && !strcmp(api_sgotypes[i].field, f->name))
+			return &api_sgotypes[i];
+	return NULL;
+}
+
+/* The Go type of one value of field f (declared by decl), "" if unknown (a
+ * free-form field without a Go struct behind it). */
+static void go_elem_type(const api_stype *decl, const api_sfield *f, char *buf, size_t size)
+{
+	const api_sgotype *o = go_override(decl, f);
+	if (o && o->go) {
+		snprintf(buf, size, "%s", o->go);
+		return;
+	}
+	const char *s = "";
+	switch (f->kind) {
+	case API_SK_STRING:
+		s = "string";
+		break;
+	case API_SK_BYTES:
+		s = "[]uint8";
+		break;
+	case API_SK_INT32:
+		s = "int32";
+		break;
+	case API_SK_INT64:
+		s = "int64";
+		break;
+	case API_SK_NUMBER:
+		s = "float64";
+		break;
+	case API_SK_BOOL:
+		s = "bool";
+		break;
+	case API_SK_TIME:
+		s = "v1.Time";
+		break;
+	case API_SK_MICROTIME:
+		s = "v1.MicroTime";
+		break;
+	case API_SK_QUANTITY:
+		s = "resource.Quantity";
+		break;
+	case API_SK_INTSTR:
+		s = "intstr.IntOrString";
+		break;
+	case API_SK_OBJECT:
+		go_qualified_name(&api_stypes[f->ref], buf, size);
+		return;
+	}
+	snprintf(buf, size, "%s", s);
+}
+
+/* The Go type of the whole field f: an array's or a map's own type. */
+static void go_field_type(const api_stype *decl, const api_sfield *f, char *buf, size_t size)
+{
+	const api_sgotype *o = go_override(decl, f);
+	if (o && o->whole) {
+		snprintf(buf, size, "%s", o->whole);
+		return;
+	}
+	if (f->shape == API_SS_MAP && f->kind == API_SK_QUANTITY) {
+		snprintf(buf, size, "v1.ResourceList"); /* every map of quantities is one */
+		return;
+	}
+	char elem[128];
+	go_elem_type(decl, f, elem, sizeof(elem));
+	switch (f->shape) {
+	case API_SS_ARRAY:
+		snprintf(buf, size, "[]%s", elem);
+		break;
+	case API_SS_MAP:
+		snprintf(buf, size, "map[string]%s", elem);
+		break;
+	default:
+		snprintf(buf, size, "%s", elem);
+		break;
+	}
+}
+
+/* Keeps the first error of decoding that goes on; a fatal one ends it. */
+static void __attribute__((format(printf, 3, 4)))
+tc_error(struct tcheck *w, bool fatal, const char *fmt, ...)
+{
+	if (w->fatal || (!fatal && w->saved))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(fatal ? w->fatal_msg : w->saved_msg, TC_MSG_MAX, fmt, ap);
+	va_end(ap);
+	if (fatal)
+		w->fatal = true;
+	else
+		w->saved = true;
+}
+
+/* An UnmarshalTypeError with the context encoding/json adds: the struct that
+ * holds the field and the path of field names. */
+static void tc_type_error(struct tcheck *w, bool fatal, const char *value, const char *sname,
+			  const char *gotype)
+{
+	tc_error(w, fatal, "json: cannot unmarshal %s into Go struct field %s.%s of type %s", value,
+		 sname, w->path, gotype);
+}
+
+/* "number 1.5": encoding/json quotes the number's JSON text, which cJSON does
+ * not keep; this is the shortest text that gives back the double, its
+ * exponent written as JSON is usually written ("1e30", "1e-7"). */
+static void number_text(double d, char *buf, size_t size)
+{
+	if (isfinite(d) && d == floor(d) && fabs(d) < 1e21) {
+		snprintf(buf, size, "number %.0f", d);
+		return;
+	}
+	char num[40];
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(num, sizeof(num), "%.*g", prec, d);
+		if (strtod(num, NULL) == d)
+			break;
+	}
+	/* C's "1e+30" and "1e-07" */
+	char *e = strchr(num, 'e');
+	if (e) {
+		char *digits = e + 1, *out = e + 1;
+		if (*digits == '+')
+			digits++;
+		else if (*digits == '-')
+			*out++ = *digits++;
+		while (digits[0] == '0' && digits[1])
+			digits++;
+		memmove(out, digits, strlen(digits) + 1);
+	}
+	snprintf(buf, size, "number %s", num);
+}
+
+/* Whether a JSON number decodes into a Go integer of `bits` bits.  An integral
+ * double counts as an integer (cJSON does not keep "1.0" apart from "1"). */
+static bool fits_int(double d, int bits)
+{
+	if (!isfinite(d) || d != floor(d))
+		return false;
+	if (bits == 32)
+		return d >= -2147483648.0 && d <= 2147483647.0;
+	/* 2^63 itself is let through: it is also what 9223372036854775807 parses to */
+	return d >= -9223372036854775808.0 && d <= 9223372036854775808.0;
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static bool is_newline(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+/* Where Go's base64.StdEncoding.Decode fails on s (its CorruptInputError
+ * offset), or -1 if s decodes: quantum by quantum, '\r' and '\n' skipped,
+ * padding required, nothing after it. */
+static long b64_error(const char *s)
+{
+	size_t len = strlen(s), si = 0;
+	while (si < len) {
+		for (int j = 0; j < 4; j++) {
+			if (si == len)
+				return j == 0 ? -1 : (long)(si - (size_t)j);
+			unsigned char in = (unsigned char)s[si++];
+			if (b64_value(in) >= 0)
+				continue;
+			if (is_newline((char)in)) {
+				j--;
+				continue;
+			}
+			if (in != '=' || j < 2)
+				return (long)(si - 1);
+			if (j == 2) {
+				/* "==" is expected, the first '=' is already read */
+				while (si < len && is_newline(s[si]))
+					si++;
+				if (si == len)
+					return (long)len;
+				if (s[si] != '=')
+					return (long)(si - 1);
+				si++;
+			}
+			while (si < len && is_newline(s[si]))
+				si++;
+			return si < len ? (long)si : -1; /* trailing garbage after the padding */
+		}
+	}
+	return -1;
+}
+
+static void tc_type(struct tcheck *w, const api_stype *t, const cJSON *obj, size_t len);
+
+/* One value of field f (an element, for arrays and maps), held by struct
+ * `sname`; f is declared by decl. */
+static void tc_value(struct tcheck *w, const char *sname, const api_stype *decl,
+		     const api_sfield *f, const cJSON *v, size_t len)
+{
+	if (cJSON_IsNull(v))
+		return; /* Go leaves the zero value */
+	char gotype[160], num[64];
+	long bad;
+	switch (f->kind) {
+	case API_SK_STRING:
+		if (!cJSON_IsString(v))
+			break;
+		return;
+	case API_SK_BYTES:
+		if (!cJSON_IsString(v))
+			break;
+		if ((bad = b64_error(v->valuestring)) >= 0)
+			tc_error(w, false, "illegal base64 data at input byte %ld", bad);
+		return;
+	case API_SK_INT32:
+	case API_SK_INT64:
+		if (!cJSON_IsNumber(v))
+			break;
+		if (!fits_int(v->valuedouble, f->kind == API_SK_INT32 ? 32 : 64)) {
+			number_text(v->valuedouble, num, sizeof(num));
+			go_elem_type(decl, f, gotype, sizeof(gotype));
+			tc_type_error(w, false, num, sname, gotype);
+		}
+		return;
+	case API_SK_NUMBER:
+		if (!cJSON_IsNumber(v))
+			break;
+		return;
+	case API_SK_BOOL:
+		if (!cJSON_IsBool(v))
+			break;
+		return;
+	case API_SK_TIME:
+	case API_SK_MICROTIME:
+		/* UnmarshalJSON reads a string with encoding/json and fails with
+		 * its error: decoding ends there */
+		if (!cJSON_IsString(v))
+			tc_type_error(w, true, json_type_name(v), sname, "string");
+		return;
+	case API_SK_QUANTITY:
+		if (!cJSON_IsString(v) && !cJSON_IsNumber(v))
+			tc_error(w, true, "%s", QTY_FORMAT_WRONG);
+		return;
+	case API_SK_INTSTR:
+		/* UnmarshalJSON decodes a non-string into the int32 */
+		if (cJSON_IsString(v))
+			return;
+		if (cJSON_IsNumber(v)) {
+			if (!fits_int(v->valuedouble, 32)) {
+				number_text(v->valuedouble, num, sizeof(num));
+				tc_type_error(w, true, num, sname, "int32");
+			}
+			return;
+		}
+		tc_type_error(w, true, json_type_name(v), sname, "int32");
+		return;
+	case API_SK_FREEFORM:
+		go_elem_type(decl, f, gotype, sizeof(gotype));
+		if (gotype[0] && !cJSON_IsObject(v))
+			tc_type_error(w, false, json_type_name(v), sname, gotype);
+		return;
+	case API_SK_OBJECT:
+		if (!cJSON_IsObject(v))
+			break;
+		tc_type(w, &api_stypes[f->ref], v, len);
+		return;
+	}
+	go_elem_type(decl, f, gotype, sizeof(gotype));
+	tc_type_error(w, false, json_type_name(v), sname, gotype);
+}
+
+/* Field f of struct `sname` with its value v. */
+static void tc_field(struct tcheck *w, const char *sname, const api_stype *decl,
+		     const api_sfield *f, const cJSON *v, size_t len)
+{
+	if (cJSON_IsNull(v))
+		return;
+	const cJSON *e;
+	switch (f->shape) {
+	case API_SS_ONE:
+		tc_value(w, sname, decl, f, v, len);
+		return;
+	case API_SS_ARRAY:
+	case API_SS_MAP:
+		if (f->shape == API_SS_ARRAY ? !cJSON_IsArray(v) : !cJSON_IsObject(v)) {
+			char gotype[160];
+			go_field_type(decl, f, gotype, sizeof(gotype));
+			tc_type_error(w, false, json_type_name(v), sname, gotype);
+			return;
+		}
+		/* elements and map values keep the path of the field */
+		cJSON_ArrayForEach (e, v) {
+			tc_value(w, sname, decl, f, e, len);
+			if (w->fatal)
+				return;
+		}
+		return;
+	}
+}
+
+/* The fields of obj, an object of type t. */
+static void tc_type(struct tcheck *w, const api_stype *t, const cJSON *obj, size_t len)
+{
+	const char *sname = go_struct_name(t); /* inlined fields are the outer struct's */
+	const cJSON *c;
+	cJSON_ArrayForEach (c, obj) {
+		if (!c->string)
+			continue;
+		const api_stype *decl = NULL;
+		const api_sfield *f = NULL;
+		for (const api_stype *u = t; u && !f; u = inlined(u))
+			for (const api_sfield *g = u->fields; g && g->name; g++)
+				if (!strcmp(g->name, c->string)) {
+					f = g;
+					decl = u;
+					break;
+				}
+		if (!f)
+			continue; /* unknown: skipped by the decoder */
+		size_t n = tc_path_key(w, len, c->string);
+		tc_field(w, sname, decl, f, c, n);
+		w->path[len] = '\0';
+		if (w->fatal)
+			return;
+	}
+}
+
+int api_schema_type_error(const char *group, const char *kind, const cJSON *obj, char *msg,
+			  size_t size)
+{
+	if (msg && size)
+		msg[0] = '\0';
+	const api_stype *t = kind_type(group, kind);
+	if (!t || !cJSON_IsObject(obj))
+		return 0;
+	struct tcheck *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -1;
+	tc_type(w, t, obj, 0);
+	int found = w->fatal || w->saved;
+	if (found && msg && size)
+		snprintf(msg, size, "%s", w->fatal ? w->fatal_msg : w->saved_msg);
 	free(w);
 	return found;
 }

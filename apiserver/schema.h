@@ -47,6 +47,50 @@
 int api_schema_unknown_fields(const char *group, const char *kind, const cJSON *obj,
 			      char (*out)[API_SCHEMA_PATH_MAX], size_t max);
 
+/* Checks JSON value types against the kind's schema; returns 1 and writes Go's
+ * message ("json: cannot unmarshal ...") into msg for the first mismatch in
+ * document order, 0 if types are right, -1 on ENOMEM.  JSON null is accepted
+ * anywhere (Go leaves the zero value).  Quantities accept strings and numbers;
+ * IntOrString accepts strings and integers; free-form objects accept anything;
+ * numbers must be integers where the Go type is an integer ("json: cannot
+ * unmarshal number 1.5 into Go struct field ... of type int32").
+ *
+ * The message is the one kube-apiserver's decoder (sigs.k8s.io/json, a fork
+ * of encoding/json) returns, which the API server wraps as `Pod in version
+ * "v1" cannot be handled as a Pod: <msg>` (400 BadRequest):
+ *
+ *   json: cannot unmarshal <bool|number|string|array|object> into Go struct
+ *   field <Struct>.<path> of type <Go type>
+ *
+ * where Struct is the Go type holding the field (the outer one for inlined
+ * fields: Probe.spec.containers.livenessProbe.httpGet, Volume...), path is the
+ * field names from the top object joined by '.' (no list indices, no map
+ * keys: a label value's path ends in "labels"), and the Go type is the
+ * field's (the element's, for a bad element): string, int32, []string,
+ * map[string]string, v1.Protocol, types.UID, []v1.Container, v1.PodSpec,
+ * v1.ResourceList, []uint8 ...  A value of a wrong type is not looked into.
+ * Like encoding/json, the first such error is kept while decoding goes on,
+ * but a value that decodes itself (UnmarshalJSON) and fails ends decoding and
+ * wins over an earlier error:
+ *   - an int-or-string that is not a string or an int32: the message names
+ *     its int32 ("... of type int32", "number 1.5 ... of type int32");
+ *   - a Time/MicroTime that is not a string: "... of type string";
+ *   - a quantity that is neither a string nor a number: "quantities must
+ *     match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+ *     (the text of a quantity string, and of a time, is not checked here).
+ * A base64 field (Secret data, ConfigMap binaryData) that does not decode as
+ * Go's base64.StdEncoding gets its message, "illegal base64 data at input
+ * byte N".  The free-form fields that are Go structs (the cloud volume
+ * sources, managedFields entries, a node's configSource) take any object but
+ * no other JSON type.  cJSON keeps a number's value, not its text, so an
+ * integral number is an integer (Go would refuse 1.0 and 1e3 as an int32)
+ * and "number X" prints the shortest text of the value.  Keys are matched
+ * exactly; unknown fields are not looked into (api_schema_unknown_fields).
+ * An unknown kind, or an `obj` that is not an object, has no type errors.
+ * msg may be NULL (or size 0) to only test. */
+int api_schema_type_error(const char *group, const char *kind, const cJSON *obj, char *msg,
+			  size_t size);
+
 /* True if group/kind has a schema (the 17 served kinds and autoscaling/Scale). */
 bool api_schema_known(const char *group, const char *kind);
 
@@ -128,5 +172,20 @@ typedef struct api_stype {
 /* Every type; index 0 is a placeholder (no type). */
 extern const api_stype api_stypes[];
 extern const size_t api_stypes_len;
+
+/* The Go type of a field where it is not the plain one its kind implies
+ * (string, int32, map[string]string, []v1.Container, ...): the named types
+ * (v1.Protocol, types.UID, v1.ResourceList) and the Go structs behind
+ * free-form fields.  Only api_schema_type_error's messages use it. */
+typedef struct api_sgotype {
+	uint16_t type;	   /* index into api_stypes of the type that declares the field */
+	const char *field; /* its JSON name */
+	const char *go;	   /* Go type of one value (of an element, for arrays and maps) */
+	const char
+		*whole; /* arrays and maps: Go type of the field, NULL for []go / map[string]go */
+} api_sgotype;
+
+extern const api_sgotype api_sgotypes[];
+extern const size_t api_sgotypes_len;
 
 #endif

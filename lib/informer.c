@@ -39,7 +39,11 @@ struct cube_informer {
 	size_t n_idx;
 	cube_informer_handlers h[MAX_HANDLERS];
 	size_t n_h;
-	pthread_mutex_t hmu; /* serialises handler calls with add_handlers' replay */
+	/* Held across each change of the cache and the handler calls that announce
+	 * it, and across add_handlers' registration and replay: a late handler's
+	 * replay and the live calls never interleave, so every handler sees each
+	 * object's history in order (client-go's blockDeltas).  Order: hmu, then mu. */
+	pthread_mutex_t hmu;
 
 	bool synced;
 	int64_t rv;
@@ -81,8 +85,7 @@ size_t cube_index_owner_uid(const cJSON *obj, char (*vals)[256], size_t max)
 {
 	size_t n = 0;
 	const cJSON *r;
-	cJSON_ArrayForEach(r, cube_json_path(obj, "metadata.ownerReferences"))
-	{
+	cJSON_ArrayForEach (r, cube_json_path(obj, "metadata.ownerReferences")) {
 		const char *uid = cube_json_str(r, "uid");
 		if (uid && n < max)
 			snprintf(vals[n++], 256, "%s", uid);
@@ -94,8 +97,7 @@ size_t cube_index_labels(const cJSON *obj, char (*vals)[256], size_t max)
 {
 	size_t n = 0;
 	const cJSON *l;
-	cJSON_ArrayForEach(l, cube_obj_labels(obj))
-	{
+	cJSON_ArrayForEach (l, cube_obj_labels(obj)) {
 		if (cJSON_IsString(l) && n < max)
 			snprintf(vals[n++], 256, "%s=%s", l->string, l->valuestring);
 	}
@@ -129,7 +131,8 @@ static void index_add(cube_informer *inf, const cube_robj *o)
 			cube_strmap *keys = cube_strmap_get(inf->idx[i].values, vals[j]);
 			if (!keys) {
 				keys = cube_strmap_new();
-				if (!keys || cube_strmap_put(inf->idx[i].values, vals[j], keys, NULL) < 0) {
+				if (!keys ||
+				    cube_strmap_put(inf->idx[i].values, vals[j], keys, NULL) < 0) {
 					cube_strmap_free(keys);
 					continue;
 				}
@@ -162,33 +165,27 @@ static cube_robj *store_del(cube_informer *inf, const char *key)
 	return old;
 }
 
-/* ---- handlers ---------------------------------------------------------------------------- */
+/* ---- handlers (called with hmu held) ------------------------------------------------------ */
 
 static void call_add(cube_informer *inf, cube_robj *o)
 {
-	pthread_mutex_lock(&inf->hmu);
 	for (size_t i = 0; i < inf->n_h; i++)
 		if (inf->h[i].on_add)
 			inf->h[i].on_add(inf->h[i].ud, o);
-	pthread_mutex_unlock(&inf->hmu);
 }
 
 static void call_update(cube_informer *inf, cube_robj *old, cube_robj *cur)
 {
-	pthread_mutex_lock(&inf->hmu);
 	for (size_t i = 0; i < inf->n_h; i++)
 		if (inf->h[i].on_update)
 			inf->h[i].on_update(inf->h[i].ud, old, cur);
-	pthread_mutex_unlock(&inf->hmu);
 }
 
 static void call_delete(cube_informer *inf, cube_robj *last)
 {
-	pthread_mutex_lock(&inf->hmu);
 	for (size_t i = 0; i < inf->n_h; i++)
 		if (inf->h[i].on_delete)
 			inf->h[i].on_delete(inf->h[i].ud, last);
-	pthread_mutex_unlock(&inf->hmu);
 }
 
 /* Applies one object (json taken) as an add or update. */
@@ -201,16 +198,33 @@ static void apply_upsert(cube_informer *inf, cJSON *json)
 		return;
 	}
 	cube_robj_ref(o); /* ours, for the handlers */
+	pthread_mutex_lock(&inf->hmu);
 	pthread_mutex_lock(&inf->mu);
 	cube_robj *old = store_put(inf, o);
+	bool stored = cube_strmap_get(inf->objs, o->key) == o;
 	inf->stats.objects = cube_strmap_len(inf->objs);
 	pthread_mutex_unlock(&inf->mu);
 	if (old)
 		call_update(inf, old, o);
-	else
-		call_add(inf, o);
+	else if (stored)
+		call_add(inf, o); /* not when the store refused it (ENOMEM) */
+	pthread_mutex_unlock(&inf->hmu);
 	cube_robj_unref(old);
 	cube_robj_unref(o);
+}
+
+/* Removes key from the cache and announces it, if it was there. */
+static void apply_delete_key(cube_informer *inf, const char *key)
+{
+	pthread_mutex_lock(&inf->hmu);
+	pthread_mutex_lock(&inf->mu);
+	cube_robj *old = store_del(inf, key);
+	inf->stats.objects = cube_strmap_len(inf->objs);
+	pthread_mutex_unlock(&inf->mu);
+	if (old)
+		call_delete(inf, old);
+	pthread_mutex_unlock(&inf->hmu);
+	cube_robj_unref(old);
 }
 
 static void apply_delete(cube_informer *inf, const cJSON *json)
@@ -218,14 +232,7 @@ static void apply_delete(cube_informer *inf, const cJSON *json)
 	char key[CUBE_OBJ_KEY_MAX];
 	if (cube_obj_key(json, key, sizeof(key), NULL) < 0)
 		return;
-	pthread_mutex_lock(&inf->mu);
-	cube_robj *old = store_del(inf, key);
-	inf->stats.objects = cube_strmap_len(inf->objs);
-	pthread_mutex_unlock(&inf->mu);
-	if (old) {
-		call_delete(inf, old);
-		cube_robj_unref(old);
-	}
+	apply_delete_key(inf, key);
 }
 
 /* ---- list and watch ------------------------------------------------------------------------- */
@@ -286,16 +293,8 @@ static int relist(cube_informer *inf, cube_err *err)
 		}
 		pthread_mutex_unlock(&inf->mu);
 		for (size_t i = 0; i < ng; i++) {
-			if (!gone[i])
-				continue;
-			pthread_mutex_lock(&inf->mu);
-			cube_robj *old = store_del(inf, gone[i]);
-			inf->stats.objects = cube_strmap_len(inf->objs);
-			pthread_mutex_unlock(&inf->mu);
-			if (old) {
-				call_delete(inf, old);
-				cube_robj_unref(old);
-			}
+			if (gone[i])
+				apply_delete_key(inf, gone[i]);
 			free(gone[i]);
 		}
 		free(keys);
@@ -340,9 +339,11 @@ static int on_watch_event(void *ud, const char *type, cJSON *obj)
 static void resync(cube_informer *inf)
 {
 	cube_robj **objs;
+	pthread_mutex_lock(&inf->hmu);
 	size_t n = cube_informer_list(inf, &objs);
 	for (size_t i = 0; i < n; i++)
 		call_update(inf, objs[i], objs[i]);
+	pthread_mutex_unlock(&inf->hmu);
 	cube_robj_list_free(objs, n);
 }
 
@@ -384,8 +385,11 @@ static void *informer_main(void *arg)
 		int timeout = inf->watch_timeout_s ? inf->watch_timeout_s : 300 + (int)(r % 300);
 		if (inf->resync_s > 0 && timeout > inf->resync_s)
 			timeout = inf->resync_s;
-		cube_watch_opts wo = {.label_selector = inf->label_sel, .field_selector = inf->field_sel,
-				      .resource_version = rvs, .timeout_s = timeout, .bookmarks = true};
+		cube_watch_opts wo = {.label_selector = inf->label_sel,
+				      .field_selector = inf->field_sel,
+				      .resource_version = rvs,
+				      .timeout_s = timeout,
+				      .bookmarks = true};
 		int64_t started = now_ms();
 		int rc = cube_kclient_watch(inf->c, &inf->gvr, inf->ns, &wo, on_watch_event, inf,
 					    &inf->stop, &err);
@@ -404,17 +408,18 @@ static void *informer_main(void *arg)
 			need_list = true;
 			continue;
 		}
-		cube_log_warn("informer %s: watch: %s; retrying in %lld ms", inf->gvr.resource, err.msg,
-			      (long long)backoff);
+		cube_log_warn("informer %s: watch: %s; retrying in %lld ms", inf->gvr.resource,
+			      err.msg, (long long)backoff);
 		if (!nap(inf, backoff))
 			break;
 		/* A watch that lived a while was healthy: start the back-off over. */
-		backoff = now_ms() - started > 10000 ? 1000 : (backoff * 2 > 30000 ? 30000 : backoff * 2);
+		backoff = now_ms() - started > 10000 ? 1000
+						     : (backoff * 2 > 30000 ? 30000 : backoff * 2);
 	}
 	return NULL;
 }
 
-/* ---- public ------------------------------------------------------------------------------------ */
+/* ---- public ---------------------------------------------------------------------------------- */
 
 cube_informer *cube_informer_new(cube_kclient *c, const cube_informer_opts *o, cube_err *err)
 {
@@ -450,11 +455,12 @@ int cube_informer_add_handlers(cube_informer *inf, const cube_informer_handlers 
 	pthread_mutex_lock(&inf->hmu);
 	if (inf->n_h == MAX_HANDLERS) {
 		pthread_mutex_unlock(&inf->hmu);
-		return cube_err_set(err, CUBE_ETOOBIG, "informer %s: too many handlers", inf->gvr.resource);
+		return cube_err_set(err, CUBE_ETOOBIG, "informer %s: too many handlers",
+				    inf->gvr.resource);
 	}
 	inf->h[inf->n_h++] = *h;
-	pthread_mutex_unlock(&inf->hmu);
-	/* A late handler learns the cache's content as adds. */
+	/* A late handler learns the cache's content as adds, before any live call:
+	 * the cache cannot change while hmu is held. */
 	if (h->on_add) {
 		cube_robj **objs;
 		size_t n = cube_informer_list(inf, &objs);
@@ -462,16 +468,19 @@ int cube_informer_add_handlers(cube_informer *inf, const cube_informer_handlers 
 			h->on_add(h->ud, objs[i]);
 		cube_robj_list_free(objs, n);
 	}
+	pthread_mutex_unlock(&inf->hmu);
 	return 0;
 }
 
 int cube_informer_add_index(cube_informer *inf, const char *name, cube_index_fn fn, cube_err *err)
 {
 	if (inf->started)
-		return cube_err_set(err, CUBE_EINVAL, "informer %s: indexes must be added before start",
+		return cube_err_set(err, CUBE_EINVAL,
+				    "informer %s: indexes must be added before start",
 				    inf->gvr.resource);
 	if (inf->n_idx == MAX_INDEXES)
-		return cube_err_set(err, CUBE_ETOOBIG, "informer %s: too many indexes", inf->gvr.resource);
+		return cube_err_set(err, CUBE_ETOOBIG, "informer %s: too many indexes",
+				    inf->gvr.resource);
 	struct index *x = &inf->idx[inf->n_idx];
 	x->name = strdup(name);
 	x->fn = fn;
@@ -490,7 +499,8 @@ int cube_informer_start(cube_informer *inf, cube_err *err)
 	if (inf->started)
 		return 0;
 	if (pthread_create(&inf->thread, NULL, informer_main, inf) != 0)
-		return cube_err_set(err, CUBE_EIO, "informer %s: cannot start its thread", inf->gvr.resource);
+		return cube_err_set(err, CUBE_EIO, "informer %s: cannot start its thread",
+				    inf->gvr.resource);
 	inf->started = true;
 	return 0;
 }
@@ -688,8 +698,11 @@ cube_informer *cube_informer_factory_get(cube_informer_factory *f, const cube_gv
 	if (f->n == MAX_SHARED) {
 		cube_err_set(err, CUBE_ETOOBIG, "too many shared informers");
 	} else {
-		cube_informer_opts o = {.gvr = gvr, .ns = ns, .label_selector = label_selector,
-					.field_selector = field_selector, .resync_s = f->resync_s};
+		cube_informer_opts o = {.gvr = gvr,
+					.ns = ns,
+					.label_selector = label_selector,
+					.field_selector = field_selector,
+					.resync_s = f->resync_s};
 		inf = cube_informer_new(f->c, &o, err);
 		if (inf) {
 			snprintf(f->infs[f->n].id, sizeof(f->infs[f->n].id), "%s", id);
@@ -721,6 +734,10 @@ void cube_informer_factory_free(cube_informer_factory *f)
 {
 	if (!f)
 		return;
+	/* Tell every informer first: each takes up to a second to notice, and
+	 * they notice together rather than one after the other. */
+	for (size_t i = 0; i < f->n; i++)
+		atomic_store(&f->infs[i].inf->stop, 1);
 	for (size_t i = 0; i < f->n; i++)
 		cube_informer_free(f->infs[i].inf);
 	pthread_mutex_destroy(&f->mu);

@@ -51,8 +51,10 @@ static char *dup_or_null(const char *s)
 
 cube_kclient *cube_kclient_new(const cube_kclient_config *cfg, cube_err *err)
 {
-	if (!cfg->server || (strncmp(cfg->server, "http://", 7) && strncmp(cfg->server, "https://", 8))) {
-		cube_err_set(err, CUBE_EINVAL, "API server \"%s\" is not an http:// or https:// URL",
+	if (!cfg->server ||
+	    (strncmp(cfg->server, "http://", 7) && strncmp(cfg->server, "https://", 8))) {
+		cube_err_set(err, CUBE_EINVAL,
+			     "API server \"%s\" is not an http:// or https:// URL",
 			     cfg->server ? cfg->server : "");
 		return NULL;
 	}
@@ -66,14 +68,18 @@ cube_kclient *cube_kclient_new(const cube_kclient_config *cfg, cube_err *err)
 	size_t n = strlen(c->server);
 	while (n > 0 && c->server[n - 1] == '/')
 		c->server[--n] = '\0';
-	if (cfg->token && cfg->token[0] && asprintf(&c->auth_header, "Authorization: Bearer %s", cfg->token) < 0)
+	if (cfg->token && cfg->token[0] &&
+	    asprintf(&c->auth_header, "Authorization: Bearer %s", cfg->token) < 0)
 		goto oom;
-	if (asprintf(&c->ua_header, "User-Agent: %s", cfg->user_agent ? cfg->user_agent : "cube/v1.32.0") < 0)
+	if (asprintf(&c->ua_header, "User-Agent: %s",
+		     cfg->user_agent ? cfg->user_agent : "cube/v1.32.0") < 0)
 		goto oom;
 	c->ca = dup_or_null(cfg->tls.ca_file);
 	c->cert = dup_or_null(cfg->tls.cert_file);
 	c->key = dup_or_null(cfg->tls.key_file);
-	c->tls = (cube_http_tls){.ca_file = c->ca, .cert_file = c->cert, .key_file = c->key,
+	c->tls = (cube_http_tls){.ca_file = c->ca,
+				 .cert_file = c->cert,
+				 .key_file = c->key,
 				 .insecure = cfg->tls.insecure};
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 30000;
 	return c;
@@ -195,12 +201,17 @@ cJSON *cube_kclient_do(cube_kclient *c, const char *method, const char *path, co
 		return NULL;
 	char url[4096], ct[128];
 	snprintf(url, sizeof(url), "%s%s", c->server, path);
-	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type ? content_type : "application/json");
+	snprintf(ct, sizeof(ct), "Content-Type: %s",
+		 content_type ? content_type : "application/json");
 	const char *hdrs[5] = {"Accept: application/json", ct, c->ua_header, NULL, NULL};
 	if (c->auth_header)
 		hdrs[3] = c->auth_header;
-	cube_http_req req = {.method = method, .url = url, .headers = hdrs, .body = body,
-			     .body_len = body ? strlen(body) : 0, .timeout_ms = c->timeout_ms};
+	cube_http_req req = {.method = method,
+			     .url = url,
+			     .headers = hdrs,
+			     .body = body,
+			     .body_len = body ? strlen(body) : 0,
+			     .timeout_ms = c->timeout_ms};
 	cube_http_resp resp;
 	cJSON *out = NULL;
 	if (cube_http_do(h, &req, &resp, err) < 0) {
@@ -210,7 +221,8 @@ cJSON *cube_kclient_do(cube_kclient *c, const char *method, const char *path, co
 			*status = resp.status;
 		if (resp.status >= 200 && resp.status < 300) {
 			cube_err perr = CUBE_ERR_INIT;
-			out = cube_json_parse(resp.body ? resp.body : "{}", resp.body ? resp.len : 2, &perr);
+			out = cube_json_parse(resp.body ? resp.body : "{}",
+					      resp.body ? resp.len : 2, &perr);
 			if (!out)
 				cube_err_set(err, CUBE_EPROTO, "%s %s: %s", method, path, perr.msg);
 		} else {
@@ -233,7 +245,8 @@ static void add_query(char *buf, size_t size, const char *const *kv)
 		char *e = curl_easy_escape(NULL, kv[i + 1], 0);
 		if (!e)
 			continue;
-		int w = snprintf(buf + n, size > n ? size - n : 0, "%c%s=%s", first ? '?' : '&', kv[i], e);
+		int w = snprintf(buf + n, size > n ? size - n : 0, "%c%s=%s", first ? '?' : '&',
+				 kv[i], e);
 		curl_free(e);
 		if (w < 0 || n + (size_t)w >= size)
 			break;
@@ -263,11 +276,16 @@ cJSON *cube_kclient_list(cube_kclient *c, const cube_gvr *r, const char *ns,
 	}
 	if (o && o->limit > 0)
 		snprintf(limit, sizeof(limit), "%lld", (long long)o->limit);
-	const char *kv[] = {"labelSelector", o ? o->label_selector : NULL,
-			    "fieldSelector", o ? o->field_selector : NULL,
-			    "resourceVersion", o ? o->resource_version : NULL,
-			    "limit", limit,
-			    "continue", o ? o->continue_token : NULL,
+	const char *kv[] = {"labelSelector",
+			    o ? o->label_selector : NULL,
+			    "fieldSelector",
+			    o ? o->field_selector : NULL,
+			    "resourceVersion",
+			    o ? o->resource_version : NULL,
+			    "limit",
+			    limit,
+			    "continue",
+			    o ? o->continue_token : NULL,
 			    NULL};
 	add_query(path, sizeof(path), kv);
 	return cube_kclient_do(c, "GET", path, NULL, NULL, NULL, err);
@@ -283,6 +301,9 @@ cJSON *cube_kclient_list_all(cube_kclient *c, const cube_gvr *r, const char *ns,
 	cube_autofree char *cont = NULL;
 	for (;;) {
 		po.continue_token = cont;
+		/* The token holds the snapshot's version; a server refuses both (400). */
+		if (cont)
+			po.resource_version = NULL;
 		cJSON *l = cube_kclient_list(c, r, ns, &po, err);
 		if (!l) {
 			cJSON_Delete(all);
@@ -400,15 +421,22 @@ int cube_kclient_bind(cube_kclient *c, const char *ns, const char *pod, const ch
 
 /* ---- watch ------------------------------------------------------------------------- */
 
+/* The first bytes of a watch answer are kept: when the server refuses the
+ * watch (410, 504, ...) they are its Status, whose message the error carries.
+ * Statuses are small; a stream's head is just dropped. */
+#define WATCH_HEAD_MAX 8192
+
 struct watch_state {
 	cube_watch_fn fn;
 	void *ud;
 	cube_jsonstream *js;
 	cube_err err;
-	bool stopped;     /* the callback asked to stop */
-	bool expired;     /* an ERROR event with a 410 */
+	bool stopped; /* the callback asked to stop */
+	bool expired; /* an ERROR event with a 410 */
 	bool failed;
 	char error_msg[256];
+	char head[WATCH_HEAD_MAX];
+	size_t head_len;
 };
 
 static int on_event(void *ud, const cJSON *doc, cube_err *err)
@@ -437,6 +465,9 @@ static int on_event(void *ud, const cJSON *doc, cube_err *err)
 static int on_watch_bytes(void *ud, const char *data, size_t len)
 {
 	struct watch_state *w = ud;
+	size_t keep = len < WATCH_HEAD_MAX - w->head_len ? len : WATCH_HEAD_MAX - w->head_len;
+	memcpy(w->head + w->head_len, data, keep);
+	w->head_len += keep;
 	if (cube_jsonstream_feed(w->js, data, len, &w->err) < 0) {
 		w->failed = true;
 		return -1;
@@ -444,20 +475,25 @@ static int on_watch_bytes(void *ud, const char *data, size_t len)
 	return 0;
 }
 
-int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns,
-		       const cube_watch_opts *o, cube_watch_fn fn, void *ud, atomic_int *cancel,
-		       cube_err *err)
+int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns, const cube_watch_opts *o,
+		       cube_watch_fn fn, void *ud, atomic_int *cancel, cube_err *err)
 {
 	char path[4096], ts[24] = "";
 	cube_kclient_path(r, ns, NULL, NULL, path, sizeof(path));
 	if (o && o->timeout_s > 0)
 		snprintf(ts, sizeof(ts), "%d", o->timeout_s);
-	const char *kv[] = {"watch", "true",
-			    "labelSelector", o ? o->label_selector : NULL,
-			    "fieldSelector", o ? o->field_selector : NULL,
-			    "resourceVersion", o ? o->resource_version : NULL,
-			    "timeoutSeconds", ts,
-			    "allowWatchBookmarks", o && o->bookmarks ? "true" : NULL,
+	const char *kv[] = {"watch",
+			    "true",
+			    "labelSelector",
+			    o ? o->label_selector : NULL,
+			    "fieldSelector",
+			    o ? o->field_selector : NULL,
+			    "resourceVersion",
+			    o ? o->resource_version : NULL,
+			    "timeoutSeconds",
+			    ts,
+			    "allowWatchBookmarks",
+			    o && o->bookmarks ? "true" : NULL,
 			    NULL};
 	add_query(path, sizeof(path), kv);
 	struct watch_state w = {.fn = fn, .ud = ud, .err = CUBE_ERR_INIT};
@@ -472,15 +508,21 @@ int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns,
 	const char *hdrs[4] = {"Accept: application/json", c->ua_header, NULL, NULL};
 	if (c->auth_header)
 		hdrs[2] = c->auth_header;
-	cube_http_req req = {.url = url, .headers = hdrs, .on_data = on_watch_bytes, .ud = &w,
-			     .cancel = cancel, .max_body = 0};
+	cube_http_req req = {.url = url,
+			     .headers = hdrs,
+			     .on_data = on_watch_bytes,
+			     .ud = &w,
+			     .cancel = cancel,
+			     .max_body = 0};
 	cube_http_resp resp;
 	cube_err herr = CUBE_ERR_INIT;
 	int hrc = cube_http_do(h, &req, &resp, &herr);
 	int rc = 0;
-	if (hrc == 0 && resp.status != 200) {
-		/* A Status instead of a stream (410 for a too old resourceVersion). */
-		rc = status_error(resp.status, NULL, 0, err);
+	if (resp.status > 0 && resp.status != 200) {
+		/* A Status instead of a stream (410 for a too old resourceVersion).  The
+		 * stream decoder may have refused it already (a Status ended by a
+		 * newline is a line without "type"), so this goes first. */
+		rc = status_error(resp.status, w.head, w.head_len, err);
 		cube_err_prefix(err, "watch %s", path);
 	} else if (w.stopped) {
 		rc = 0;

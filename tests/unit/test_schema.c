@@ -1,11 +1,12 @@
 /* test_schema.c - the API server's knowledge of each kind's fields:
  * unknown-field paths as Kubernetes' strict decoding names them, realistic
  * objects of every kind that pass clean, maps and free-form objects that take
- * any key; and the OpenAPI v3 documents as kubectl reads them (the root's
- * hashes, a PATCH operation per kind with its GVK and a fieldValidation
- * parameter as cli-runtime's query_param_verifier_v3 looks for it, every
- * $ref resolvable, the patch merge keys kubectl apply reads, and the walk
- * kubectl explain makes from a path's GVK to a field). */
+ * any key; values of the wrong JSON type with encoding/json's messages (the
+ * Go struct, the dotted path without indices, the Go type); and the OpenAPI
+ * v3 documents as kubectl reads them (the root's hashes, a PATCH operation per kind with its GVK
+ * and a fieldValidation parameter as cli-runtime's query_param_verifier_v3 looks for it, every $ref
+ * resolvable, the patch merge keys kubectl apply reads, and the walk kubectl explain makes from a
+ * path's GVK to a field). */
 #include <criterion/criterion.h>
 
 #include <pthread.h>
@@ -54,6 +55,39 @@ static void expect_clean(const char *group, const char *kind, const char *s)
 	for (int i = 0; i < n && i < MAXOUT; i++)
 		cr_log_error("%s/%s: unexpected unknown field %s", group, kind, out[i]);
 	cr_assert_eq(n, 0, "%s/%s: %d unknown fields, first %s", group, kind, n, n ? out[0] : "-");
+}
+
+#define MSGMAX 512
+static char msg[MSGMAX];
+
+/* api_schema_type_error on the JSON text s as group/kind; fills `msg`. */
+static int type_error(const char *group, const char *kind, const char *s)
+{
+	cube_autojson cJSON *o = parse(s);
+	memset(msg, 'x', sizeof(msg));
+	int r = api_schema_type_error(group, kind, o, msg, sizeof(msg));
+	cr_assert(r == 0 || r == 1, "%s/%s: returned %d", group, kind, r);
+	if (r == 0)
+		cr_assert_str_empty(msg, "%s/%s: no error but a message: %s", group, kind, msg);
+	return r;
+}
+
+static void expect_type_error(const char *group, const char *kind, const char *s, const char *want)
+{
+	cr_assert_eq(type_error(group, kind, s), 1, "%s/%s: no type error in %s", group, kind, s);
+	cr_expect_str_eq(msg, want);
+}
+
+static void expect_types_ok(const char *group, const char *kind, const char *s)
+{
+	cr_expect_eq(type_error(group, kind, s), 0, "%s/%s: unexpected: %s", group, kind, msg);
+}
+
+/* Clean on both counts: no unknown field, no value of a wrong type. */
+static void expect_clean_typed(const char *group, const char *kind, const char *s)
+{
+	expect_clean(group, kind, s);
+	expect_types_ok(group, kind, s);
 }
 
 /* ---- realistic objects -------------------------------------------------------------- */
@@ -369,56 +403,58 @@ Test(schema_unknown, batch_lease_and_others)
 
 Test(schema_clean, realistic_pod)
 {
-	expect_clean("", "Pod", POD);
+	expect_clean_typed("", "Pod", POD);
 }
 
 Test(schema_clean, realistic_deployment)
 {
-	expect_clean("apps", "Deployment", DEPLOYMENT);
+	expect_clean_typed("apps", "Deployment", DEPLOYMENT);
 }
 
 Test(schema_clean, realistic_service)
 {
-	expect_clean("", "Service", SERVICE);
+	expect_clean_typed("", "Service", SERVICE);
 }
 
 Test(schema_clean, node_with_status)
 {
-	expect_clean("", "Node", NODE);
+	expect_clean_typed("", "Node", NODE);
 }
 
 Test(schema_clean, core_event)
 {
-	expect_clean("", "Event", EVENT);
+	expect_clean_typed("", "Event", EVENT);
 }
 
 Test(schema_clean, ingress)
 {
-	expect_clean("networking.k8s.io", "Ingress", INGRESS);
+	expect_clean_typed("networking.k8s.io", "Ingress", INGRESS);
 }
 
 Test(schema_clean, other_kinds)
 {
-	expect_clean("", "Endpoints",
-		     "{\"metadata\":{\"name\":\"web\"},\"subsets\":[{\"addresses\":[{\"ip\":"
-		     "\"10.0.0.5\",\"nodeName\":\"n\",\"hostname\":\"h\",\"targetRef\":{\"kind\":"
-		     "\"Pod\",\"name\":\"p\",\"namespace\":\"default\",\"uid\":\"u\"}}],"
-		     "\"notReadyAddresses\":[],\"ports\":[{\"name\":\"http\",\"port\":80,"
-		     "\"protocol\":\"TCP\",\"appProtocol\":\"http\"}]}]}");
-	expect_clean("", "ConfigMap",
-		     "{\"immutable\":true,\"data\":{\"a.conf\":\"x\",\"weird key/\":\"y\"},"
-		     "\"binaryData\":{\"b\":\"AAE=\"}}");
-	expect_clean("", "Secret",
-		     "{\"type\":\"kubernetes.io/tls\",\"data\":{\"tls.crt\":\"AA==\"},"
-		     "\"stringData\":{\"x\":\"y\"},\"immutable\":false}");
-	expect_clean(
+	expect_clean_typed(
+		"", "Endpoints",
+		"{\"metadata\":{\"name\":\"web\"},\"subsets\":[{\"addresses\":[{\"ip\":"
+		"\"10.0.0.5\",\"nodeName\":\"n\",\"hostname\":\"h\",\"targetRef\":{\"kind\":"
+		"\"Pod\",\"name\":\"p\",\"namespace\":\"default\",\"uid\":\"u\"}}],"
+		"\"notReadyAddresses\":[],\"ports\":[{\"name\":\"http\",\"port\":80,"
+		"\"protocol\":\"TCP\",\"appProtocol\":\"http\"}]}]}");
+	expect_clean_typed("", "ConfigMap",
+			   "{\"immutable\":true,\"data\":{\"a.conf\":\"x\",\"weird key/\":\"y\"},"
+			   "\"binaryData\":{\"b\":\"AAE=\"}}");
+	expect_clean_typed("", "Secret",
+			   "{\"type\":\"kubernetes.io/tls\",\"data\":{\"tls.crt\":\"AA==\"},"
+			   "\"stringData\":{\"x\":\"y\"},\"immutable\":false}");
+	expect_clean_typed(
 		"", "Namespace",
 		"{\"spec\":{\"finalizers\":[\"kubernetes\"]},\"status\":{\"phase\":\"Active\","
 		"\"conditions\":[{\"type\":\"NamespaceContentRemaining\",\"status\":\"False\"}]}}");
-	expect_clean("", "ServiceAccount",
-		     "{\"secrets\":[{\"name\":\"t\"}],\"imagePullSecrets\":[{\"name\":\"r\"}],"
-		     "\"automountServiceAccountToken\":false}");
-	expect_clean(
+	expect_clean_typed(
+		"", "ServiceAccount",
+		"{\"secrets\":[{\"name\":\"t\"}],\"imagePullSecrets\":[{\"name\":\"r\"}],"
+		"\"automountServiceAccountToken\":false}");
+	expect_clean_typed(
 		"apps", "ReplicaSet",
 		"{\"spec\":{\"replicas\":2,\"minReadySeconds\":0,\"selector\":{\"matchLabels\":{"
 		"\"app\":\"w\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"w\"}},"
@@ -426,14 +462,15 @@ Test(schema_clean, other_kinds)
 		"\"fullyLabeledReplicas\":2,\"readyReplicas\":2,\"availableReplicas\":2,"
 		"\"observedGeneration\":1,\"conditions\":[{\"type\":\"ReplicaFailure\","
 		"\"status\":\"False\"}]}}");
-	expect_clean("apps", "DaemonSet",
-		     "{\"spec\":{\"selector\":{},\"template\":{},\"updateStrategy\":{\"type\":"
-		     "\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":1,\"maxSurge\":0}},"
-		     "\"minReadySeconds\":0,\"revisionHistoryLimit\":10},\"status\":{"
-		     "\"currentNumberScheduled\":1,\"numberMisscheduled\":0,"
-		     "\"desiredNumberScheduled\":1,\"numberReady\":1,\"updatedNumberScheduled\":1,"
-		     "\"numberAvailable\":1,\"numberUnavailable\":0,\"observedGeneration\":1}}");
-	expect_clean(
+	expect_clean_typed(
+		"apps", "DaemonSet",
+		"{\"spec\":{\"selector\":{},\"template\":{},\"updateStrategy\":{\"type\":"
+		"\"RollingUpdate\",\"rollingUpdate\":{\"maxUnavailable\":1,\"maxSurge\":0}},"
+		"\"minReadySeconds\":0,\"revisionHistoryLimit\":10},\"status\":{"
+		"\"currentNumberScheduled\":1,\"numberMisscheduled\":0,"
+		"\"desiredNumberScheduled\":1,\"numberReady\":1,\"updatedNumberScheduled\":1,"
+		"\"numberAvailable\":1,\"numberUnavailable\":0,\"observedGeneration\":1}}");
+	expect_clean_typed(
 		"apps", "StatefulSet",
 		"{\"spec\":{\"serviceName\":\"db\",\"replicas\":3,\"selector\":{},\"template\":"
 		"{},\"podManagementPolicy\":\"Parallel\",\"updateStrategy\":{\"type\":"
@@ -445,7 +482,7 @@ Test(schema_clean, other_kinds)
 		"\"storage\":\"1Gi\"}}}}]},\"status\":{\"replicas\":3,\"readyReplicas\":3,"
 		"\"currentRevision\":\"db-1\",\"updateRevision\":\"db-1\",\"availableReplicas\":"
 		"3,\"collisionCount\":0}}");
-	expect_clean(
+	expect_clean_typed(
 		"batch", "Job",
 		"{\"spec\":{\"parallelism\":2,\"completions\":4,\"backoffLimit\":3,"
 		"\"completionMode\":\"Indexed\",\"backoffLimitPerIndex\":1,\"maxFailedIndexes\":"
@@ -460,7 +497,7 @@ Test(schema_clean, other_kinds)
 		"\"2024-11-25T23:07:06Z\",\"completedIndexes\":\"0\",\"uncountedTerminatedPods\":"
 		"{\"succeeded\":[\"u\"]},\"conditions\":[{\"type\":\"Complete\",\"status\":"
 		"\"True\"}]}}");
-	expect_clean(
+	expect_clean_typed(
 		"batch", "CronJob",
 		"{\"spec\":{\"schedule\":\"*/5 * * * *\",\"timeZone\":\"Etc/UTC\","
 		"\"concurrencyPolicy\":\"Forbid\",\"startingDeadlineSeconds\":100,\"suspend\":"
@@ -469,13 +506,13 @@ Test(schema_clean, other_kinds)
 		"{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}}},\"status\":{\"active\":[{"
 		"\"kind\":\"Job\",\"name\":\"j\"}],\"lastScheduleTime\":\"2024-11-25T23:07:06Z\","
 		"\"lastSuccessfulTime\":null}}");
-	expect_clean("coordination.k8s.io", "Lease",
-		     "{\"spec\":{\"holderIdentity\":\"node-1\",\"leaseDurationSeconds\":40,"
-		     "\"acquireTime\":\"2024-11-25T23:07:06.000000Z\",\"renewTime\":"
-		     "\"2024-11-25T23:07:06.123456Z\",\"leaseTransitions\":2}}");
-	expect_clean("autoscaling", "Scale",
-		     "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":3},\"status\":{"
-		     "\"replicas\":3,\"selector\":\"app=web\"}}");
+	expect_clean_typed("coordination.k8s.io", "Lease",
+			   "{\"spec\":{\"holderIdentity\":\"node-1\",\"leaseDurationSeconds\":40,"
+			   "\"acquireTime\":\"2024-11-25T23:07:06.000000Z\",\"renewTime\":"
+			   "\"2024-11-25T23:07:06.123456Z\",\"leaseTransitions\":2}}");
+	expect_clean_typed("autoscaling", "Scale",
+			   "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":3},\"status\":{"
+			   "\"replicas\":3,\"selector\":\"app=web\"}}");
 }
 
 Test(schema_clean, maps_accept_any_key)
@@ -585,6 +622,499 @@ Test(schema_contract, type_table_is_consistent)
 						  t->name ? t->name : "(inline)");
 		}
 	}
+}
+
+/* ---- JSON value types: encoding/json's errors ------------------------------------------------ */
+
+/* The two messages cube's integration tests see from kubectl (YAML's bare
+ * `true` as a label value, a bare number as an env value). */
+Test(schema_types, bool_label_value_in_a_template)
+{
+	expect_type_error("apps", "Deployment",
+			  "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+			  "\"name\":\"web\",\"labels\":{\"app\":\"web\"}},\"spec\":{\"selector\":{"
+			  "\"matchLabels\":{\"app\":\"web\"}},\"template\":{\"metadata\":{"
+			  "\"labels\":{\"app\":\"web\",\"canary\":true}},\"spec\":{\"containers\":"
+			  "[{\"name\":\"nginx\",\"image\":\"nginx\"}]}}}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "ObjectMeta.spec.template.metadata.labels of type string");
+	/* the map itself of the wrong type names its own Go type */
+	expect_type_error("", "Pod", "{\"metadata\":{\"annotations\":[\"a\"]}}",
+			  "json: cannot unmarshal array into Go struct field "
+			  "ObjectMeta.metadata.annotations of type map[string]string");
+	expect_type_error("", "Service", "{\"spec\":{\"selector\":{\"app\":1}}}",
+			  "json: cannot unmarshal number into Go struct field "
+			  "ServiceSpec.spec.selector of type string");
+}
+
+Test(schema_types, number_env_value)
+{
+	expect_type_error("", "Pod",
+			  "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+			  "\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"},{"
+			  "\"name\":\"b\",\"image\":\"busybox\",\"env\":[{\"name\":\"A\","
+			  "\"value\":\"1\"},{\"name\":\"PORT\",\"value\":8080}]}]}}",
+			  "json: cannot unmarshal number into Go struct field "
+			  "EnvVar.spec.containers.env.value of type string");
+	/* the same in a CronJob: the path runs through the whole template */
+	expect_type_error("batch", "CronJob",
+			  "{\"spec\":{\"schedule\":\"@daily\",\"jobTemplate\":{\"spec\":{"
+			  "\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"env\":[{"
+			  "\"name\":\"MAX_DAYS\",\"value\":14}]}]}}}}}}",
+			  "json: cannot unmarshal number into Go struct field EnvVar.spec."
+			  "jobTemplate.spec.template.spec.containers.env.value of type string");
+}
+
+Test(schema_types, string_replicas_and_other_scalars)
+{
+	expect_type_error("apps", "Deployment", "{\"spec\":{\"replicas\":\"3\"}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "DeploymentSpec.spec.replicas of type int32");
+	expect_type_error("apps", "Deployment", "{\"spec\":{\"paused\":\"false\"}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "DeploymentSpec.spec.paused of type bool");
+	expect_type_error("", "Pod", "{\"spec\":{\"hostNetwork\":1}}",
+			  "json: cannot unmarshal number into Go struct field "
+			  "PodSpec.spec.hostNetwork of type bool");
+	expect_type_error("", "Pod", "{\"spec\":{\"terminationGracePeriodSeconds\":\"30\"}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "PodSpec.spec.terminationGracePeriodSeconds of type int64");
+	expect_type_error("", "Pod", "{\"spec\":{\"containers\":[{\"image\":{}}]}}",
+			  "json: cannot unmarshal object into Go struct field "
+			  "Container.spec.containers.image of type string");
+	expect_type_error(
+		"autoscaling", "Scale", "{\"spec\":{\"replicas\":false}}",
+		"json: cannot unmarshal bool into Go struct field ScaleSpec.spec.replicas "
+		"of type int32");
+}
+
+Test(schema_types, object_where_a_list_is_expected_and_back)
+{
+	expect_type_error("", "Pod", "{\"spec\":{\"containers\":{\"name\":\"c\"}}}",
+			  "json: cannot unmarshal object into Go struct field "
+			  "PodSpec.spec.containers of type []v1.Container");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"command\":\"sleep 1\"}]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "Container.spec.containers.command of type []string");
+	/* a bad element names the element's type, the path stays the list's */
+	expect_type_error(
+		"", "Pod",
+		"{\"spec\":{\"containers\":[{\"name\":\"c\",\"args\":[\"a\",{\"b\":1}]}]}}",
+		"json: cannot unmarshal object into Go struct field "
+		"Container.spec.containers.args of type string");
+	expect_type_error("", "Pod", "{\"spec\":{\"containers\":[\"nginx\"]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "PodSpec.spec.containers of type v1.Container");
+	expect_type_error("", "Pod", "{\"spec\":{\"securityContext\":[]}}",
+			  "json: cannot unmarshal array into Go struct field "
+			  "PodSpec.spec.securityContext of type v1.PodSecurityContext");
+	expect_type_error("", "Pod", "{\"metadata\":\"web\"}",
+			  "json: cannot unmarshal string into Go struct field Pod.metadata of type "
+			  "v1.ObjectMeta");
+	expect_type_error("apps", "Deployment",
+			  "{\"spec\":{\"selector\":{\"matchExpressions\":{\"key\":\"a\"}}}}",
+			  "json: cannot unmarshal object into Go struct field "
+			  "LabelSelector.spec.selector.matchExpressions of type "
+			  "[]v1.LabelSelectorRequirement");
+}
+
+Test(schema_types, float_or_overflow_where_an_integer_is_expected)
+{
+	expect_type_error("apps", "Deployment", "{\"spec\":{\"replicas\":1.5}}",
+			  "json: cannot unmarshal number 1.5 into Go struct field "
+			  "DeploymentSpec.spec.replicas of type int32");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{"
+			  "\"containerPort\":80},{\"containerPort\":3000000000}]}]}}",
+			  "json: cannot unmarshal number 3000000000 into Go struct field "
+			  "ContainerPort.spec.containers.ports.containerPort of type int32");
+	expect_type_error("", "Pod", "{\"spec\":{\"activeDeadlineSeconds\":0.001}}",
+			  "json: cannot unmarshal number 0.001 into Go struct field "
+			  "PodSpec.spec.activeDeadlineSeconds of type int64");
+	expect_type_error("", "Pod", "{\"spec\":{\"activeDeadlineSeconds\":1e30}}",
+			  "json: cannot unmarshal number 1e30 into Go struct field "
+			  "PodSpec.spec.activeDeadlineSeconds of type int64");
+	expect_type_error("", "Pod", "{\"spec\":{\"activeDeadlineSeconds\":-2.5e-7}}",
+			  "json: cannot unmarshal number -2.5e-7 into Go struct field "
+			  "PodSpec.spec.activeDeadlineSeconds of type int64");
+	expect_type_error("batch", "Job",
+			  "{\"spec\":{\"podFailurePolicy\":{\"rules\":[{\"action\":\"Ignore\","
+			  "\"onExitCodes\":{\"operator\":\"In\",\"values\":[1,2.5]}}]}}}",
+			  "json: cannot unmarshal number 2.5 into Go struct field "
+			  "PodFailurePolicyOnExitCodesRequirement.spec.podFailurePolicy.rules."
+			  "onExitCodes.values of type int32");
+	/* the int32 and int64 limits themselves, and negative numbers, are fine */
+	expect_types_ok(
+		"", "Pod",
+		"{\"spec\":{\"priority\":-2147483648,\"activeDeadlineSeconds\":"
+		"9007199254740992,\"containers\":[{\"name\":\"c\",\"ports\":[{"
+		"\"containerPort\":2147483647}]}],\"securityContext\":{\"runAsUser\":-1}}}");
+	expect_type_error("", "Pod", "{\"spec\":{\"priority\":-2147483649}}",
+			  "json: cannot unmarshal number -2147483649 into Go struct field "
+			  "PodSpec.spec.priority of type int32");
+}
+
+Test(schema_types, nulls_are_accepted_anywhere)
+{
+	expect_types_ok("", "Pod",
+			"{\"apiVersion\":null,\"kind\":null,\"metadata\":{\"name\":null,\"labels\":"
+			"{\"a\":null},\"annotations\":null,\"creationTimestamp\":null,"
+			"\"ownerReferences\":[null],\"finalizers\":[null,\"x\"]},\"spec\":{"
+			"\"containers\":[null,{\"name\":null,\"image\":null,\"ports\":null,"
+			"\"command\":[null],\"resources\":{\"limits\":{\"cpu\":null},\"requests\":"
+			"null},\"livenessProbe\":{\"httpGet\":{\"port\":null}},\"env\":[{\"name\":"
+			"\"A\",\"value\":null}]}],\"replicas\":null,\"hostNetwork\":null,"
+			"\"terminationGracePeriodSeconds\":null,\"volumes\":[{\"name\":\"v\","
+			"\"gcePersistentDisk\":null,\"emptyDir\":{\"sizeLimit\":null}}],"
+			"\"securityContext\":null},\"status\":null}");
+	expect_types_ok("apps", "Deployment",
+			"{\"spec\":{\"replicas\":null,\"strategy\":{\"rollingUpdate\":{"
+			"\"maxSurge\":null,\"maxUnavailable\":null}}}}");
+	expect_types_ok("", "Secret", "{\"data\":{\"a\":null},\"stringData\":null}");
+	expect_types_ok("", "Pod", "{}");
+}
+
+Test(schema_types, quantities_take_strings_and_numbers)
+{
+	expect_types_ok("", "Pod",
+			"{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{"
+			"\"cpu\":\"500m\",\"memory\":\"128Mi\",\"nvidia.com/gpu\":1},\"requests\":{"
+			"\"cpu\":0.25,\"memory\":67108864}},\"env\":[{\"name\":\"M\",\"valueFrom\":"
+			"{\"resourceFieldRef\":{\"resource\":\"limits.memory\",\"divisor\":1}}}]}],"
+			"\"overhead\":{\"cpu\":\"10m\"},\"volumes\":[{\"name\":\"v\",\"emptyDir\":{"
+			"\"sizeLimit\":\"1Gi\"}}]}}");
+	/* anything else is Quantity.UnmarshalJSON's format error, which ends
+	 * decoding (and has no path) */
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"limits\":{"
+			  "\"cpu\":true}}}]}}",
+			  "quantities must match the regular expression "
+			  "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"emptyDir\":{\"sizeLimit\":"
+			  "{\"value\":1}}}]}}",
+			  "quantities must match the regular expression "
+			  "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+	/* the map of quantities is a v1.ResourceList */
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":"
+			  "\"1\"}}]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "ResourceRequirements.spec.containers.resources.requests of type "
+			  "v1.ResourceList");
+	expect_type_error("", "Node", "{\"status\":{\"capacity\":[1]}}",
+			  "json: cannot unmarshal array into Go struct field "
+			  "NodeStatus.status.capacity of type v1.ResourceList");
+}
+
+Test(schema_types, int_or_string_takes_strings_and_integers)
+{
+	expect_types_ok("", "Service",
+			"{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":8080},{\"port\":81,"
+			"\"targetPort\":\"http\"},{\"port\":82,\"targetPort\":-1}]}}");
+	expect_types_ok("apps", "Deployment",
+			"{\"spec\":{\"strategy\":{\"rollingUpdate\":{\"maxSurge\":\"25%\","
+			"\"maxUnavailable\":0}},\"template\":{\"spec\":{\"containers\":[{\"name\":"
+			"\"c\",\"livenessProbe\":{\"httpGet\":{\"port\":8080}},\"readinessProbe\":{"
+			"\"tcpSocket\":{\"port\":\"http\"}}}]}}}}");
+	/* IntOrString.UnmarshalJSON decodes anything but a string into its
+	 * int32, so the message names int32 */
+	expect_type_error("", "Service",
+			  "{\"spec\":{\"ports\":[{\"port\":80,\"targetPort\":1.5}]}}",
+			  "json: cannot unmarshal number 1.5 into Go struct field "
+			  "ServicePort.spec.ports.targetPort of type int32");
+	expect_type_error("apps", "Deployment",
+			  "{\"spec\":{\"strategy\":{\"rollingUpdate\":{\"maxSurge\":true}}}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type "
+			  "int32");
+	expect_type_error("", "Service",
+			  "{\"spec\":{\"ports\":[{\"targetPort\":{\"isInt\":true,\"intValue\":8180}"
+			  "}]}}",
+			  "json: cannot unmarshal object into Go struct field "
+			  "ServicePort.spec.ports.targetPort of type int32");
+	expect_type_error("", "Service", "{\"spec\":{\"ports\":[{\"targetPort\":4294967296}]}}",
+			  "json: cannot unmarshal number 4294967296 into Go struct field "
+			  "ServicePort.spec.ports.targetPort of type int32");
+}
+
+Test(schema_types, times_take_strings)
+{
+	expect_types_ok("", "Pod",
+			"{\"metadata\":{\"creationTimestamp\":\"2024-11-25T23:07:06Z\"},"
+			"\"status\":{\"startTime\":\"2024-11-25T23:07:06Z\"}}");
+	/* Time.UnmarshalJSON reads a string with encoding/json: its error, with
+	 * the field's context, ends decoding */
+	expect_type_error("", "Pod", "{\"metadata\":{\"creationTimestamp\":1732576026}}",
+			  "json: cannot unmarshal number into Go struct field "
+			  "ObjectMeta.metadata.creationTimestamp of type string");
+	expect_type_error("coordination.k8s.io", "Lease", "{\"spec\":{\"renewTime\":[]}}",
+			  "json: cannot unmarshal array into Go struct field "
+			  "LeaseSpec.spec.renewTime of type string");
+}
+
+Test(schema_types, first_error_in_document_order)
+{
+	expect_type_error("apps", "Deployment",
+			  "{\"metadata\":{\"labels\":{\"a\":\"1\",\"b\":2,\"c\":false}},"
+			  "\"spec\":{\"replicas\":\"3\"}}",
+			  "json: cannot unmarshal number into Go struct field "
+			  "ObjectMeta.metadata.labels of type string");
+	expect_type_error("apps", "Deployment",
+			  "{\"spec\":{\"replicas\":\"3\"},\"metadata\":{\"labels\":{\"b\":2}}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "DeploymentSpec.spec.replicas of type int32");
+	/* a duplicate key is decoded twice: the first copy counts */
+	expect_type_error("", "Pod", "{\"spec\":{\"hostPID\":\"x\",\"hostPID\":1}}",
+			  "json: cannot unmarshal string into Go struct field PodSpec.spec.hostPID "
+			  "of type bool");
+}
+
+/* As in encoding/json: an error from a value's own UnmarshalJSON (IntOrString,
+ * Time, Quantity) ends decoding and is returned instead of the first one. */
+Test(schema_types, an_unmarshaler_error_ends_decoding_and_wins)
+{
+	expect_type_error("apps", "Deployment",
+			  "{\"spec\":{\"replicas\":\"3\",\"strategy\":{\"rollingUpdate\":{"
+			  "\"maxSurge\":1.5}},\"minReadySeconds\":\"x\"}}",
+			  "json: cannot unmarshal number 1.5 into Go struct field "
+			  "RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type "
+			  "int32");
+	expect_type_error("", "Pod",
+			  "{\"metadata\":{\"labels\":{\"a\":1},\"creationTimestamp\":true},"
+			  "\"spec\":{\"containers\":[{\"resources\":{\"limits\":{\"cpu\":[]}}}]}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "ObjectMeta.metadata.creationTimestamp of type string");
+}
+
+Test(schema_types, a_value_of_the_wrong_type_is_not_looked_into)
+{
+	/* encoding/json skips it: nothing inside is decoded */
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":{\"c\":{\"image\":5,\"ports\":[{"
+			  "\"containerPort\":{}}]}}}}",
+			  "json: cannot unmarshal object into Go struct field "
+			  "PodSpec.spec.containers of type []v1.Container");
+	expect_type_error(
+		"", "Pod",
+		"{\"spec\":[{\"containers\":[{\"resources\":{\"limits\":{\"cpu\":true}}}]}"
+		"]}",
+		"json: cannot unmarshal array into Go struct field Pod.spec of type "
+		"v1.PodSpec");
+	/* unknown fields are skipped whatever they hold */
+	expect_types_ok("", "Pod",
+			"{\"spec\":{\"containerz\":5,\"containers\":[{\"name\":\"c\",\"imagee\":"
+			"{}}]},\"Metadata\":[1]}");
+}
+
+Test(schema_types, struct_names_and_inlined_fields)
+{
+	/* inlined fields belong to the outer struct (Probe, Volume, Pod's TypeMeta) */
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"name\":\"c\",\"livenessProbe\":{"
+			  "\"httpGet\":\"/healthz\"}}]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "Probe.spec.containers.livenessProbe.httpGet of type v1.HTTPGetAction");
+	expect_type_error(
+		"", "Pod",
+		"{\"spec\":{\"containers\":[{\"name\":\"c\",\"livenessProbe\":{"
+		"\"httpGet\":{\"path\":1}}}]}}",
+		"json: cannot unmarshal number into Go struct field "
+		"HTTPGetAction.spec.containers.livenessProbe.httpGet.path of type string");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"emptyDir\":true}]}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "Volume.spec.volumes.emptyDir of type v1.EmptyDirVolumeSource");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"ephemeralContainers\":[{\"name\":\"d\",\"tty\":\"yes\"}]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "EphemeralContainer.spec.ephemeralContainers.tty of type bool");
+	expect_type_error("", "Pod", "{\"apiVersion\":1}",
+			  "json: cannot unmarshal number into Go struct field Pod.apiVersion of "
+			  "type string");
+	expect_type_error("networking.k8s.io", "Ingress",
+			  "{\"spec\":{\"rules\":[{\"http\":{\"paths\":[{\"backend\":{\"service\":{"
+			  "\"port\":{\"number\":\"80\"}}}}]}}]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "ServiceBackendPort.spec.rules.http.paths.backend.service.port.number of "
+			  "type int32");
+}
+
+Test(schema_types, named_go_types)
+{
+	expect_type_error(
+		"", "Pod",
+		"{\"spec\":{\"containers\":[{\"name\":\"c\",\"ports\":[{\"protocol\":6}]}]}}",
+		"json: cannot unmarshal number into Go struct field "
+		"ContainerPort.spec.containers.ports.protocol of type v1.Protocol");
+	expect_type_error(
+		"", "Pod", "{\"metadata\":{\"uid\":1}}",
+		"json: cannot unmarshal number into Go struct field ObjectMeta.metadata.uid "
+		"of type types.UID");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"securityContext\":{\"capabilities\":{"
+			  "\"drop\":\"ALL\"}}}]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "Capabilities.spec.containers.securityContext.capabilities.drop of type "
+			  "[]v1.Capability");
+	expect_type_error("", "Pod",
+			  "{\"spec\":{\"containers\":[{\"securityContext\":{\"capabilities\":{"
+			  "\"add\":[true]}}}]}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "Capabilities.spec.containers.securityContext.capabilities.add of type "
+			  "v1.Capability");
+	expect_type_error("", "Pod", "{\"spec\":{\"restartPolicy\":false}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "PodSpec.spec.restartPolicy of type v1.RestartPolicy");
+	expect_type_error(
+		"", "Service", "{\"spec\":{\"type\":0}}",
+		"json: cannot unmarshal number into Go struct field ServiceSpec.spec.type "
+		"of type v1.ServiceType");
+	expect_type_error("", "Secret", "{\"type\":{}}",
+			  "json: cannot unmarshal object into Go struct field Secret.type of type "
+			  "v1.SecretType");
+	expect_type_error("networking.k8s.io", "Ingress",
+			  "{\"spec\":{\"rules\":[{\"http\":{\"paths\":[{\"pathType\":1}]}}]}}",
+			  "json: cannot unmarshal number into Go struct field "
+			  "HTTPIngressPath.spec.rules.http.paths.pathType of type v1.PathType");
+	expect_type_error("batch", "CronJob", "{\"spec\":{\"concurrencyPolicy\":true}}",
+			  "json: cannot unmarshal bool into Go struct field "
+			  "CronJobSpec.spec.concurrencyPolicy of type v1.ConcurrencyPolicy");
+}
+
+Test(schema_types, base64_bytes)
+{
+	expect_types_ok("", "Secret",
+			"{\"data\":{\"a\":\"bXlwYXNz\",\"b\":\"AA==\",\"c\":\"AAE=\",\"d\":\"\","
+			"\"e\":\"bXlw\\nYXNz\\r\\n\"}}");
+	expect_types_ok("", "ConfigMap",
+			"{\"binaryData\":{\"b\":\"AAEC\"},\"data\":{\"x\":\"y\"}}");
+	/* base64.CorruptInputError: saved like a type error, without context */
+	expect_type_error("", "Secret", "{\"data\":{\"ok\":\"AA==\",\"password\":\"mypass\"}}",
+			  "illegal base64 data at input byte 4");
+	expect_type_error("", "Secret", "{\"data\":{\"p\":\"my pass\"}}",
+			  "illegal base64 data at input byte 2");
+	expect_type_error("", "Secret", "{\"data\":{\"p\":\"A===\"}}",
+			  "illegal base64 data at input byte 1");
+	expect_type_error("", "Secret", "{\"data\":{\"p\":\"AA=\"}}",
+			  "illegal base64 data at input byte 3");
+	expect_type_error("", "Secret", "{\"data\":{\"p\":\"AA==AA==\"}}",
+			  "illegal base64 data at input byte 4");
+	expect_type_error("", "Secret", "{\"data\":{\"p\":\"AAA=x\"}}",
+			  "illegal base64 data at input byte 4");
+	expect_type_error("", "Secret", "{\"data\":{\"p\":\"AAAAA\"}}",
+			  "illegal base64 data at input byte 4");
+	expect_type_error("", "ConfigMap", "{\"binaryData\":{\"b\":\"YWJj-\"}}",
+			  "illegal base64 data at input byte 4");
+	/* stringData is plain text */
+	expect_types_ok("", "Secret", "{\"stringData\":{\"password\":\"my pass\"}}");
+	expect_type_error("", "Secret", "{\"data\":{\"n\":1}}",
+			  "json: cannot unmarshal number into Go struct field Secret.data of type "
+			  "[]uint8");
+	expect_type_error("", "ConfigMap", "{\"binaryData\":\"AA==\"}",
+			  "json: cannot unmarshal string into Go struct field ConfigMap.binaryData "
+			  "of type map[string][]uint8");
+	expect_type_error(
+		"", "ConfigMap", "{\"data\":{\"port\":8080}}",
+		"json: cannot unmarshal number into Go struct field ConfigMap.data of type "
+		"string");
+}
+
+Test(schema_types, free_form_objects_take_any_object)
+{
+	expect_types_ok("", "Pod",
+			"{\"metadata\":{\"managedFields\":[{\"manager\":\"m\",\"fieldsV1\":{"
+			"\"f:metadata\":{}},\"anything\":[1,true]}]},\"spec\":{\"volumes\":[{"
+			"\"name\":\"v\",\"awsElasticBlockStore\":{\"volumeID\":1,\"x\":[]}}]}}");
+	/* but the Go structs behind them take no other JSON type */
+	expect_type_error(
+		"", "Pod",
+		"{\"spec\":{\"volumes\":[{\"name\":\"v\",\"gcePersistentDisk\":\"pd\"}]}}",
+		"json: cannot unmarshal string into Go struct field "
+		"Volume.spec.volumes.gcePersistentDisk of type "
+		"v1.GCEPersistentDiskVolumeSource");
+	expect_type_error("", "Pod", "{\"metadata\":{\"managedFields\":{}}}",
+			  "json: cannot unmarshal object into Go struct field "
+			  "ObjectMeta.metadata.managedFields of type []v1.ManagedFieldsEntry");
+	expect_type_error("", "Pod", "{\"metadata\":{\"managedFields\":[\"x\"]}}",
+			  "json: cannot unmarshal string into Go struct field "
+			  "ObjectMeta.metadata.managedFields of type v1.ManagedFieldsEntry");
+}
+
+Test(schema_types, realistic_objects_have_no_type_errors)
+{
+	/* (the objects of schema_clean are checked with expect_clean_typed too) */
+	expect_types_ok("", "Pod", POD);
+	expect_types_ok("apps", "Deployment", DEPLOYMENT);
+	expect_types_ok("", "Service", SERVICE);
+	expect_types_ok("", "Node", NODE);
+	expect_types_ok("", "Event", EVENT);
+	expect_types_ok("networking.k8s.io", "Ingress", INGRESS);
+}
+
+Test(schema_types, contract)
+{
+	cube_autojson cJSON *o = parse("{\"spec\":{\"replicas\":\"3\"}}");
+	char small[20];
+	/* unknown kinds, non-objects: no error, an empty message */
+	memset(small, 'x', sizeof(small));
+	cr_expect_eq(api_schema_type_error("", "Widget", o, small, sizeof(small)), 0);
+	cr_expect_str_empty(small);
+	cr_expect_eq(api_schema_type_error(NULL, "Deployment", o, small, sizeof(small)), 0);
+	cr_expect_eq(api_schema_type_error("apps", NULL, o, small, sizeof(small)), 0);
+	cr_expect_eq(api_schema_type_error("apps", "Deployment", NULL, small, sizeof(small)), 0);
+	cube_autojson cJSON *a = parse("[{\"spec\":{\"replicas\":\"3\"}}]");
+	cr_expect_eq(api_schema_type_error("apps", "Deployment", a, small, sizeof(small)), 0);
+	/* a short buffer gets the start of the message, NUL-terminated */
+	cr_expect_eq(api_schema_type_error("apps", "Deployment", o, small, sizeof(small)), 1);
+	cr_expect_str_eq(small, "json: cannot unmars");
+	/* msg may be NULL, or of size 0 */
+	cr_expect_eq(api_schema_type_error("apps", "Deployment", o, NULL, 0), 1);
+	small[0] = 'x';
+	cr_expect_eq(api_schema_type_error("apps", "Deployment", o, small, 0), 1);
+	cr_expect_eq(small[0], 'x');
+	/* map keys, however long, are not part of the path */
+	char doc[1200];
+	snprintf(doc, sizeof(doc), "{\"metadata\":{\"labels\":{\"%0900d\":1}}}", 0);
+	cr_expect_eq(type_error("", "Pod", doc), 1);
+	cr_expect_str_eq(msg, "json: cannot unmarshal number into Go struct field "
+			      "ObjectMeta.metadata.labels of type string");
+}
+
+/* Every Go type override names a field of the type that declares it, and every
+ * free-form field has its Go struct (or the type check would accept scalars). */
+Test(schema_types, go_type_table_is_consistent)
+{
+	for (size_t i = 0; i < api_sgotypes_len; i++) {
+		const api_sgotype *g = &api_sgotypes[i];
+		cr_assert(g->type > 0 && g->type < api_stypes_len, "entry %zu: bad type", i);
+		const api_stype *t = &api_stypes[g->type];
+		const api_sfield *f = t->fields;
+		while (f && f->name && strcmp(f->name, g->field))
+			f++;
+		cr_expect(f && f->name, "%s has no field %s", t->name ? t->name : "(inline)",
+			  g->field);
+		cr_expect(g->go && g->go[0], "%s: no Go type", g->field);
+		if (f && f->name && g->whole)
+			cr_expect_neq(f->shape, API_SS_ONE, "%s: a whole type for a single value",
+				      g->field);
+		for (size_t j = i + 1; j < api_sgotypes_len; j++)
+			cr_expect(g->type != api_sgotypes[j].type ||
+					  strcmp(g->field, api_sgotypes[j].field),
+				  "%s listed twice", g->field);
+	}
+	for (size_t i = 1; i < api_stypes_len; i++)
+		for (const api_sfield *f = api_stypes[i].fields; f && f->name; f++) {
+			if (f->kind != API_SK_FREEFORM)
+				continue;
+			bool found = false;
+			for (size_t j = 0; j < api_sgotypes_len; j++)
+				if (api_sgotypes[j].type == i &&
+				    !strcmp(api_sgotypes[j].field, f->name))
+					found = true;
+			cr_expect(found, "free-form field %s has no Go type", f->name);
+		}
 }
 
 /* ---- OpenAPI: the root document ----------------------------------------------------------- */

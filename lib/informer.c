@@ -399,9 +399,14 @@ static void *informer_main(void *arg)
 			resync(inf);
 			next_resync = now_ms() + inf->resync_s * 1000L;
 		}
-		if (rc == 0) {
+		if (rc == 0 && now_ms() - started >= 1000) {
 			backoff = 1000;
 			continue; /* the server ended the stream: watch again from our rv */
+		}
+		if (rc == 0) {
+			/* A stream that ends at once, again and again, must not loop hot:
+			 * treat it as a failure (client-go does the same). */
+			cube_err_set(&err, CUBE_EPROTO, "the watch ended at once");
 		}
 		if (err.code == CUBE_ECOMPACTED) {
 			cube_log_info("informer %s: %s; listing again", inf->gvr.resource, err.msg);

@@ -112,8 +112,8 @@ static int slurp(const char *path, char **out, size_t *out_len)
 static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	cube_autofree char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-					: strdup(".");
+	cube_autofree char *dir =
+		slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
 	if (!dir || dir[0] == '/')
 		return CUBE_STEAL(dir);
 	cube_autofree char *cwd = getcwd(NULL, 0);
@@ -138,10 +138,10 @@ static int kset_add(kset *s, const char *path, bool must_exist, cube_err *err)
 	if (slurp(path, &text, &len) < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		cube_errc code = errno == ENOENT ? CUBE_ENOTFOUND
-			       : errno == ENOMEM ? CUBE_ENOMEM
-			       : errno == EFBIG	 ? CUBE_ETOOBIG
-						 : CUBE_EIO;
+		cube_errc code = errno == ENOENT   ? CUBE_ENOTFOUND
+				 : errno == ENOMEM ? CUBE_ENOMEM
+				 : errno == EFBIG  ? CUBE_ETOOBIG
+						   : CUBE_EIO;
 		return cube_err_set(err, code, "kubeconfig %s: %s", path, strerror(errno));
 	}
 	cube_autojson cJSON *doc = cube_yaml_parse(text, len, err);
@@ -192,8 +192,9 @@ static int kset_load(kset *s, const char *path, cube_err *err)
 			home = pw ? pw->pw_dir : NULL;
 		}
 		if (!home)
-			return cube_err_set(err, CUBE_ENOTFOUND,
-					    "kubeconfig: no --kubeconfig, $KUBECONFIG or home directory");
+			return cube_err_set(
+				err, CUBE_ENOTFOUND,
+				"kubeconfig: no --kubeconfig, $KUBECONFIG or home directory");
 		if (asprintf(&names, "%s/.kube/config", home) < 0)
 			names = NULL;
 		else if (kset_add(s, names, false, err) < 0)
@@ -234,15 +235,18 @@ static bool kset_find(const kset *s, const char *list, const char *inner, const 
 		const cJSON *e, *found = NULL;
 		if (!cJSON_IsArray(l))
 			continue;
-		cJSON_ArrayForEach(e, l)
-		{
+		cJSON_ArrayForEach (e, l) {
+			if (!cJSON_IsObject(e))
+				continue;
 			char buf[64];
-			const char *n = scalar_text(cJSON_GetObjectItemCaseSensitive(e, "name"), buf);
+			const char *n =
+				scalar_text(cJSON_GetObjectItemCaseSensitive(e, "name"), buf);
 			if (n && strcmp(n, name) == 0)
 				found = e; /* the last of a name wins within a file */
 		}
 		if (found) {
-			out->body = cJSON_GetObjectItemCaseSensitive(found, inner);
+			const cJSON *body = cJSON_GetObjectItemCaseSensitive(found, inner);
+			out->body = cJSON_IsObject(body) ? body : NULL;
 			out->file = &s->files[i];
 			out->name = name;
 			return true;
@@ -263,15 +267,14 @@ static int entry_err(cube_err *err, cube_errc code, const entry *e, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return cube_err_set(err, code, "kubeconfig %s: %s \"%s\": %s", e->file->path, what,
-			    e->name, msg);
+	return cube_err_set(err, code, "kubeconfig %s: %s \"%s\": %s", e->file->path, what, e->name,
+			    msg);
 }
 
 /* A string field: strings as they are, numbers and booleans as their text
  * (sigs.k8s.io/yaml coerces them for string fields).  *out is NULL when the
  * field is absent, null or empty. */
-static int get_str(const entry *e, const char *what, const char *field, char **out,
-		   cube_err *err)
+static int get_str(const entry *e, const char *what, const char *field, char **out, cube_err *err)
 {
 	*out = NULL;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->body, field);
@@ -288,8 +291,7 @@ static int get_str(const entry *e, const char *what, const char *field, char **o
 	return 0;
 }
 
-static int get_bool(const entry *e, const char *what, const char *field, bool *out,
-		    cube_err *err)
+static int get_bool(const entry *e, const char *what, const char *field, bool *out, cube_err *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->body, field);
 	*out = false;
@@ -303,8 +305,7 @@ static int get_bool(const entry *e, const char *what, const char *field, bool *o
 
 /* A file name field, made absolute against its kubeconfig's directory and
  * checked readable, as clientcmd's validation opens it. */
-static int get_path(const entry *e, const char *what, const char *field, char **out,
-		    cube_err *err)
+static int get_path(const entry *e, const char *what, const char *field, char **out, cube_err *err)
 {
 	if (get_str(e, what, field, out, err) < 0)
 		return -1;
@@ -312,7 +313,8 @@ static int get_path(const entry *e, const char *what, const char *field, char **
 		return 0;
 	if ((*out)[0] != '/') {
 		char *abs = NULL;
-		if (asprintf(&abs, "%s/%s", e->file->dir, *out) < 0) {
+		const char *d = e->file->dir;
+		if (asprintf(&abs, "%s%s%s", d, d[strlen(d) - 1] == '/' ? "" : "/", *out) < 0) {
 			free(*out);
 			*out = NULL;
 			return cube_err_set(err, CUBE_ENOMEM, "out of memory");
@@ -435,8 +437,8 @@ static int get_data(cube_kubeconfig *k, const entry *e, const char *what, const 
 /* Either the file or the data form of a field; *-data wins for the CA (as
  * client-go's transport reads it) and both are an error for the client
  * certificate and key (clientcmd's validation). */
-static int get_file_or_data(cube_kubeconfig *k, const entry *e, const char *what,
-			    const char *field, bool both_is_error, char **out, cube_err *err)
+static int get_file_or_data(cube_kubeconfig *k, const entry *e, const char *what, const char *field,
+			    bool both_is_error, char **out, cube_err *err)
 {
 	char data_field[64];
 	snprintf(data_field, sizeof(data_field), "%s-data", field);
@@ -523,7 +525,8 @@ static int load(cube_kubeconfig *k, const kset *set, const char *context, cube_e
 	char buf[64];
 	for (size_t i = 0; !name && i < set->n; i++) {
 		const char *cc = scalar_text(
-			cJSON_GetObjectItemCaseSensitive(set->files[i].doc, "current-context"), buf);
+			cJSON_GetObjectItemCaseSensitive(set->files[i].doc, "current-context"),
+			buf);
 		if (cc && *cc)
 			name = cc;
 	}

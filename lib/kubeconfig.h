@@ -33,12 +33,12 @@
 #include "http.h"
 
 typedef struct cube_kubeconfig {
-	char *server;	 /* the API server's URL */
-	char *context;	 /* the context used; NULL from cube_kubeconfig_from_master */
-	char *namespace; /* the context's namespace, "default" if it names none */
-	char *token;	 /* bearer token (token, else tokenFile's trimmed content), or NULL */
-	cube_http_tls tls; /* CA, client certificate and key files (absolute, or as given
-			      when absolute already); insecure-skip-tls-verify */
+	char *server;	       /* the API server's URL */
+	char *context;	       /* the context used; NULL from cube_kubeconfig_from_master */
+	char *namespace;       /* the context's namespace, "default" if it names none */
+	char *token;	       /* bearer token (token, else tokenFile's trimmed content), or NULL */
+	cube_http_tls tls;     /* CA, client certificate and key files (absolute, or as given
+				  when absolute already); insecure-skip-tls-verify */
 	char *tls_server_name; /* tls-server-name, or NULL */
 	char *username;	       /* basic auth, or NULL */
 	char *password;

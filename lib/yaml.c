@@ -99,21 +99,45 @@ static const struct word {
 	bool b;
 	double f;
 } words[] = {
-	{"y", R_BOOL, true, 0},	     {"Y", R_BOOL, true, 0},	     {"yes", R_BOOL, true, 0},
-	{"Yes", R_BOOL, true, 0},    {"YES", R_BOOL, true, 0},	     {"true", R_BOOL, true, 0},
-	{"True", R_BOOL, true, 0},   {"TRUE", R_BOOL, true, 0},	     {"on", R_BOOL, true, 0},
-	{"On", R_BOOL, true, 0},     {"ON", R_BOOL, true, 0},	     {"n", R_BOOL, false, 0},
-	{"N", R_BOOL, false, 0},     {"no", R_BOOL, false, 0},	     {"No", R_BOOL, false, 0},
-	{"NO", R_BOOL, false, 0},    {"false", R_BOOL, false, 0},    {"False", R_BOOL, false, 0},
-	{"FALSE", R_BOOL, false, 0}, {"off", R_BOOL, false, 0},	     {"Off", R_BOOL, false, 0},
-	{"OFF", R_BOOL, false, 0},   {"", R_NULL, false, 0},	     {"~", R_NULL, false, 0},
-	{"null", R_NULL, false, 0},  {"Null", R_NULL, false, 0},     {"NULL", R_NULL, false, 0},
-	{".nan", R_FLOAT, false, NAN},	     {".NaN", R_FLOAT, false, NAN},
-	{".NAN", R_FLOAT, false, NAN},	     {".inf", R_FLOAT, false, INFINITY},
-	{".Inf", R_FLOAT, false, INFINITY},  {".INF", R_FLOAT, false, INFINITY},
-	{"+.inf", R_FLOAT, false, INFINITY}, {"+.Inf", R_FLOAT, false, INFINITY},
-	{"+.INF", R_FLOAT, false, INFINITY}, {"-.inf", R_FLOAT, false, -INFINITY},
-	{"-.Inf", R_FLOAT, false, -INFINITY}, {"-.INF", R_FLOAT, false, -INFINITY},
+	{"y", R_BOOL, true, 0},
+	{"Y", R_BOOL, true, 0},
+	{"yes", R_BOOL, true, 0},
+	{"Yes", R_BOOL, true, 0},
+	{"YES", R_BOOL, true, 0},
+	{"true", R_BOOL, true, 0},
+	{"True", R_BOOL, true, 0},
+	{"TRUE", R_BOOL, true, 0},
+	{"on", R_BOOL, true, 0},
+	{"On", R_BOOL, true, 0},
+	{"ON", R_BOOL, true, 0},
+	{"n", R_BOOL, false, 0},
+	{"N", R_BOOL, false, 0},
+	{"no", R_BOOL, false, 0},
+	{"No", R_BOOL, false, 0},
+	{"NO", R_BOOL, false, 0},
+	{"false", R_BOOL, false, 0},
+	{"False", R_BOOL, false, 0},
+	{"FALSE", R_BOOL, false, 0},
+	{"off", R_BOOL, false, 0},
+	{"Off", R_BOOL, false, 0},
+	{"OFF", R_BOOL, false, 0},
+	{"", R_NULL, false, 0},
+	{"~", R_NULL, false, 0},
+	{"null", R_NULL, false, 0},
+	{"Null", R_NULL, false, 0},
+	{"NULL", R_NULL, false, 0},
+	{".nan", R_FLOAT, false, NAN},
+	{".NaN", R_FLOAT, false, NAN},
+	{".NAN", R_FLOAT, false, NAN},
+	{".inf", R_FLOAT, false, INFINITY},
+	{".Inf", R_FLOAT, false, INFINITY},
+	{".INF", R_FLOAT, false, INFINITY},
+	{"+.inf", R_FLOAT, false, INFINITY},
+	{"+.Inf", R_FLOAT, false, INFINITY},
+	{"+.INF", R_FLOAT, false, INFINITY},
+	{"-.inf", R_FLOAT, false, -INFINITY},
+	{"-.Inf", R_FLOAT, false, -INFINITY},
+	{"-.INF", R_FLOAT, false, -INFINITY},
 };
 
 /* go-yaml's resolve table: the first character says what a scalar may be.
@@ -428,8 +452,8 @@ static rkind tag_kind(const char *tag)
 		const char *name;
 		rkind kind;
 	} tags[] = {
-		{"str", R_STR},	    {"int", R_INT},	  {"float", R_FLOAT},
-		{"bool", R_BOOL},   {"null", R_NULL},	  {"timestamp", R_TIMESTAMP},
+		{"str", R_STR},	      {"int", R_INT},	  {"float", R_FLOAT},
+		{"bool", R_BOOL},     {"null", R_NULL},	  {"timestamp", R_TIMESTAMP},
 		{"binary", T_BINARY}, {"merge", T_MERGE},
 	};
 	if (!tag)
@@ -761,8 +785,8 @@ static void frame_clear(frame *f)
  * also caps the string bytes aliases copy. */
 static bool excessive_aliasing(const parser *p)
 {
-	size_t max_bytes = p->len > CUBE_YAML_ALIAS_BYTES_MIN / 8 ? p->len * 8
-								  : CUBE_YAML_ALIAS_BYTES_MIN;
+	size_t max_bytes =
+		p->len > CUBE_YAML_ALIAS_BYTES_MIN / 8 ? p->len * 8 : CUBE_YAML_ALIAS_BYTES_MIN;
 	if (p->alias_bytes > max_bytes)
 		return true;
 	if (p->alias_nodes <= 100 || p->nodes <= 1000)
@@ -782,8 +806,7 @@ static cJSON *map_find(frame *f, const char *key)
 	if (f->index)
 		return cube_strmap_get(f->index, key);
 	cJSON *c;
-	cJSON_ArrayForEach(c, f->node)
-	{
+	cJSON_ArrayForEach (c, f->node) {
 		if (c->string && strcmp(c->string, key) == 0)
 			return c;
 	}
@@ -810,8 +833,7 @@ static int map_set(parser *p, frame *f, char *key, cJSON *item)
 		if (!(f->index = cube_strmap_new()))
 			return oom(p);
 		cJSON *c;
-		cJSON_ArrayForEach(c, f->node)
-		{
+		cJSON_ArrayForEach (c, f->node) {
 			if (cube_strmap_put(f->index, c->string, c, NULL) < 0)
 				return oom(p);
 		}
@@ -845,8 +867,7 @@ static int merge_into(parser *p, frame *f, cJSON *item)
 		rc = merge_map(p, f, item);
 	} else if (cJSON_IsArray(item)) {
 		cJSON *c;
-		cJSON_ArrayForEach(c, item)
-		{
+		cJSON_ArrayForEach (c, item) {
 			if (!cJSON_IsObject(c))
 				goto want_map;
 		}
@@ -882,6 +903,11 @@ static int place(parser *p, cJSON *item, size_t depth)
 		cJSON_AddItemToArray(f->node, item);
 		f->count++;
 		return 0;
+	}
+	if (!f->have_key) {
+		/* Cannot happen: keys are taken by on_scalar, on_alias and on_start. */
+		cJSON_Delete(item);
+		return cube_err_set(p->err, CUBE_EINVAL, "yaml: a value without a key");
 	}
 	bool merge = f->merge;
 	char *key = f->key;
@@ -1116,7 +1142,8 @@ static int on_start(parser *p, const yaml_event_t *ev)
 	frame *f = p->top ? &p->stack[p->top - 1] : NULL;
 	if (f && f->is_map && !f->have_key)
 		return fail_at(p, CUBE_EINVAL, ev->start_mark,
-			       "invalid map key: a %s cannot be a key", is_map ? "mapping" : "sequence");
+			       "invalid map key: a %s cannot be a key",
+			       is_map ? "mapping" : "sequence");
 	if (p->top >= CUBE_YAML_MAX_DEPTH)
 		return fail_at(p, CUBE_ETOOBIG, ev->start_mark, "nesting deeper than %d levels",
 			       CUBE_YAML_MAX_DEPTH);
@@ -1306,7 +1333,8 @@ cJSON *cube_yaml_parse(const char *text, size_t len, cube_err *err)
 	cJSON *docs = parse_stream(text, len, 1, err);
 	if (!docs)
 		return NULL;
-	cJSON *doc = docs->child ? cJSON_DetachItemViaPointer(docs, docs->child) : cJSON_CreateNull();
+	cJSON *doc =
+		docs->child ? cJSON_DetachItemViaPointer(docs, docs->child) : cJSON_CreateNull();
 	cJSON_Delete(docs);
 	if (!doc)
 		cube_err_set(err, CUBE_ENOMEM, "yaml: out of memory");
@@ -1457,8 +1485,7 @@ static int emit_node(yaml_emitter_t *e, const cJSON *n, int depth)
 							     YAML_BLOCK_MAPPING_STYLE)) < 0)
 			return -1;
 		const cJSON *c;
-		cJSON_ArrayForEach(c, n)
-		{
+		cJSON_ArrayForEach (c, n) {
 			if (emit_string(e, c->string ? c->string : "") < 0 ||
 			    emit_node(e, c, depth + 1) < 0)
 				return -1;
@@ -1471,8 +1498,7 @@ static int emit_node(yaml_emitter_t *e, const cJSON *n, int depth)
 							      YAML_BLOCK_SEQUENCE_STYLE)) < 0)
 			return -1;
 		const cJSON *c;
-		cJSON_ArrayForEach(c, n)
-		{
+		cJSON_ArrayForEach (c, n) {
 			if (emit_node(e, c, depth + 1) < 0)
 				return -1;
 		}

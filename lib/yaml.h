@@ -91,7 +91,7 @@ cJSON *cube_yaml_parse(const char *text, size_t len, cube_err *err)
  * and [], strings plain unless they would read back as something else (then
  * "double-quoted", e.g. "true", "8080", "") or cannot be plain (then
  * 'single-quoted'), multi-line strings as | blocks, integral numbers below
- * 2^63 as integers, other numbers in Go's %g, .inf/-.inf/.nan.  Invalid
+ * 2^64 as integers, other numbers in Go's %g, .inf/-.inf/.nan.  Invalid
  * UTF-8 in a string is replaced by U+FFFD.  The text ends with a newline.
  *
  * Returns a malloc'd NUL-terminated string (the caller frees it), or NULL on

@@ -450,6 +450,15 @@ static int validate(api_req *r, const cJSON *obj, const cJSON *old, const char *
  * Returns 0, or -1 after answering (Strict, or a bad parameter). */
 static int field_validation(api_req *r, const cJSON *obj)
 {
+	/* Values of the wrong type fail decoding first, as in Kubernetes: 400. */
+	char terr[512];
+	int te = api_schema_type_error(r->res->group, r->res->kind, obj, terr, sizeof(terr));
+	if (te > 0) {
+		cube_httpd_respond_status(r->h, 400, "BadRequest", NULL,
+					  "%s in version \"%s\" cannot be handled as a %s: %s", r->res->kind,
+					  r->res->version, r->res->kind, terr);
+		return -1;
+	}
 	const char *mode = cube_httpd_query(r->h, "fieldValidation");
 	if (!mode || !mode[0])
 		mode = "Warn";

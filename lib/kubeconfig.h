@@ -12,9 +12,15 @@
  *     -data, client-key or -data, username/password);
  *   - relative file names are relative to the directory of the kubeconfig
  *     file that holds them;
- *   - clientcmd's checks apply: a file and its *-data both given, a client
- *     certificate without a key, a CA with insecure-skip-tls-verify, token
- *     plus basic auth, or a file that cannot be read, are errors.
+ *   - clientcmd's checks apply: a client certificate or key given both as a
+ *     file and as *-data, a certificate without a key (or the reverse), a CA
+ *     with insecure-skip-tls-verify, token plus basic auth, or a named file
+ *     that cannot be read, are errors; certificate-authority-data wins over
+ *     certificate-authority, as in client-go's transport;
+ *   - a context that names no user has no credentials (a plain-HTTP lab);
+ *     one that names a missing user is an error;
+ *   - string fields take numbers and booleans as text, as sigs.k8s.io/yaml
+ *     gives them to Go string fields (so a context named `y` is "true").
  * A *-data field is base64-decoded into a private temporary file (mode 0600,
  * in $TMPDIR or /tmp) because libcurl takes file names; cube_kubeconfig_free
  * removes them.  exec and auth-provider plugins are not supported (ignored).
@@ -24,7 +30,8 @@
  *   kubeconfig /x/config: no current-context
  *   kubeconfig /x/config: cluster "c" has no server
  * with CUBE_ENOTFOUND for a missing file, context, cluster or user,
- * CUBE_EINVAL for malformed content, CUBE_EIO, CUBE_ENOMEM.
+ * CUBE_EINVAL for malformed content, CUBE_ETOOBIG for a file over 16 MiB,
+ * CUBE_EIO, CUBE_ENOMEM.
  */
 #ifndef CUBE_KUBECONFIG_H
 #define CUBE_KUBECONFIG_H

@@ -561,27 +561,27 @@ static void go_format_g(double v, bool f32, char *out, size_t size)
 		if (f32 ? strtof(e, NULL) == fv : strtod(e, NULL) == v)
 			break;
 	}
-	/* e is "[-]d[.ddd]e[+-]XX": take the digits and the exponent apart. */
-	char digits[24];
+	/* e is "[-]d[.ddd]e[+-]XX": take the dig and the exponent apart. */
+	char dig[24] = {0};
 	size_t nd = 0;
 	const char *c = e;
 	bool neg = *c == '-';
 	if (neg)
 		c++;
-	for (; *c && *c != 'e'; c++)
+	for (; *c && *c != 'e' && nd < sizeof(dig); c++)
 		if (is_digit(*c))
-			digits[nd++] = *c;
+			dig[nd++] = *c;
 	int exp = atoi(c + 1);
-	while (nd > 1 && digits[nd - 1] == '0')
+	while (nd > 1 && dig[nd - 1] == '0')
 		nd--;
 	size_t k = 0;
 	if (neg)
 		out[k++] = '-';
 	if (exp < -4 || exp >= 6) {
-		out[k++] = digits[0];
+		out[k++] = dig[0];
 		if (nd > 1) {
 			out[k++] = '.';
-			memcpy(out + k, digits + 1, nd - 1);
+			memcpy(out + k, dig + 1, nd - 1);
 			k += nd - 1;
 		}
 		snprintf(out + k, size - k, "e%c%02d", exp < 0 ? '-' : '+', abs(exp));
@@ -592,14 +592,14 @@ static void go_format_g(double v, bool f32, char *out, size_t size)
 		out[k++] = '.';
 		for (int z = -1; z > exp; z--)
 			out[k++] = '0';
-		memcpy(out + k, digits, nd);
+		memcpy(out + k, dig, nd);
 		k += nd;
 	} else {
 		for (int d = 0; d <= exp; d++)
-			out[k++] = (size_t)d < nd ? digits[d] : '0';
+			out[k++] = (size_t)d < nd ? dig[d] : '0';
 		if (nd > (size_t)exp + 1) {
 			out[k++] = '.';
-			memcpy(out + k, digits + exp + 1, nd - (size_t)exp - 1);
+			memcpy(out + k, dig + exp + 1, nd - (size_t)exp - 1);
 			k += nd - (size_t)exp - 1;
 		}
 	}

@@ -13,27 +13,9 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "proc.h"
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
 
-static void print_tail(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	char buf[6000];
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	fprintf(stderr, "--- tail of %s ---\n%s\n---\n", path, buf);
-}
 
 static bool ready(const char *url, int timeout_ms)
 {
@@ -47,7 +29,7 @@ static bool ready(const char *url, int timeout_ms)
 		ok = cube_http_do(h, &req, &resp, NULL) == 0 && resp.status == 200;
 		cube_http_resp_clear(&resp);
 		if (!ok)
-			sleep_ms(50);
+			cube_test_sleep_ms(50);
 	}
 	cube_http_free(h);
 	return ok;
@@ -67,30 +49,13 @@ static int spawn_server(cube_test_api *t, const char *const *extra)
 	for (const char *const *e = extra; e && *e && n < 38; e++)
 		argv[n++] = *e;
 	argv[n] = NULL;
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = cube_test_spawn(argv, t->log, false);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		int fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		/* Leak reports at exit would make every test's server noisy; the unit
-		 * tests check leaks. Crashes and UB still abort. */
-		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-		execv(bin, (char **)argv);
-		_exit(127);
-	}
 	t->pid = pid;
 	if (!ready(t->url, 30000)) {
 		fprintf(stderr, "apiserver harness: %s did not become ready\n", t->url);
-		print_tail(t->log);
+		cube_test_print_tail(t->log);
 		cube_test_api_stop_server(t);
 		return -1;
 	}
@@ -131,7 +96,7 @@ void cube_test_api_stop_server(cube_test_api *t)
 			t->pid = 0;
 			return;
 		}
-		sleep_ms(20);
+		cube_test_sleep_ms(20);
 	}
 	kill(t->pid, SIGKILL);
 	waitpid(t->pid, NULL, 0);
@@ -150,34 +115,6 @@ void cube_test_api_destroy(cube_test_api *t)
 	cube_test_etcd_destroy(&t->etcd);
 }
 
-int cube_test_sh(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	char full[8300];
-	snprintf(full, sizeof(full), "( %s ) 2>&1", cmd);
-	FILE *p = popen(full, "r");
-	if (!p)
-		return -1;
-	size_t n = 0;
-	if (out && size) {
-		while (n < size - 1) {
-			size_t r = fread(out + n, 1, size - 1 - n, p);
-			if (r == 0)
-				break;
-			n += r;
-		}
-		out[n] = '\0';
-	}
-	char sink[4096];
-	while (fread(sink, 1, sizeof(sink), p) > 0)
-		;
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 long cube_test_http(const cube_test_api *t, const char *method, const char *path, const char *body,
 		    char **out)
@@ -205,39 +142,4 @@ long cube_test_http(const cube_test_api *t, const char *method, const char *path
 	return status;
 }
 
-pid_t cube_test_spawn(const char *const *argv, const char *log)
-{
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	return pid;
-}
 
-void cube_test_kill(pid_t pid, int grace_ms)
-{
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (int w = 0; w < grace_ms; w += 20) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		sleep_ms(20);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "etcd_harness.h"
+#include "proc.h"
 
 typedef struct cube_test_api {
 	cube_test_etcd etcd;
@@ -37,18 +38,6 @@ int cube_test_api_restart_server(cube_test_api *t, const char *const *extra);
 
 /* Stops everything and removes the directories. */
 void cube_test_api_destroy(cube_test_api *t);
-
-/* Runs a shell command line, capturing stdout+stderr (up to size-1 bytes)
- * into out; returns the exit status (or -1). */
-int cube_test_sh(char *out, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Starts `argv` (argv[0] a path) with stdout+stderr appended to `log`, in a
- * child that dies with the test; returns its PID or -1. */
-pid_t cube_test_spawn(const char *const *argv, const char *log);
-
-/* SIGTERM, then SIGKILL after `grace_ms`; reaps. Accepts pid <= 0. */
-void cube_test_kill(pid_t pid, int grace_ms);
 
 /* HTTP helpers against the server: method, path, body (NULL for none).
  * Returns the status, body in *out (malloc'd, caller frees). */

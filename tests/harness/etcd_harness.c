@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "proc.h"
 
 int cube_test_free_port(void)
 {
@@ -34,11 +35,6 @@ int cube_test_free_port(void)
 	return port;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
 
 bool cube_test_etcd_wait(const char *url, int timeout_ms)
 {
@@ -57,7 +53,7 @@ bool cube_test_etcd_wait(const char *url, int timeout_ms)
 			break;
 		}
 		cube_http_resp_clear(&resp);
-		sleep_ms(50);
+		cube_test_sleep_ms(50);
 	}
 	cube_http_free(h);
 	return ok;
@@ -67,17 +63,7 @@ static void print_log_tail(const cube_test_etcd *t)
 {
 	char path[600];
 	snprintf(path, sizeof(path), "%s/etcd.log", t->dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	char buf[8192];
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	fprintf(stderr, "--- tail of %s ---\n%s\n---\n", path, buf);
+	cube_test_print_tail(path);
 }
 
 static int spawn(cube_test_etcd *t)
@@ -90,27 +76,13 @@ static int spawn(cube_test_etcd *t)
 	snprintf(cluster, sizeof(cluster), "test=%s", peer);
 	snprintf(t->url, sizeof(t->url), "%s", client);
 
-	pid_t parent = getpid();
-	pid_t pid = fork();
+	const char *argv[] = {"etcd", "--name", "test", "--data-dir", data, "--listen-client-urls",
+			      client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
+			      "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster,
+			      "--logger", "zap", "--log-level", "warn", NULL};
+	pid_t pid = cube_test_spawn(argv, log, true);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		/* Die with the test process, whatever kills it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execlp("etcd", "etcd", "--name", "test", "--data-dir", data, "--listen-client-urls",
-		       client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-		       "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster,
-		       "--logger", "zap", "--log-level", "warn", (char *)NULL);
-		_exit(127);
-	}
 	t->pid = pid;
 	return 0;
 }
@@ -171,7 +143,7 @@ void cube_test_etcd_stop(cube_test_etcd *t)
 			t->pid = 0;
 			return;
 		}
-		sleep_ms(20);
+		cube_test_sleep_ms(20);
 	}
 	kill(t->pid, SIGKILL);
 	waitpid(t->pid, NULL, 0);
@@ -188,7 +160,7 @@ int cube_test_etcd_restart(cube_test_etcd *t)
 			return 0;
 		if (rc == -1)
 			return -1;
-		sleep_ms(100); /* the old socket may linger briefly */
+		cube_test_sleep_ms(100); /* the old socket may linger briefly */
 	}
 	print_log_tail(t);
 	return -1;

@@ -23,7 +23,7 @@ static pid_t start_cubelet(const cube_test_api *api, const char *nodes, const ch
 	snprintf(bin, sizeof(bin), "%s/cubelet", dir && dir[0] ? dir : "build/asan/bin");
 	const char *argv[] = {bin, "--master", api->url, "--hollow-nodes", nodes, "--port", "-1",
 			      "--node-heartbeat-interval", "1s", "--cpu", "4", "--memory", "8Gi", NULL};
-	pid_t pid = cube_test_spawn(argv, log);
+	pid_t pid = cube_test_spawn(argv, log, false);
 	cr_assert_gt(pid, 0);
 	return pid;
 }

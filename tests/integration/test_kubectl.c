@@ -44,24 +44,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
 
-/* Runs `timeout 60 kubectl --kubeconfig K --cache-dir C <args>`, stdout and
- * stderr into out; returns kubectl's exit status. */
-__attribute__((format(printf, 3, 4))) static int kubectl(char *out, size_t size, const char *fmt,
-							 ...)
-{
-	char args[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return cube_test_sh(out, size, "timeout 60 %s %s", env("CUBE_TEST_KUBECTL"), args);
-}
 
 /* Runs one step of the python driver (see kubectl/pyclient.py). */
 static int python(char *out, size_t size, const char *ns, const char *step)
@@ -139,7 +122,7 @@ static void make_ns(const char *ns)
 static void create_file(const char *ns, const char *file, const char *want)
 {
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/%s", ns, file);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/%s", ns, file);
 	cr_assert_eq(rc, 0, "create -f %s: rc %d: %s", file, rc, out);
 	cr_assert_str_eq(out, want);
 }
@@ -192,12 +175,12 @@ static void item_names(const cJSON *list, char *buf, size_t size)
 Test(kubectl, version_shows_server_version)
 {
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out), "version");
+	int rc = cube_test_kubectl(out, sizeof(out), "version");
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert(has_line(out, "Server Version: v1.32.0+cube"), "%s", out);
 	cr_assert(has_row(out, "Client", "Version:"), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "version -o json");
+	rc = cube_test_kubectl(out, sizeof(out), "version -o json");
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *j = parse(out);
 	cJSON *sv = cJSON_GetObjectItemCaseSensitive(j, "serverVersion");
@@ -213,7 +196,7 @@ Test(kubectl, version_shows_server_version)
 Test(kubectl, version_build_date_is_rfc3339)
 {
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out), "version -o json");
+	int rc = cube_test_kubectl(out, sizeof(out), "version -o json");
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *j = parse(out);
 	const char *bd =
@@ -236,63 +219,63 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	char out[OUT];
 	make_ns(ns);
 
-	int rc = kubectl(out, sizeof(out), "-n %s get pods", ns);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "No resources found in kt-get namespace.\n");
 
 	create_file(ns, "pod.yaml", "pod/web created\n");
 	create_file(ns, "pod-other.yaml", "pod/other created\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_eq(count_lines(out), 3, "header + 2 rows expected: %s", out);
 	cr_assert(has_row(out, "NAME", NULL), "%s", out);
 	cr_assert(has_row(out, "web", NULL) && has_row(out, "other", NULL), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "-n %s get po", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get po", ns);
 	cr_assert_eq(rc, 0, "short name po: rc %d: %s", rc, out);
 	cr_assert(has_row(out, "web", NULL) && has_row(out, "other", NULL), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "-n %s get pod web", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_eq(count_lines(out), 2, "%s", out);
 	cr_assert(has_row(out, "web", NULL), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "get pods -A");
+	rc = cube_test_kubectl(out, sizeof(out), "get pods -A");
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert(has_row(out, "NAMESPACE", "NAME"), "%s", out);
 	cr_assert(has_row(out, "kt-get", "web") && has_row(out, "kt-get", "other"), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods -l app=web", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l app=web", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert(has_row(out, "web", NULL), "%s", out);
 	cr_assert(!has_row(out, "other", NULL), "-l app=web listed other: %s", out);
 	cr_assert_eq(count_lines(out), 2, "%s", out);
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods -l 'app in (web,other)' -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l 'app in (web,other)' -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/other\npod/web\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods -l app=nothing", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l app=nothing", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "No resources found in kt-get namespace.\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/other\npod/web\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods --field-selector metadata.name=web -o name",
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods --field-selector metadata.name=web -o name",
 		     ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web\n");
-	rc = kubectl(
+	rc = cube_test_kubectl(
 		out, sizeof(out),
 		"-n %s get pods --field-selector status.phase=Pending,metadata.name!=web -o name",
 		ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/other\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods -o yaml", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -o yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert(has_line(out, "apiVersion: v1"), "%s", out);
 	cr_assert(has_line(out, "kind: List"), "%s", out);
@@ -303,7 +286,7 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	cr_assert(has_line(out, "      app: web"), "%s", out);
 	cr_assert(has_line(out, "      image: busybox:1.36"), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods -o json", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -o json", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *j = parse(out);
 	cr_assert_str_eq(jstr(j, "kind", NULL), "List");
@@ -324,7 +307,7 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	}
 	cJSON_Delete(j);
 
-	rc = kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
 		     ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "web");
@@ -338,7 +321,7 @@ Test(kubectl, get_all_lists_pods_services_deployments, .timeout = 60)
 	create_file(ns, "multi.yaml",
 		    "pod/multi-pod created\ndeployment.apps/multi-deploy created\n"
 		    "configmap/multi-config created\nservice/multi-svc created\n");
-	int rc = kubectl(out, sizeof(out), "-n %s get all", ns);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s get all", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert(has_row(out, "pod/multi-pod", NULL), "%s", out);
 	cr_assert(has_row(out, "deployment.apps/multi-deploy", NULL), "%s", out);
@@ -346,10 +329,10 @@ Test(kubectl, get_all_lists_pods_services_deployments, .timeout = 60)
 	/* ConfigMaps are not in the "all" category. */
 	cr_assert(!strstr(out, "configmap"), "%s", out);
 
-	rc = kubectl(out, sizeof(out), "-n %s get deploy -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get deploy -o name", ns);
 	cr_assert_eq(rc, 0, "short name deploy: rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "deployment.apps/multi-deploy\n");
-	rc = kubectl(out, sizeof(out), "-n %s get cm,svc -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get cm,svc -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "configmap/multi-config\nservice/multi-svc\n");
 }
@@ -357,17 +340,17 @@ Test(kubectl, get_all_lists_pods_services_deployments, .timeout = 60)
 Test(kubectl, get_missing_is_not_found)
 {
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out), "get pod x");
+	int rc = cube_test_kubectl(out, sizeof(out), "get pod x");
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): pods \"x\" not found\n");
 
-	rc = kubectl(out, sizeof(out), "get deploy nope");
+	rc = cube_test_kubectl(out, sizeof(out), "get deploy nope");
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out,
 			 "Error from server (NotFound): deployments.apps \"nope\" not found\n");
 
 	/* kubectl 1.32 then GETs the namespace and reports that one when it is missing. */
-	rc = kubectl(out, sizeof(out), "-n kt-no-such-ns get pod x");
+	rc = cube_test_kubectl(out, sizeof(out), "-n kt-no-such-ns get pod x");
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out,
 			 "Error from server (NotFound): namespaces \"kt-no-such-ns\" not found\n");
@@ -381,19 +364,19 @@ Test(kubectl, create_single_then_already_exists, .timeout = 60)
 	char out[OUT];
 	make_ns(ns);
 	create_file(ns, "pod.yaml", "pod/web created\n");
-	int rc = kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/pod.yaml", ns);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/pod.yaml", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (AlreadyExists): error when creating \"" DIR
 			      "/pod.yaml\": pods \"web\" already exists\n");
 
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n kt-create-missing create --validate=false -f " DIR "/pod.yaml");
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): error when creating \"" DIR
 			      "/pod.yaml\": namespaces \"kt-create-missing\" not found\n");
 
 	/* The pod kubectl created reads back as written. */
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get pod web -o jsonpath='{.spec.containers[0].image} "
 		     "{.metadata.labels.app}'",
 		     ns);
@@ -410,7 +393,7 @@ Test(kubectl, create_and_delete_multi_document, .timeout = 60)
 		    "pod/multi-pod created\ndeployment.apps/multi-deploy created\n"
 		    "configmap/multi-config created\nservice/multi-svc created\n");
 
-	int rc = kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/multi.yaml",
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/multi.yaml",
 			 ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (AlreadyExists): error when creating \"" DIR
@@ -422,31 +405,31 @@ Test(kubectl, create_and_delete_multi_document, .timeout = 60)
 			      "Error from server (AlreadyExists): error when creating \"" DIR
 			      "/multi.yaml\": services \"multi-svc\" already exists\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get cm multi-config -o jsonpath='{.data.key}'", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get cm multi-config -o jsonpath='{.data.key}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "value");
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get svc multi-svc -o jsonpath='{.spec.ports[0].port}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "80");
 
 	double t0 = now_s();
-	rc = kubectl(out, sizeof(out), "-n %s delete -f " DIR "/multi.yaml", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete -f " DIR "/multi.yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out,
 			 "pod \"multi-pod\" deleted\ndeployment.apps \"multi-deploy\" deleted\n"
 			 "configmap \"multi-config\" deleted\nservice \"multi-svc\" deleted\n");
 	cr_assert_lt(now_s() - t0, 20.0, "delete -f waited %.1f s", now_s() - t0);
 
-	rc = kubectl(out, sizeof(out), "-n %s get all", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get all", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "No resources found in kt-multi namespace.\n");
-	rc = kubectl(out, sizeof(out), "-n %s get cm multi-config", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get cm multi-config", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out,
 			 "Error from server (NotFound): configmaps \"multi-config\" not found\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s delete -f " DIR "/multi.yaml", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete -f " DIR "/multi.yaml", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert(has_line(out, "Error from server (NotFound): error when deleting \"" DIR
 				"/multi.yaml\": pods \"multi-pod\" not found"),
@@ -463,16 +446,16 @@ Test(kubectl, delete_unbound_pod_is_immediate, .timeout = 60)
 	make_ns(ns);
 	create_file(ns, "pod.yaml", "pod/web created\n");
 	double t0 = now_s();
-	int rc = kubectl(out, sizeof(out), "-n %s delete pod web", ns);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s delete pod web", ns);
 	double dt = now_s() - t0;
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod \"web\" deleted\n");
 	/* Not on a node: no grace period, kubectl's wait ends at once. */
 	cr_assert_lt(dt, 15.0, "delete of an unbound pod took %.1f s", dt);
-	rc = kubectl(out, sizeof(out), "-n %s get pod web", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): pods \"web\" not found\n");
-	rc = kubectl(out, sizeof(out), "-n %s delete pod web", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete pod web", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): pods \"web\" not found\n");
 }
@@ -483,15 +466,15 @@ Test(kubectl, delete_deployment, .timeout = 60)
 	char out[OUT];
 	make_ns(ns);
 	create_file(ns, "deploy.yaml", "deployment.apps/d created\n");
-	int rc = kubectl(out, sizeof(out),
+	int rc = cube_test_kubectl(out, sizeof(out),
 			 "-n %s get deploy d -o jsonpath='{.spec.replicas} {.metadata.generation}'",
 			 ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "1 1");
-	rc = kubectl(out, sizeof(out), "-n %s delete deploy d", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete deploy d", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "deployment.apps \"d\" deleted\n");
-	rc = kubectl(out, sizeof(out), "-n %s get deploy d", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get deploy d", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): deployments.apps \"d\" not found\n");
 }
@@ -517,7 +500,7 @@ static bool wait_row(const char *path, const char *w1, const char *w2, int ms, c
 		read_file(path, buf, size);
 		if (has_row(buf, w1, w2))
 			return true;
-		sleep_ms(100);
+		cube_test_sleep_ms(100);
 	}
 	return false;
 }
@@ -574,11 +557,11 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 	make_ns("kt-watch-other");
 	create_file("kt-watch-other", "pod-other.yaml", "pod/other created\n");
 	create_file(ns, "pod-late.yaml", "pod/late created\n");
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s replace --validate=false -f " DIR "/pod-relabeled.yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web replaced\n");
-	rc = kubectl(out, sizeof(out), "-n %s delete pod web", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete pod web", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod \"web\" deleted\n");
 
@@ -589,9 +572,9 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 		read_file(plainp, plain, sizeof(plain));
 		plain_done = count_lines(plain) >= 5;
 		if (!plain_done)
-			sleep_ms(100);
+			cube_test_sleep_ms(100);
 	}
-	sleep_ms(300); /* nothing more may follow */
+	cube_test_sleep_ms(300); /* nothing more may follow */
 	read_file(evp, ev, sizeof(ev));
 	read_file(plainp, plain, sizeof(plain));
 	read_file(selp, sel, sizeof(sel));
@@ -649,35 +632,35 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 	temp_dir(dir, sizeof(dir));
 
 	/* A manifest without resourceVersion replaces unconditionally. */
-	int rc = kubectl(out, sizeof(out),
+	int rc = cube_test_kubectl(out, sizeof(out),
 			 "-n %s replace --validate=false -f " DIR "/pod-relabeled.yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web replaced\n");
-	rc = kubectl(out, sizeof(out), "-n %s get pods -l app=web-v2 -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l app=web-v2 -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web\n");
-	rc = kubectl(out, sizeof(out), "-n %s get pods -l app=web", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l app=web", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "No resources found in kt-replace namespace.\n");
 
 	/* What `get -o json` returned carries its resourceVersion: the first
 	 * replace of it wins, the second one is stale. */
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get pod web -o json >%s/orig.json && "
 		     "sed 's/\"app\": \"web-v2\"/\"app\": \"web-v3\"/' %s/orig.json >%s/v3.json && "
 		     "grep -c web-v3 %s/v3.json",
 		     ns, dir, dir, dir, dir);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "1\n");
-	rc = kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/v3.json", ns, dir);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/v3.json", ns, dir);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web replaced\n");
-	rc = kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
 		     ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "web-v3");
 
-	rc = kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/orig.json", ns, dir);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/orig.json", ns, dir);
 	cr_assert_eq(rc, 1, "stale replace: rc %d: %s", rc, out);
 	char want[1024];
 	snprintf(want, sizeof(want),
@@ -689,12 +672,12 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 		 dir);
 	cr_assert_str_eq(out, want);
 	/* The stale write changed nothing. */
-	rc = kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
 		     ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "web-v3");
 
-	rc = kubectl(out, sizeof(out), "-n %s replace --validate=false -f " DIR "/pod-late.yaml",
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f " DIR "/pod-late.yaml",
 		     ns);
 	cr_assert_eq(rc, 1, "replace of a missing pod: rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): error when replacing \"" DIR
@@ -725,11 +708,11 @@ Test(kubectl, get_chunk_size_returns_all, .timeout = 60)
 	char out[OUT];
 	make_ns(ns);
 	five_pods(ns);
-	int rc = kubectl(out, sizeof(out), "-n %s get pods --chunk-size=2 -o name", ns);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods --chunk-size=2 -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/p1\npod/p2\npod/p3\npod/p4\npod/p5\n");
 
-	rc = kubectl(out, sizeof(out), "-n %s get pods --chunk-size=2", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods --chunk-size=2", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_eq(count_lines(out), 6, "%s", out);
 	for (int i = 1; i <= 5; i++) {
@@ -739,13 +722,13 @@ Test(kubectl, get_chunk_size_returns_all, .timeout = 60)
 	}
 
 	/* It really was three requests of two, two, one. */
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get pods --chunk-size=2 -o name -v=6 2>&1 | grep -c 'pods?.*limit=2.* "
 		     "200 OK'",
 		     ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "3\n");
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get pods --chunk-size=2 -o name -v=6 2>&1 | grep -c "
 		     "'pods?continue=.*limit=2'",
 		     ns);
@@ -774,7 +757,7 @@ static cJSON *raw_page(const char *ns, const char *cont)
 	char out[OUT], esc[1024] = "";
 	if (cont)
 		query_escape(cont, esc, sizeof(esc));
-	int rc = kubectl(out, sizeof(out), "get --raw '/api/v1/namespaces/%s/pods?limit=2%s%s'", ns,
+	int rc = cube_test_kubectl(out, sizeof(out), "get --raw '/api/v1/namespaces/%s/pods?limit=2%s%s'", ns,
 			 cont ? "&continue=" : "", esc);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *j = parse(out);
@@ -807,7 +790,7 @@ Test(kubectl, raw_pagination_with_continue, .timeout = 60)
 	cr_assert_eq(remaining(p1), 3);
 
 	/* With a label selector the remaining count is unknown and left out. */
-	int rc = kubectl(out, sizeof(out),
+	int rc = cube_test_kubectl(out, sizeof(out),
 			 "get --raw '/api/v1/namespaces/%s/pods?limit=2&labelSelector=app%%3Dweb'",
 			 ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
@@ -842,7 +825,7 @@ Test(kubectl, raw_pagination_with_continue, .timeout = 60)
 	cr_assert(!c3 || !c3[0], "last page has a continue token: %s", c3);
 
 	/* A fresh list sees all six. */
-	rc = kubectl(out, sizeof(out), "get --raw '/api/v1/namespaces/%s/pods'", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "get --raw '/api/v1/namespaces/%s/pods'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *all = parse(out);
 	item_names(all, names, sizeof(names));
@@ -850,7 +833,7 @@ Test(kubectl, raw_pagination_with_continue, .timeout = 60)
 	const char *c = jstr(all, "metadata", "continue");
 	cr_assert(!c || !c[0], "unpaged list has a continue token");
 
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "get --raw '/api/v1/namespaces/%s/pods?limit=1&continue=bm90LWEtdG9rZW4'", ns);
 	cr_assert_eq(rc, 1, "garbage continue: rc %d: %s", rc, out);
 	cr_assert(!strncmp(out, "Error from server (BadRequest): ", 32), "%s", out);
@@ -905,7 +888,7 @@ Test(python, pods_create_list_read_delete, .timeout = 60)
 			      "read_after_delete=404\n"
 			      "read_after_delete_msg=True\n");
 	/* kubectl sees what python made. */
-	rc = kubectl(out, sizeof(out), "-n %s get pods -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/py-b\npod/py-other\n");
 }
@@ -933,7 +916,7 @@ Test(python, deployment_create_and_read_back, .timeout = 60)
 	cr_assert_str_eq(out, "created=py-deploy kind=Deployment apiVersion=apps/v1 generation=1\n"
 			      "read=py-deploy replicas=3 image=nginx:1.25 selector=app:pyd\n"
 			      "list=py-deploy\n");
-	rc = kubectl(out, sizeof(out), "-n %s get deploy -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get deploy -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "deployment.apps/py-deploy\n");
 }

@@ -48,24 +48,7 @@ static const char *env(const char *name)
 	return v;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
 
-/* Runs `timeout 60 kubectl --kubeconfig K --cache-dir C <args>`, stdout and
- * stderr into out; returns kubectl's exit status. */
-__attribute__((format(printf, 3, 4))) static int kubectl(char *out, size_t size, const char *fmt,
-							 ...)
-{
-	char args[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	return cube_test_sh(out, size, "timeout 60 %s %s", env("CUBE_TEST_KUBECTL"), args);
-}
 
 /* Runs one step of the python driver (see kubectl_apply/pyclient.py). */
 static int python(char *out, size_t size, const char *ns, const char *step)
@@ -84,7 +67,7 @@ __attribute__((format(printf, 3, 4))) static void expect_kubectl(int rc_want, co
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	int rc = kubectl(out, sizeof(out), "%s", args);
+	int rc = cube_test_kubectl(out, sizeof(out), "%s", args);
 	cr_expect_eq(rc, rc_want, "`kubectl %s`: rc %d, want %d:\n%s", args, rc, rc_want, out);
 	cr_expect_str_eq(out, want, "`kubectl %s`:\nprinted: %s\nwanted:  %s", args, out, want);
 }
@@ -108,7 +91,7 @@ static void make_ns(const char *ns)
 static void file_op(const char *ns, const char *verb, const char *file, const char *want)
 {
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out), "-n %s %s -f " DIR "/%s", ns, verb, file);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s %s -f " DIR "/%s", ns, verb, file);
 	cr_assert_eq(rc, 0, "%s -f %s: rc %d: %s", verb, file, rc, out);
 	cr_assert_str_eq(out, want, "%s -f %s", verb, file);
 }
@@ -131,7 +114,7 @@ static void remove_dir(const char *dir)
 static cJSON *get_json(const char *ns, const char *what)
 {
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out), "-n %s get %s -o json", ns, what);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s get %s -o json", ns, what);
 	cr_assert_eq(rc, 0, "get %s: rc %d: %s", what, rc, out);
 	cJSON *j = cJSON_Parse(out);
 	cr_assert_not_null(j, "get %s -o json is not JSON: %s", what, out);
@@ -278,7 +261,7 @@ expect_table(const char *header, const char *first, const char *row, const char 
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	int rc = kubectl(out, sizeof(out), "%s", args);
+	int rc = cube_test_kubectl(out, sizeof(out), "%s", args);
 	cr_assert_eq(rc, 0, "`kubectl %s`: rc %d: %s", args, rc, out);
 	cr_expect(line_is(out, 0, header), "`kubectl %s`: header is not \"%s\":\n%s", args, header,
 		  out);
@@ -425,11 +408,11 @@ Test(apply, no_op_writes_keep_generation, .timeout = 60)
 	char out[OUT], rv[64];
 	make_ns(ns);
 	file_op(ns, "apply --server-side", "ssa.yaml", "deployment.apps/ssa serverside-applied\n");
-	int rc = kubectl(rv, sizeof(rv),
+	int rc = cube_test_kubectl(rv, sizeof(rv),
 			 "-n %s get deploy ssa -o jsonpath={.metadata.resourceVersion}", ns);
 	cr_assert_eq(rc, 0, "%s", rv);
 	file_op(ns, "apply --server-side", "ssa.yaml", "deployment.apps/ssa serverside-applied\n");
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get deploy ssa -o jsonpath='{.metadata.generation} "
 		     "{.metadata.resourceVersion}'",
 		     ns);
@@ -668,7 +651,7 @@ Test(patch, strategic_merge_and_json, .timeout = 60)
 
 	/* A failing test op changes nothing and fails the command. */
 	char out[OUT];
-	int rc = kubectl(out, sizeof(out),
+	int rc = cube_test_kubectl(out, sizeof(out),
 			 "-n %s patch deploy two --type=json -p "
 			 "'[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99},"
 			 "{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":7}]'",
@@ -782,7 +765,7 @@ Test(scale, replicaset_and_statefulset, .timeout = 60)
 	expect_kubectl(0, "2 3", "-n %s get rs,sts -o jsonpath='{.items[*].spec.replicas}'", ns);
 
 	/* The Scale itself. */
-	int rc = kubectl(out, sizeof(out),
+	int rc = cube_test_kubectl(out, sizeof(out),
 			 "get --raw /apis/apps/v1/namespaces/%s/statefulsets/web-sts/scale", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *s = cJSON_Parse(out);
@@ -796,7 +779,7 @@ Test(scale, replicaset_and_statefulset, .timeout = 60)
 	cJSON_Delete(s);
 
 	/* Both at once, by file. */
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s scale --replicas=1 -f " DIR "/rs.yaml -f " DIR "/sts.yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_expect_str_eq(out, "replicaset.apps/web-rs scaled\nstatefulset.apps/web-sts scaled\n");
@@ -820,7 +803,7 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 	file_op(ns, "apply", "svc.yaml", "service/web created\n");
 	file_op(ns, "create", "event.yaml", "event/web.tested created\n");
 	file_op(ns, "apply", "node.yaml", "node/ka-node-1 created\n");
-	int rc = kubectl(ip, sizeof(ip), "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
+	int rc = cube_test_kubectl(ip, sizeof(ip), "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
 	cr_assert_eq(rc, 0, "%s", ip);
 
 	expect_table("NAME READY STATUS RESTARTS AGE", "web", "web 0/1 Pending 0 %AGE",
@@ -832,7 +815,7 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 		     "web 0/1 Pending 0 %AGE app=web", "-n %s get pods --show-labels", ns);
 	expect_table("NAME READY STATUS RESTARTS AGE", "web", "web 0/1 Pending 0 %AGE",
 		     "-n %s get pod web", ns);
-	rc = kubectl(out, sizeof(out), "get pods -A");
+	rc = cube_test_kubectl(out, sizeof(out), "get pods -A");
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_expect(line_is(out, 0, "NAMESPACE NAME READY STATUS RESTARTS AGE"), "%s", out);
 	int r = row_of(out, ns, "web");
@@ -868,7 +851,7 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 	expect_table("LAST SEEN TYPE REASON OBJECT MESSAGE", "<unknown>",
 		     "<unknown> Normal Tested pod/web the test made this event", "-n %s get events",
 		     ns);
-	rc = kubectl(out, sizeof(out), "get events -A");
+	rc = cube_test_kubectl(out, sizeof(out), "get events -A");
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_expect(line_is(out, 0, "NAMESPACE LAST SEEN TYPE REASON OBJECT MESSAGE"), "%s", out);
 	r = row_of(out, ns, NULL);
@@ -879,7 +862,7 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 		"%s", out);
 
 	/* get all: pods, services, deployments, each with its own header. */
-	rc = kubectl(out, sizeof(out), "-n %s get all", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get all", ns);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_expect_eq(count_lines(out), 8, "%s", out);
 	cr_expect(line_is(out, 0, "NAME READY STATUS RESTARTS AGE"), "%s", out);
@@ -908,7 +891,7 @@ static bool wait_lines(const char *path, int n, int ms, char *buf, size_t size)
 		read_text(path, buf, size);
 		if (count_lines(buf) >= n)
 			return true;
-		sleep_ms(100);
+		cube_test_sleep_ms(100);
 	}
 	return false;
 }
@@ -938,7 +921,7 @@ Test(get, pods_watch_prints_table_rows, .timeout = 90)
 	cr_expect_eq(rc, 0, "%s", out);
 	expect_kubectl(0, "pod/web labeled\n", "-n %s label pod web seen=yes", ns);
 	bool done = wait_lines(path, 4, 20000, w, sizeof(w));
-	sleep_ms(300); /* nothing more may follow */
+	cube_test_sleep_ms(300); /* nothing more may follow */
 	read_text(path, w, sizeof(w));
 	stop_pid_file(pidp);
 	remove_dir(dir);
@@ -980,7 +963,7 @@ Test(service, cluster_ip_and_node_port_allocation, .timeout = 60)
 	file_op(ns, "apply", "svc.yaml", "service/web created\n");
 	file_op(ns, "apply", "svc-nodeport.yaml", "service/np created\n");
 
-	int rc = kubectl(ip, sizeof(ip), "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
+	int rc = cube_test_kubectl(ip, sizeof(ip), "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
 	cr_assert_eq(rc, 0, "%s", ip);
 	cr_expect(in_service_cidr(ip) && strcmp(ip, "10.96.0.1"), "clusterIP %s", ip);
 	expect_kubectl(0, ip, "-n %s get svc web -o jsonpath='{.spec.clusterIPs[0]}'", ns);
@@ -989,7 +972,7 @@ Test(service, cluster_ip_and_node_port_allocation, .timeout = 60)
 		       "{.spec.ports[0].targetPort}'",
 		       ns);
 
-	rc = kubectl(out, sizeof(out),
+	rc = cube_test_kubectl(out, sizeof(out),
 		     "-n %s get svc np -o jsonpath='{.spec.clusterIP} {.spec.ports[0].nodePort}'",
 		     ns);
 	cr_assert_eq(rc, 0, "%s", out);
@@ -1075,7 +1058,7 @@ Test(service, node_port_kept_when_port_number_changes, .timeout = 60)
 	char out[OUT], want[64];
 	make_ns(ns);
 	file_op(ns, "apply", "svc-nodeport.yaml", "service/np created\n");
-	int rc = kubectl(out, sizeof(out), "-n %s get svc np -o jsonpath={.spec.ports[0].nodePort}",
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s get svc np -o jsonpath={.spec.ports[0].nodePort}",
 			 ns);
 	cr_assert_eq(rc, 0, "%s", out);
 	int port = atoi(out);

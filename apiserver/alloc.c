@@ -17,19 +17,22 @@ static uint32_t random_u32(void)
 	return v;
 }
 
-int api_alloc_init(api_alloc *a, cube_etcd *etcd, const char *cidr, const char *ports, cube_err *err)
+int api_alloc_init(api_alloc *a, cube_etcd *etcd, const char *cidr, const char *ports,
+		   cube_err *err)
 {
 	memset(a, 0, sizeof(*a));
 	a->etcd = etcd;
 	char ip[32];
 	int prefix = -1;
 	if (!cidr || sscanf(cidr, "%31[0-9.]/%d", ip, &prefix) != 2 || prefix < 8 || prefix > 30)
-		return cube_err_set(err, CUBE_EINVAL,
-				    "invalid --service-cluster-ip-range \"%s\": want an IPv4 CIDR of /8 to /30",
-				    cidr ? cidr : "");
+		return cube_err_set(
+			err, CUBE_EINVAL,
+			"invalid --service-cluster-ip-range \"%s\": want an IPv4 CIDR of /8 to /30",
+			cidr ? cidr : "");
 	struct in_addr in;
 	if (inet_pton(AF_INET, ip, &in) != 1)
-		return cube_err_set(err, CUBE_EINVAL, "invalid --service-cluster-ip-range \"%s\"", cidr);
+		return cube_err_set(err, CUBE_EINVAL, "invalid --service-cluster-ip-range \"%s\"",
+				    cidr);
 	uint32_t mask = prefix ? 0xffffffffu << (32 - prefix) : 0;
 	a->net = ntohl(in.s_addr) & mask;
 	a->prefix = prefix;
@@ -37,9 +40,10 @@ int api_alloc_init(api_alloc *a, cube_etcd *etcd, const char *cidr, const char *
 	snprintf(a->cidr, sizeof(a->cidr), "%s", cidr);
 	int lo = 0, hi = 0;
 	if (!ports || sscanf(ports, "%d-%d", &lo, &hi) != 2 || lo < 1 || hi > 65535 || lo > hi)
-		return cube_err_set(err, CUBE_EINVAL,
-				    "invalid --service-node-port-range \"%s\": want LOW-HIGH within 1-65535",
-				    ports ? ports : "");
+		return cube_err_set(
+			err, CUBE_EINVAL,
+			"invalid --service-node-port-range \"%s\": want LOW-HIGH within 1-65535",
+			ports ? ports : "");
 	a->port_lo = lo;
 	a->port_hi = hi;
 	snprintf(a->ports, sizeof(a->ports), "%d-%d", lo, hi);
@@ -69,15 +73,18 @@ int api_alloc_ip(api_alloc *a, const char *want, const char *owner, char *out, s
 			return cube_err_set(err, CUBE_EINVAL, "must be a valid IP address");
 		uint32_t ip = ntohl(in.s_addr);
 		if (ip <= a->net || ip >= a->net + a->size + 1)
-			return cube_err_set(err, CUBE_EINVAL,
-					    "failed to allocate IP %s: provided IP is not in the valid "
-					    "range. The range of valid IPs is %s",
-					    want, a->cidr);
+			return cube_err_set(
+				err, CUBE_EINVAL,
+				"failed to allocate IP %s: provided IP is not in the valid "
+				"range. The range of valid IPs is %s",
+				want, a->cidr);
 		snprintf(key, sizeof(key), "/registry/cube/serviceips/%s", want);
 		if (claim(a, key, owner, err) < 0) {
 			if (err && err->code == CUBE_EEXIST)
 				cube_err_set(err, CUBE_EEXIST,
-					     "failed to allocate IP %s: provided IP is already allocated", want);
+					     "failed to allocate IP %s: provided IP is already "
+					     "allocated",
+					     want);
 			return -1;
 		}
 		snprintf(out, size, "%s", want);
@@ -104,7 +111,8 @@ int api_alloc_ip(api_alloc *a, const char *want, const char *owner, char *out, s
 			return -1;
 		}
 	}
-	return cube_err_set(err, CUBE_ETOOBIG, "range is full: no ClusterIP is free in %s", a->cidr);
+	return cube_err_set(err, CUBE_ETOOBIG, "range is full: no ClusterIP is free in %s",
+			    a->cidr);
 }
 
 int api_alloc_port(api_alloc *a, int want, const char *owner, int *out, cube_err *err)
@@ -112,14 +120,16 @@ int api_alloc_port(api_alloc *a, int want, const char *owner, int *out, cube_err
 	char key[96];
 	if (want) {
 		if (want < a->port_lo || want > a->port_hi)
-			return cube_err_set(err, CUBE_EINVAL,
-					    "provided port is not in the valid range. The range of valid "
-					    "ports is %s",
-					    a->ports);
+			return cube_err_set(
+				err, CUBE_EINVAL,
+				"provided port is not in the valid range. The range of valid "
+				"ports is %s",
+				a->ports);
 		snprintf(key, sizeof(key), "/registry/cube/nodeports/%d", want);
 		if (claim(a, key, owner, err) < 0) {
 			if (err && err->code == CUBE_EEXIST)
-				cube_err_set(err, CUBE_EEXIST, "provided port is already allocated");
+				cube_err_set(err, CUBE_EEXIST,
+					     "provided port is already allocated");
 			return -1;
 		}
 		*out = want;
@@ -128,7 +138,8 @@ int api_alloc_port(api_alloc *a, int want, const char *owner, int *out, cube_err
 	int span = a->port_hi - a->port_lo + 1;
 	int start = (int)(random_u32() % (uint32_t)span);
 	for (int i = 0; i < span; i++) {
-		int p = a->port_lo + (i < TRIES ? (int)(random_u32() % (uint32_t)span) : (start + i) % span);
+		int p = a->port_lo +
+			(i < TRIES ? (int)(random_u32() % (uint32_t)span) : (start + i) % span);
 		snprintf(key, sizeof(key), "/registry/cube/nodeports/%d", p);
 		cube_err cerr = CUBE_ERR_INIT;
 		if (claim(a, key, owner, &cerr) == 0) {
@@ -141,7 +152,8 @@ int api_alloc_port(api_alloc *a, int want, const char *owner, int *out, cube_err
 			return -1;
 		}
 	}
-	return cube_err_set(err, CUBE_ETOOBIG, "range is full: no node port is free in %s", a->ports);
+	return cube_err_set(err, CUBE_ETOOBIG, "range is full: no node port is free in %s",
+			    a->ports);
 }
 
 void api_release_ip(api_alloc *a, const char *ip)

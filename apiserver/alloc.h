@@ -17,16 +17,17 @@
 
 typedef struct api_alloc {
 	cube_etcd *etcd;
-	uint32_t net;       /* network address, host order */
-	int prefix;         /* CIDR prefix length */
-	uint32_t size;      /* usable addresses: network and broadcast excluded */
+	uint32_t net;  /* network address, host order */
+	int prefix;    /* CIDR prefix length */
+	uint32_t size; /* usable addresses: network and broadcast excluded */
 	int port_lo, port_hi;
 	char cidr[32];
 	char ports[24];
 } api_alloc;
 
 /* Parses "10.96.0.0/12" and "30000-32767". -1 with err (CUBE_EINVAL) naming the bad one. */
-int api_alloc_init(api_alloc *a, cube_etcd *etcd, const char *cidr, const char *ports, cube_err *err);
+int api_alloc_init(api_alloc *a, cube_etcd *etcd, const char *cidr, const char *ports,
+		   cube_err *err);
 
 /* Allocates `want` (an IPv4 text) or, if want is NULL or "", a free one;
  * writes it to out. -1 with err: CUBE_EINVAL (not an address, or outside the

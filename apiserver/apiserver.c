@@ -295,16 +295,17 @@ static int bootstrap_kubernetes_service(apiserver *s, int port, cube_err *err)
 		*err = cerr;
 		return cube_err_prefix(err, "allocating the kubernetes Service's IP");
 	}
-	int len = snprintf(body, sizeof(body),
-			   "{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
-			   "\"kubernetes\",\"namespace\":\"default\",\"uid\":\"%s\",\"creationTimestamp\":"
-			   "\"%s\",\"labels\":{\"component\":\"apiserver\",\"provider\":\"kubernetes\"}},"
-			   "\"spec\":{\"ports\":[{\"name\":\"https\",\"protocol\":\"TCP\",\"port\":443,"
-			   "\"targetPort\":%d}],\"clusterIP\":\"%s\",\"clusterIPs\":[\"%s\"],\"type\":"
-			   "\"ClusterIP\",\"sessionAffinity\":\"None\",\"ipFamilies\":[\"IPv4\"],"
-			   "\"ipFamilyPolicy\":\"SingleStack\",\"internalTrafficPolicy\":\"Cluster\"},"
-			   "\"status\":{\"loadBalancer\":{}}}",
-			   uid1, now, port, ip, ip);
+	int len = snprintf(
+		body, sizeof(body),
+		"{\"kind\":\"Service\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
+		"\"kubernetes\",\"namespace\":\"default\",\"uid\":\"%s\",\"creationTimestamp\":"
+		"\"%s\",\"labels\":{\"component\":\"apiserver\",\"provider\":\"kubernetes\"}},"
+		"\"spec\":{\"ports\":[{\"name\":\"https\",\"protocol\":\"TCP\",\"port\":443,"
+		"\"targetPort\":%d}],\"clusterIP\":\"%s\",\"clusterIPs\":[\"%s\"],\"type\":"
+		"\"ClusterIP\",\"sessionAffinity\":\"None\",\"ipFamilies\":[\"IPv4\"],"
+		"\"ipFamilyPolicy\":\"SingleStack\",\"internalTrafficPolicy\":\"Cluster\"},"
+		"\"status\":{\"loadBalancer\":{}}}",
+		uid1, now, port, ip, ip);
 	if (cube_etcd_create(s->etcd, "/registry/services/default/kubernetes", body, (size_t)len, 0,
 			     NULL, NULL, &cerr) < 0 &&
 	    cerr.code != CUBE_EEXIST) {
@@ -314,13 +315,14 @@ static int bootstrap_kubernetes_service(apiserver *s, int port, cube_err *err)
 	const char *addr = s->cfg.bind_address && strcmp(s->cfg.bind_address, "0.0.0.0")
 				   ? s->cfg.bind_address
 				   : "127.0.0.1";
-	len = snprintf(body, sizeof(body),
-		       "{\"kind\":\"Endpoints\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
-		       "\"kubernetes\",\"namespace\":\"default\",\"uid\":\"%s\",\"creationTimestamp\":"
-		       "\"%s\",\"labels\":{\"endpointslice.kubernetes.io/skip-mirror\":\"true\"}},"
-		       "\"subsets\":[{\"addresses\":[{\"ip\":\"%s\"}],\"ports\":[{\"name\":\"https\","
-		       "\"port\":%d,\"protocol\":\"TCP\"}]}]}",
-		       uid2, now, addr, port);
+	len = snprintf(
+		body, sizeof(body),
+		"{\"kind\":\"Endpoints\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
+		"\"kubernetes\",\"namespace\":\"default\",\"uid\":\"%s\",\"creationTimestamp\":"
+		"\"%s\",\"labels\":{\"endpointslice.kubernetes.io/skip-mirror\":\"true\"}},"
+		"\"subsets\":[{\"addresses\":[{\"ip\":\"%s\"}],\"ports\":[{\"name\":\"https\","
+		"\"port\":%d,\"protocol\":\"TCP\"}]}]}",
+		uid2, now, addr, port);
 	/* The endpoints follow the server's address: overwrite them at each start. */
 	if (cube_etcd_put(s->etcd, "/registry/endpoints/default/kubernetes", body, (size_t)len, 0,
 			  NULL, &cerr) < 0) {
@@ -334,7 +336,8 @@ static int bootstrap_kubernetes_service(apiserver *s, int port, cube_err *err)
  * nodes keep their heartbeat Leases) if absent. */
 static int bootstrap(apiserver *s, cube_err *err)
 {
-	static const char *const names[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
+	static const char *const names[] = {"default", "kube-system", "kube-public",
+					    "kube-node-lease"};
 	for (size_t i = 0; i < CUBE_ARRAY_LEN(names); i++) {
 		char uid[40], now[32], key[128];
 		api_new_uid(uid, sizeof(uid));

@@ -26,14 +26,14 @@
 #include "watchcache.h"
 
 typedef struct apiserver_config {
-	const char *etcd_servers;  /* comma-separated URLs */
-	const char *bind_address;  /* default 0.0.0.0 */
-	int port;		   /* plain HTTP; 0 = any free port */
-	unsigned threads;	   /* request worker threads (default 32) */
-	int compaction_interval_s; /* etcd compaction period; 0 disables (default 300) */
-	int bookmark_interval_s;   /* default 60 */
-	size_t watch_cache_size;   /* events kept per resource (default 4096) */
-	int event_ttl_s;	   /* events expire after (default 3600) */
+	const char *etcd_servers;    /* comma-separated URLs */
+	const char *bind_address;    /* default 0.0.0.0 */
+	int port;		     /* plain HTTP; 0 = any free port */
+	unsigned threads;	     /* request worker threads (default 32) */
+	int compaction_interval_s;   /* etcd compaction period; 0 disables (default 300) */
+	int bookmark_interval_s;     /* default 60 */
+	size_t watch_cache_size;     /* events kept per resource (default 4096) */
+	int event_ttl_s;	     /* events expire after (default 3600) */
 	const char *service_cidr;    /* --service-cluster-ip-range (default 10.96.0.0/12) */
 	const char *node_port_range; /* --service-node-port-range (default 30000-32767) */
 } apiserver_config;

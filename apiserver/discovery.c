@@ -9,7 +9,8 @@
 #include "apiserver.h"
 #include "cleanup.h"
 
-static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch", NULL};
+static const char *const verbs[] = {
+	"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch", NULL};
 static const char *const status_verbs[] = {"get", "patch", "update", NULL};
 
 static cJSON *strings(const char *const *v)
@@ -224,7 +225,8 @@ static void resource_list(cube_httpd_req *h, const char *group)
 			cJSON_AddStringToObject(s, "singularName", "");
 			cJSON_AddBoolToObject(s, "namespaced", true);
 			cJSON_AddStringToObject(s, "kind", "Binding");
-			cJSON_AddItemToObject(s, "verbs", strings((const char *const[]){"create", NULL}));
+			cJSON_AddItemToObject(s, "verbs",
+					      strings((const char *const[]){"create", NULL}));
 			cJSON_AddItemToArray(res, s);
 		}
 	}

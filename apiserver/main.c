@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 				.port = 6443,
 				.compaction_interval_s = 300,
 				.bookmark_interval_s = 60,
-				.event_ttl_s = 3600, .service_cidr = "10.96.0.0/12",
+				.event_ttl_s = 3600,
+				.service_cidr = "10.96.0.0/12",
 				.node_port_range = "30000-32767"};
 	int threads = 32, cache = 4096, verbosity = 2;
 	const cube_flag flags[] = {
@@ -40,8 +41,10 @@ int main(int argc, char **argv)
 		{"watch-bookmark-interval", CUBE_FLAG_DURATION, &cfg.bookmark_interval_s,
 		 "how often watchers that allow bookmarks get one"},
 		{"event-ttl", CUBE_FLAG_DURATION, &cfg.event_ttl_s, "how long events are kept"},
-		{"service-cluster-ip-range", CUBE_FLAG_STRING, &cfg.service_cidr, "IPv4 CIDR from which Service ClusterIPs are allocated"},
-		{"service-node-port-range", CUBE_FLAG_STRING, &cfg.node_port_range, "port range for NodePort Services"},
+		{"service-cluster-ip-range", CUBE_FLAG_STRING, &cfg.service_cidr,
+		 "IPv4 CIDR from which Service ClusterIPs are allocated"},
+		{"service-node-port-range", CUBE_FLAG_STRING, &cfg.node_port_range,
+		 "port range for NodePort Services"},
 		{"watch-cache-size", CUBE_FLAG_INT, &cache,
 		 "events kept per resource for resuming watches"},
 		{"threads", CUBE_FLAG_INT, &threads,

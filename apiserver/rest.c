@@ -455,17 +455,19 @@ static int field_validation(api_req *r, const cJSON *obj)
 	int te = api_schema_type_error(r->res->group, r->res->kind, obj, terr, sizeof(terr));
 	if (te > 0) {
 		cube_httpd_respond_status(r->h, 400, "BadRequest", NULL,
-					  "%s in version \"%s\" cannot be handled as a %s: %s", r->res->kind,
-					  r->res->version, r->res->kind, terr);
+					  "%s in version \"%s\" cannot be handled as a %s: %s",
+					  r->res->kind, r->res->version, r->res->kind, terr);
 		return -1;
 	}
 	const char *mode = cube_httpd_query(r->h, "fieldValidation");
 	if (!mode || !mode[0])
 		mode = "Warn";
 	if (strcmp(mode, "Strict") && strcmp(mode, "Warn") && strcmp(mode, "Ignore")) {
-		api_bad_request(r, "fieldValidation: Invalid value: \"%s\": fieldValidation must be one "
-				   "of \"Ignore\", \"Warn\", or \"Strict\"",
-				mode);
+		api_bad_request(
+			r,
+			"fieldValidation: Invalid value: \"%s\": fieldValidation must be one "
+			"of \"Ignore\", \"Warn\", or \"Strict\"",
+			mode);
 		return -1;
 	}
 	if (!strcmp(mode, "Ignore"))
@@ -484,8 +486,9 @@ static int field_validation(api_req *r, const cJSON *obj)
 	}
 	char msg[2048];
 	size_t off = 0;
-	off += (size_t)snprintf(msg, sizeof(msg), "%s in version \"%s\" cannot be handled as a %s: "
-					       "strict decoding error: ",
+	off += (size_t)snprintf(msg, sizeof(msg),
+				"%s in version \"%s\" cannot be handled as a %s: "
+				"strict decoding error: ",
 				r->res->kind, r->res->version, r->res->kind);
 	for (int i = 0; i < n && i < 16 && off < sizeof(msg); i++)
 		off += (size_t)snprintf(msg + off, sizeof(msg) - off, "%sunknown field \"%s\"",
@@ -519,7 +522,8 @@ static void do_get(api_req *r)
 	const char *table = api_table_wanted(r->h);
 	if (table && !r->sub[0]) {
 		cJSON *rows = cJSON_CreateArray();
-		cJSON_AddItemToArray(rows, api_table_row(r->res, o, time(NULL), api_table_include(r->h)));
+		cJSON_AddItemToArray(rows,
+				     api_table_row(r->res, o, time(NULL), api_table_include(r->h)));
 		respond_table(r, table, rev, NULL, 0, rows);
 		return;
 	}
@@ -952,8 +956,7 @@ static void service_release(apiserver *s, const cJSON *svc)
 	const char *ip = cube_json_str(svc, "spec.clusterIP");
 	api_release_ip(&s->alloc, ip);
 	const cJSON *p;
-	cJSON_ArrayForEach(p, cube_json_path(svc, "spec.ports"))
-	{
+	cJSON_ArrayForEach (p, cube_json_path(svc, "spec.ports")) {
 		api_release_port(&s->alloc, (int)cube_json_int(p, "nodePort", 0));
 	}
 }
@@ -1041,8 +1044,7 @@ static int service_allocate(api_req *r, cJSON *svc, const cJSON *old, const char
 	size_t ntaken = 0;
 	int i = 0;
 	cJSON *p;
-	cJSON_ArrayForEach(p, ports)
-	{
+	cJSON_ArrayForEach (p, ports) {
 		int np = (int)cube_json_int(p, "nodePort", 0);
 		if (!needs_node_ports(svc)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(p, "nodePort");
@@ -1054,8 +1056,7 @@ static int service_allocate(api_req *r, cJSON *svc, const cJSON *old, const char
 		/* Kubernetes keeps a port's node port by the port's name (names are
 		 * unique, and a single port may be unnamed): renumbering keeps it. */
 		const char *pname = cube_json_str(p, "name");
-		cJSON_ArrayForEach(op, (old ? cube_json_path(old, "spec.ports") : NULL))
-		{
+		cJSON_ArrayForEach (op, (old ? cube_json_path(old, "spec.ports") : NULL)) {
 			const char *oname = cube_json_str(op, "name");
 			bool same = !strcmp(pname ? pname : "", oname ? oname : "");
 			if (same)
@@ -1090,12 +1091,10 @@ static int service_allocate(api_req *r, cJSON *svc, const cJSON *old, const char
 	}
 	/* Ports the update dropped give their node ports back. */
 	const cJSON *op;
-	cJSON_ArrayForEach(op, (old ? cube_json_path(old, "spec.ports") : NULL))
-	{
+	cJSON_ArrayForEach (op, (old ? cube_json_path(old, "spec.ports") : NULL)) {
 		int onp = (int)cube_json_int(op, "nodePort", 0);
 		bool kept = false;
-		cJSON_ArrayForEach(p, ports)
-		{
+		cJSON_ArrayForEach (p, ports) {
 			kept |= cube_json_int(p, "nodePort", 0) == onp;
 		}
 		if (onp && !kept)
@@ -1120,8 +1119,9 @@ static void rest_create_from(api_req *r, const cJSON *body)
 {
 	const char *kind = cube_obj_kind(body);
 	if (!kind || strcmp(kind, r->res->kind)) {
-		api_bad_request(r, "the kind in the apply body (%s) does not match the expected kind (%s)",
-				kind ? kind : "", r->res->kind);
+		api_bad_request(
+			r, "the kind in the apply body (%s) does not match the expected kind (%s)",
+			kind ? kind : "", r->res->kind);
 		return;
 	}
 	cube_autojson cJSON *o = cube_obj_copy(body);
@@ -1133,8 +1133,9 @@ static void rest_create_from(api_req *r, const cJSON *body)
 		return;
 	const char *name = cube_obj_name(o);
 	if (!name || strcmp(name, r->name)) {
-		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
-				name ? name : "", r->name);
+		api_bad_request(
+			r, "the name of the object (%s) does not match the name on the URL (%s)",
+			name ? name : "", r->name);
 		return;
 	}
 	create_object(r, o);
@@ -1393,12 +1394,14 @@ static cJSON *desired(api_req *r, src_kind kind, const cJSON *body, const cJSON 
 		want = cube_json_patch(cur, body, &err);
 		break;
 	case SRC_STRATEGIC:
-		want = cube_strategic_merge_patch(cur, body, cube_smp_schema_for(r->res->kind), &err);
+		want = cube_strategic_merge_patch(cur, body, cube_smp_schema_for(r->res->kind),
+						  &err);
 		break;
 	}
 	if (!want) {
 		if (err.code == CUBE_ENOMEM || !err.msg[0]) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 		} else {
 			/* A 422 as Kubernetes answers a patch that does not apply; cube puts
 			 * the patch's own error in the message (Kubernetes says only "the
@@ -1493,9 +1496,10 @@ static void do_write(api_req *r, src_kind kind)
 		body = cube_json_parse(cube_httpd_body(r->h), cube_httpd_body_len(r->h), &err);
 		if (!body)
 			api_bad_request(r, "the patch is not valid JSON: %s%s", err.msg,
-					kind == SRC_APPLY ? " (cube reads apply bodies as JSON, as kubectl "
-							    "sends them)"
-							  : "");
+					kind == SRC_APPLY
+						? " (cube reads apply bodies as JSON, as kubectl "
+						  "sends them)"
+						: "");
 		else if (kind == SRC_JSONPATCH && !cJSON_IsArray(body)) {
 			api_bad_request(r, "json patch must be an array of operations");
 			cJSON_Delete(body);
@@ -1515,8 +1519,8 @@ static void do_write(api_req *r, src_kind kind)
 		cube_autojson cJSON *cur = NULL;
 		cube_etcd_kv kv;
 		cube_err gerr = CUBE_ERR_INIT;
-		if (kind == SRC_APPLY &&
-		    cube_etcd_get(r->s->etcd, key, &kv, NULL, &gerr) < 0 && gerr.code == CUBE_ENOTFOUND) {
+		if (kind == SRC_APPLY && cube_etcd_get(r->s->etcd, key, &kv, NULL, &gerr) < 0 &&
+		    gerr.code == CUBE_ENOTFOUND) {
 			/* Server-side apply of an absent object creates it. */
 			rest_create_from(r, body);
 			return;
@@ -1531,7 +1535,8 @@ static void do_write(api_req *r, src_kind kind)
 		/* Defaults first, so that a write restating defaults is no change
 		 * (and does not bump the generation), as Kubernetes decodes then compares. */
 		if (!r->sub[0] && api_default(r->res, want) < 0) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 			return;
 		}
 		drop_empty_maps(want);
@@ -1539,21 +1544,25 @@ static void do_write(api_req *r, src_kind kind)
 			return;
 		const char *wname = cube_obj_name(want);
 		if (wname && strcmp(wname, r->name)) {
-			api_bad_request(
-				r, "the name of the object (%s) does not match the name on the URL (%s)",
-				wname, r->name);
+			api_bad_request(r,
+					"the name of the object (%s) does not match the name on "
+					"the URL (%s)",
+					wname, r->name);
 			return;
 		}
 		const char *wns = cube_obj_namespace(want);
 		if (r->res->namespaced && wns && wns[0] && strcmp(wns, r->ns)) {
-			api_bad_request(r, "the namespace of the provided object does not match the "
-					   "namespace sent on the request");
+			api_bad_request(r,
+					"the namespace of the provided object does not match the "
+					"namespace sent on the request");
 			return;
 		}
-		/* A resourceVersion the client sent (in the body or the patch) is a precondition. */
+		/* A resourceVersion the client sent (in the body or the patch) is a precondition.
+		 */
 		const char *want_rv = cube_obj_resource_version(want);
-		bool conditional = want_rv && want_rv[0] &&
-				   (kind == SRC_PUT || cube_json_path(body, "metadata.resourceVersion"));
+		bool conditional =
+			want_rv && want_rv[0] &&
+			(kind == SRC_PUT || cube_json_path(body, "metadata.resourceVersion"));
 		int64_t want_n = 0;
 		if (conditional && parse_int64(want_rv, &want_n) < 0) {
 			invalid(r, r->name, "metadata.resourceVersion", "FieldValueInvalid",
@@ -1584,7 +1593,8 @@ static void do_write(api_req *r, src_kind kind)
 			return;
 		}
 		if (!r->sub[0] && api_default(r->res, next) < 0) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 			return;
 		}
 		if (!strcmp(r->res->plural, "services") && !r->sub[0] &&
@@ -1596,7 +1606,8 @@ static void do_write(api_req *r, src_kind kind)
 		    service_allocate(r, next, cur, r->name) < 0)
 			return;
 		set_rv(next, rev);
-		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does. */
+		/* A no-op update writes nothing and keeps the resourceVersion, as Kubernetes does.
+		 */
 		if (cJSON_Compare(cur, next, true) &&
 		    !cube_json_str(next, "metadata.deletionTimestamp")) {
 			respond_obj(r, 200, cur);
@@ -2026,11 +2037,12 @@ static void do_scale(api_req *r, const char *method)
 	if (!strcmp(method, "PATCH")) {
 		kind = patch_kind(cube_httpd_header(r->h, "Content-Type"));
 		if (kind < 0 || kind == SRC_APPLY) {
-			cube_httpd_respond_status(r->h, 415, "UnsupportedMediaType", NULL,
-						  "the body of the request was in an unknown format - "
-						  "accepted media types include: application/json-patch+json, "
-						  "application/merge-patch+json, "
-						  "application/strategic-merge-patch+json");
+			cube_httpd_respond_status(
+				r->h, 415, "UnsupportedMediaType", NULL,
+				"the body of the request was in an unknown format - "
+				"accepted media types include: application/json-patch+json, "
+				"application/merge-patch+json, "
+				"application/strategic-merge-patch+json");
 			return;
 		}
 	}
@@ -2049,7 +2061,8 @@ static void do_scale(api_req *r, const char *method)
 			return;
 		cube_autojson cJSON *scale = scale_of(r, cur);
 		if (!scale) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 			return;
 		}
 		if (!body) {
@@ -2071,8 +2084,7 @@ static void do_scale(api_req *r, const char *method)
 		if (!cJSON_IsNumber(rep) || rep->valuedouble != (double)(int64_t)rep->valuedouble ||
 		    rep->valuedouble < 0) {
 			char val[64];
-			snprintf(val, sizeof(val), "%s",
-				 cJSON_IsNumber(rep) ? "" : "null");
+			snprintf(val, sizeof(val), "%s", cJSON_IsNumber(rep) ? "" : "null");
 			if (cJSON_IsNumber(rep))
 				snprintf(val, sizeof(val), "%lld", (long long)rep->valuedouble);
 			cJSON *d = cJSON_CreateObject();
@@ -2083,18 +2095,21 @@ static void do_scale(api_req *r, const char *method)
 			cJSON *c = cJSON_CreateObject();
 			cJSON_AddStringToObject(c, "reason", "FieldValueInvalid");
 			char cm[128];
-			snprintf(cm, sizeof(cm), "Invalid value: %s: must be greater than or equal to 0", val);
+			snprintf(cm, sizeof(cm),
+				 "Invalid value: %s: must be greater than or equal to 0", val);
 			cJSON_AddStringToObject(c, "message", cm);
 			cJSON_AddStringToObject(c, "field", "spec.replicas");
 			cJSON_AddItemToArray(causes, c);
-			cube_httpd_respond_status(r->h, 422, "Invalid", d,
-						  "Scale.autoscaling \"%s\" is invalid: spec.replicas: %s",
-						  r->name, cm);
+			cube_httpd_respond_status(
+				r->h, 422, "Invalid", d,
+				"Scale.autoscaling \"%s\" is invalid: spec.replicas: %s", r->name,
+				cm);
 			return;
 		}
 		const char *want_rv = cube_obj_resource_version(want);
-		bool conditional = want_rv && want_rv[0] &&
-				   (kind == SRC_PUT || cube_json_path(body, "metadata.resourceVersion"));
+		bool conditional =
+			want_rv && want_rv[0] &&
+			(kind == SRC_PUT || cube_json_path(body, "metadata.resourceVersion"));
 		int64_t want_n = 0;
 		if (conditional && (parse_int64(want_rv, &want_n) < 0 || want_n != rev)) {
 			conflict(r, r->name);
@@ -2103,7 +2118,8 @@ static void do_scale(api_req *r, const char *method)
 		cube_autojson cJSON *next = cube_obj_copy(cur);
 		cJSON *spec = next ? cube_json_ensure_obj(next, "spec") : NULL;
 		if (!spec) {
-			cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
+			cube_httpd_respond_status(r->h, 500, "InternalError", NULL,
+						  "out of memory");
 			return;
 		}
 		int64_t old = cube_json_int(cur, "spec.replicas", -1);
@@ -2126,8 +2142,8 @@ static void do_scale(api_req *r, const char *method)
 			respond_obj(r, 200, ds);
 			return;
 		}
-		if (!text ||
-		    cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, &nrev, NULL, &err) < 0) {
+		if (!text || cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, &nrev, NULL,
+					      &err) < 0) {
 			if (err.code == CUBE_ECONFLICT && !conditional)
 				continue;
 			api_storage_error(r, &err);
@@ -2158,8 +2174,9 @@ static void do_binding(api_req *r)
 	}
 	const char *bname = cube_obj_name(b);
 	if (bname && bname[0] && strcmp(bname, r->name)) {
-		api_bad_request(r, "the name of the object (%s) does not match the name on the URL (%s)",
-				bname, r->name);
+		api_bad_request(
+			r, "the name of the object (%s) does not match the name on the URL (%s)",
+			bname, r->name);
 		return;
 	}
 	char key[768];
@@ -2171,28 +2188,33 @@ static void do_binding(api_req *r)
 			return;
 		const char *has = cube_json_str(cur, "spec.nodeName");
 		if (has && has[0]) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
-						  "Operation cannot be fulfilled on pods/binding \"%s\": pod "
-						  "%s is already assigned to node \"%s\"",
-						  r->name, r->name, has);
+			cube_httpd_respond_status(
+				r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
+				"Operation cannot be fulfilled on pods/binding \"%s\": pod "
+				"%s is already assigned to node \"%s\"",
+				r->name, r->name, has);
 			return;
 		}
 		if (cube_json_str(cur, "metadata.deletionTimestamp")) {
-			cube_httpd_respond_status(r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
-						  "Operation cannot be fulfilled on pods/binding \"%s\": pod "
-						  "%s is being deleted, cannot be assigned to a host",
-						  r->name, r->name);
+			cube_httpd_respond_status(
+				r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
+				"Operation cannot be fulfilled on pods/binding \"%s\": pod "
+				"%s is being deleted, cannot be assigned to a host",
+				r->name, r->name);
 			return;
 		}
 		cube_autojson cJSON *next = cube_obj_copy(cur);
 		cube_json_set_str(cube_json_ensure_obj(next, "spec"), "nodeName", node);
-		/* The binding's annotations land on the pod (the scheduler's scorecard rides here). */
+		/* The binding's annotations land on the pod (the scheduler's scorecard rides here).
+		 */
 		const cJSON *ann = cube_json_path(b, "metadata.annotations");
 		if (cJSON_IsObject(ann)) {
-			cJSON *pann = cube_json_ensure_obj(cube_json_ensure_obj(next, "metadata"), "annotations");
+			cJSON *pann = cube_json_ensure_obj(cube_json_ensure_obj(next, "metadata"),
+							   "annotations");
 			const cJSON *a;
-			cJSON_ArrayForEach(a, ann) if (cJSON_IsString(a))
-				cube_json_set_str(pann, a->string, a->valuestring);
+			cJSON_ArrayForEach (a, ann)
+				if (cJSON_IsString(a))
+					cube_json_set_str(pann, a->string, a->valuestring);
 		}
 		/* PodScheduled=True, as the binding registry sets it. */
 		cJSON *st = cube_json_ensure_obj(next, "status");
@@ -2203,8 +2225,7 @@ static void do_binding(api_req *r)
 		}
 		int idx = 0, found = -1;
 		const cJSON *c;
-		cJSON_ArrayForEach(c, conds)
-		{
+		cJSON_ArrayForEach (c, conds) {
 			const char *t = cube_json_str(c, "type");
 			if (t && !strcmp(t, "PodScheduled"))
 				found = idx;
@@ -2227,8 +2248,8 @@ static void do_binding(api_req *r)
 							"resourceVersion");
 		cube_autofree char *text = cJSON_PrintUnformatted(next);
 		cube_err err = CUBE_ERR_INIT;
-		if (!text ||
-		    cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, NULL, NULL, &err) < 0) {
+		if (!text || cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, NULL, NULL,
+					      &err) < 0) {
 			if (err.code == CUBE_ECONFLICT)
 				continue;
 			api_storage_error(r, &err);

@@ -36,9 +36,9 @@ typedef struct watcher {
 	cube_labelsel *ls;
 	cube_fieldsel *fs;
 	bool bookmarks;
-	char table[8];	      /* "" for plain objects; else the Table version */
+	char table[8]; /* "" for plain objects; else the Table version */
 	table_include include;
-	bool columns_sent;    /* Tables carry columnDefinitions in the first event only */
+	bool columns_sent; /* Tables carry columnDefinitions in the first event only */
 	int64_t deadline_ms;
 	int64_t next_bookmark_ms;
 	struct watcher *prev, *next;
@@ -479,12 +479,12 @@ static void clear_caches(watchcache *wc)
 struct backfill {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	int64_t upto;        /* the list's revision: history ends here */
+	int64_t upto; /* the list's revision: history ends here */
 	cube_etcd_event *evs;
 	size_t n, cap;
-	int64_t compacted;   /* > 0: history starts here */
+	int64_t compacted; /* > 0: history starts here */
 	bool done;
-	bool progress;       /* something arrived since the last check */
+	bool progress; /* something arrived since the last check */
 };
 
 static int on_history(void *ud, const cube_etcd_watch_batch *b)
@@ -529,7 +529,8 @@ static int on_history(void *ud, const cube_etcd_watch_batch *b)
 			c->prev.key = strdup(e->prev.key ? e->prev.key : "");
 			c->prev.value = malloc(e->prev.value_len + 1);
 			if (c->prev.value) {
-				memcpy(c->prev.value, e->prev.value ? e->prev.value : "", e->prev.value_len);
+				memcpy(c->prev.value, e->prev.value ? e->prev.value : "",
+				       e->prev.value_len);
 				c->prev.value[e->prev.value_len] = '\0';
 			}
 		}
@@ -562,8 +563,8 @@ static int64_t backfill(watchcache *wc, int64_t upto)
 	pthread_cond_init(&bf.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		cube_etcd_watch_opts o = {.key = REGISTRY, .prefix = true, .start_rev = from,
-					  .prev_kv = true};
+		cube_etcd_watch_opts o = {
+			.key = REGISTRY, .prefix = true, .start_rev = from, .prev_kv = true};
 		cube_etcd_watcher *w = cube_etcd_watcher_start(wc->etcd, &o, on_history, &bf, NULL);
 		if (!w)
 			break;
@@ -610,7 +611,8 @@ static int64_t backfill(watchcache *wc, int64_t upto)
 			wc_event ev = {.rv = e->kv.mod_rev};
 			wc_obj *prev = e->has_prev ? obj_from_kv(&e->prev, e->prev.mod_rev) : NULL;
 			if (e->type == CUBE_ETCD_EV_PUT) {
-				ev.type = e->kv.create_rev == e->kv.mod_rev || !prev ? EV_ADDED : EV_MODIFIED;
+				ev.type = e->kv.create_rev == e->kv.mod_rev || !prev ? EV_ADDED
+										     : EV_MODIFIED;
 				ev.obj = obj_from_kv(&e->kv, e->kv.mod_rev);
 				ev.prev = ev.type == EV_MODIFIED ? prev : NULL;
 				if (ev.type == EV_ADDED)

@@ -24,11 +24,13 @@ static void serve(void *ud, cube_httpd_req *h)
 		size_t len;
 		char *text = cube_metrics_render(k->metrics, &len);
 		if (text)
-			cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+			cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+					   len);
 		else
 			cube_httpd_respond_text(h, 500, "text/plain", "out of memory\n");
 	} else {
-		cube_httpd_respond_status(h, 404, "NotFound", NULL, "the server could not find the requested resource");
+		cube_httpd_respond_status(h, 404, "NotFound", NULL,
+					  "the server could not find the requested resource");
 	}
 }
 
@@ -47,7 +49,9 @@ static int make_client(cubelet *k, cube_err *err)
 						: cube_kubeconfig_from_master(k->cfg.master, err);
 	if (!kc)
 		return -1;
-	cube_kclient_config cc = {.server = kc->server, .token = kc->token, .tls = kc->tls,
+	cube_kclient_config cc = {.server = kc->server,
+				  .token = kc->token,
+				  .tls = kc->tls,
 				  .user_agent = "cubelet/v1.32.0-cube"};
 	k->client = cube_kclient_new(&cc, err);
 	cube_kubeconfig_free(kc);
@@ -79,7 +83,8 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 	if (make_client(k, err) < 0)
 		goto fail;
 	k->metrics = cube_metrics_new();
-	k->m_syncs = cube_metrics_counter(k->metrics, "cubelet_pod_syncs_total", "Pod syncs done.", NULL);
+	k->m_syncs = cube_metrics_counter(k->metrics, "cubelet_pod_syncs_total", "Pod syncs done.",
+					  NULL);
 	k->m_heartbeats = cube_metrics_counter(k->metrics, "cubelet_node_heartbeats_total",
 					       "Node Lease renewals.", NULL);
 	k->n_nodes = k->cfg.hollow_nodes > 0 ? (size_t)k->cfg.hollow_nodes : 1;
@@ -93,10 +98,11 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		kubelet_node *n = &k->nodes[i];
 		n->k = k;
 		pthread_mutex_init(&n->mu, NULL);
-		n->cpu_milli = k->cfg.cpu_milli > 0 ? k->cfg.cpu_milli : sysconf(_SC_NPROCESSORS_ONLN) * 1000;
-		n->memory_bytes = k->cfg.memory_bytes > 0
-					  ? k->cfg.memory_bytes
-					  : (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE);
+		n->cpu_milli = k->cfg.cpu_milli > 0 ? k->cfg.cpu_milli
+						    : sysconf(_SC_NPROCESSORS_ONLN) * 1000;
+		n->memory_bytes = k->cfg.memory_bytes > 0 ? k->cfg.memory_bytes
+							  : (int64_t)sysconf(_SC_PHYS_PAGES) *
+								    sysconf(_SC_PAGESIZE);
 		n->max_pods = k->cfg.max_pods > 0 ? k->cfg.max_pods : 110;
 		if (k->cfg.hollow_nodes) {
 			hollow_identity(n, i);
@@ -108,7 +114,8 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 				gethostname(host, sizeof(host) - 1);
 			snprintf(n->name, sizeof(n->name), "%s", host);
 			snprintf(n->pod_cidr, sizeof(n->pod_cidr), "%s",
-				 cfg->pod_cidr && cfg->pod_cidr[0] ? cfg->pod_cidr : "10.244.0.0/24");
+				 cfg->pod_cidr && cfg->pod_cidr[0] ? cfg->pod_cidr
+								   : "10.244.0.0/24");
 			snprintf(n->ip, sizeof(n->ip), "%s",
 				 cfg->node_ip && cfg->node_ip[0] ? cfg->node_ip : "127.0.0.1");
 		}
@@ -126,7 +133,8 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		if (k->rt->init(n, err) < 0)
 			goto fail;
 	}
-	k->recorder = cube_recorder_new(k->client, "kubelet", k->n_nodes == 1 ? k->nodes[0].name : NULL, err);
+	k->recorder = cube_recorder_new(k->client, "kubelet",
+					k->n_nodes == 1 ? k->nodes[0].name : NULL, err);
 	if (!k->recorder)
 		goto fail;
 	if (pthread_create(&k->heartbeat, NULL, node_heartbeat_main, k) != 0) {
@@ -137,7 +145,10 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 	if (pods_start(k, err) < 0)
 		goto fail;
 	cube_httpd_config hc = {.bind_address = cfg->bind_address ? cfg->bind_address : "127.0.0.1",
-				.port = cfg->port, .threads = 1, .handler = serve, .ud = k};
+				.port = cfg->port,
+				.threads = 1,
+				.handler = serve,
+				.ud = k};
 	if (cfg->port >= 0 && !(k->httpd = cube_httpd_start(&hc, err)))
 		goto fail;
 	return k;

@@ -59,36 +59,36 @@ const cube_runtime_ops *cube_runtime_find(const char *name);
 typedef struct kubelet_node {
 	struct cubelet *k;
 	char name[128];
-	char ip[32];           /* the node's InternalIP */
-	char pod_cidr[32];     /* spec.podCIDR (given or assigned) */
+	char ip[32];	   /* the node's InternalIP */
+	char pod_cidr[32]; /* spec.podCIDR (given or assigned) */
 	int64_t cpu_milli;
 	int64_t memory_bytes;
 	int64_t max_pods;
 	void *runtime_state;
 	pthread_mutex_t mu;
-	cJSON *lease;          /* the last Lease object we wrote */
+	cJSON *lease; /* the last Lease object we wrote */
 	int64_t next_heartbeat_ms;
 	int64_t next_status_ms;
 	bool registered;
 } kubelet_node;
 
 typedef struct cubelet_config {
-	const char *master;        /* --master URL */
-	const char *kubeconfig;    /* --kubeconfig FILE */
-	const char *hostname;      /* --hostname-override */
-	const char *root_dir;      /* --root-dir */
-	const char *pod_cidr;      /* --pod-cidr */
-	const char *runtime;       /* --runtime */
-	const char *node_ip;       /* --node-ip */
-	const char *node_labels;   /* --node-labels k=v,k2=v2 */
-	const char *bind_address;  /* for /healthz and /metrics */
-	int cpu_milli;             /* --cpu (in milli-cores, parsed from a quantity) */
-	int64_t memory_bytes;      /* --memory */
-	int max_pods;              /* --pods */
-	int port;                  /* --port */
-	int hollow_nodes;          /* --hollow-nodes N (hollow runtime only) */
-	int heartbeat_s;           /* Lease renewal period (10) */
-	int workers;               /* pod workers (default 4, 16 with hollow nodes) */
+	const char *master;	  /* --master URL */
+	const char *kubeconfig;	  /* --kubeconfig FILE */
+	const char *hostname;	  /* --hostname-override */
+	const char *root_dir;	  /* --root-dir */
+	const char *pod_cidr;	  /* --pod-cidr */
+	const char *runtime;	  /* --runtime */
+	const char *node_ip;	  /* --node-ip */
+	const char *node_labels;  /* --node-labels k=v,k2=v2 */
+	const char *bind_address; /* for /healthz and /metrics */
+	int cpu_milli;		  /* --cpu (in milli-cores, parsed from a quantity) */
+	int64_t memory_bytes;	  /* --memory */
+	int max_pods;		  /* --pods */
+	int port;		  /* --port */
+	int hollow_nodes;	  /* --hollow-nodes N (hollow runtime only) */
+	int heartbeat_s;	  /* Lease renewal period (10) */
+	int workers;		  /* pod workers (default 4, 16 with hollow nodes) */
 } cubelet_config;
 
 typedef struct cubelet {
@@ -98,7 +98,7 @@ typedef struct cubelet {
 	cube_recorder *recorder;
 	kubelet_node *nodes;
 	size_t n_nodes;
-	cube_strmap *by_name;      /* node name -> kubelet_node* */
+	cube_strmap *by_name; /* node name -> kubelet_node* */
 	cube_informer *pods;
 	cube_informer *node_inf;
 	cube_controller *pod_ctl;

@@ -15,11 +15,11 @@
 
 typedef struct hollow_state {
 	pthread_mutex_t mu;
-	uint32_t base;      /* network address of the pod CIDR, host order */
-	uint32_t size;      /* addresses in it */
-	uint32_t next;      /* next offset to try */
-	cube_strmap *ips;   /* pod uid -> malloc'd "10.244.x.y" */
-	cube_strmap *used;  /* ip -> (void*)1 */
+	uint32_t base;	   /* network address of the pod CIDR, host order */
+	uint32_t size;	   /* addresses in it */
+	uint32_t next;	   /* next offset to try */
+	cube_strmap *ips;  /* pod uid -> malloc'd "10.244.x.y" */
+	cube_strmap *used; /* ip -> (void*)1 */
 } hollow_state;
 
 static int hollow_init(kubelet_node *n, cube_err *err)
@@ -33,10 +33,11 @@ static int hollow_init(kubelet_node *n, cube_err *err)
 	char ip[32];
 	int prefix = 24;
 	struct in_addr in;
-	if (sscanf(n->pod_cidr, "%31[0-9.]/%d", ip, &prefix) != 2 || inet_pton(AF_INET, ip, &in) != 1 ||
-	    prefix < 8 || prefix > 30) {
+	if (sscanf(n->pod_cidr, "%31[0-9.]/%d", ip, &prefix) != 2 ||
+	    inet_pton(AF_INET, ip, &in) != 1 || prefix < 8 || prefix > 30) {
 		free(s);
-		return cube_err_set(err, CUBE_EINVAL, "node %s: pod CIDR \"%s\" is not an IPv4 CIDR", n->name,
+		return cube_err_set(err, CUBE_EINVAL,
+				    "node %s: pod CIDR \"%s\" is not an IPv4 CIDR", n->name,
 				    n->pod_cidr);
 	}
 	s->base = ntohl(in.s_addr) & (0xffffffffu << (32 - prefix));
@@ -89,15 +90,14 @@ static void condition(cJSON *conds, const char *type, const char *now)
 	cJSON_AddItemToArray(conds, c);
 }
 
-static void container_statuses(cJSON *st, const char *field, const cJSON *containers, const char *uid,
-			       const char *now, bool init)
+static void container_statuses(cJSON *st, const char *field, const cJSON *containers,
+			       const char *uid, const char *now, bool init)
 {
 	if (!cJSON_IsArray(containers) || cJSON_GetArraySize(containers) == 0)
 		return;
 	cJSON *arr = cJSON_AddArrayToObject(st, field);
 	const cJSON *c;
-	cJSON_ArrayForEach(c, containers)
-	{
+	cJSON_ArrayForEach (c, containers) {
 		const char *name = cube_json_str(c, "name");
 		const char *image = cube_json_str(c, "image");
 		cJSON *cs = cJSON_CreateObject();
@@ -171,10 +171,10 @@ static int hollow_sync(kubelet_node *n, const cJSON *pod, cJSON **out, cube_err 
 	cJSON_AddItemToArray(pips, p);
 	const char *started = cube_json_str(pod, "status.startTime");
 	cJSON_AddStringToObject(st, "startTime", started ? started : now);
-	container_statuses(st, "initContainerStatuses", cube_json_path(pod, "spec.initContainers"), uid,
-			   now, true);
-	container_statuses(st, "containerStatuses", cube_json_path(pod, "spec.containers"), uid, now,
-			   false);
+	container_statuses(st, "initContainerStatuses", cube_json_path(pod, "spec.initContainers"),
+			   uid, now, true);
+	container_statuses(st, "containerStatuses", cube_json_path(pod, "spec.containers"), uid,
+			   now, false);
 	const char *qos = cube_json_str(pod, "status.qosClass");
 	cJSON_AddStringToObject(st, "qosClass", qos ? qos : "BestEffort");
 	*out = st;

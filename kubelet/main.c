@@ -21,33 +21,50 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	cubelet_config cfg = {.runtime = "hollow", .port = 10250, .bind_address = "127.0.0.1",
+	cubelet_config cfg = {.runtime = "hollow",
+			      .port = 10250,
+			      .bind_address = "127.0.0.1",
 			      .root_dir = "/var/lib/cubelet"};
 	const char *cpu = NULL, *memory = NULL;
 	int verbosity = 2;
 	const cube_flag flags[] = {
-		{"master", CUBE_FLAG_STRING, &cfg.master, "the API server's URL (instead of --kubeconfig)"},
-		{"kubeconfig", CUBE_FLAG_STRING, &cfg.kubeconfig, "a kubeconfig file to reach the API server"},
-		{"hostname-override", CUBE_FLAG_STRING, &cfg.hostname, "the node's name (default: the host name)"},
+		{"master", CUBE_FLAG_STRING, &cfg.master,
+		 "the API server's URL (instead of --kubeconfig)"},
+		{"kubeconfig", CUBE_FLAG_STRING, &cfg.kubeconfig,
+		 "a kubeconfig file to reach the API server"},
+		{"hostname-override", CUBE_FLAG_STRING, &cfg.hostname,
+		 "the node's name (default: the host name)"},
 		{"root-dir", CUBE_FLAG_STRING, &cfg.root_dir, "directory for the cubelet's files"},
-		{"pod-cidr", CUBE_FLAG_STRING, &cfg.pod_cidr, "the node's pod CIDR (default 10.244.0.0/24, or the Node's spec.podCIDR)"},
-		{"runtime", CUBE_FLAG_STRING, &cfg.runtime, "container runtime: hollow (runc comes with the runc runtime)"},
+		{"pod-cidr", CUBE_FLAG_STRING, &cfg.pod_cidr,
+		 "the node's pod CIDR (default 10.244.0.0/24, or the Node's spec.podCIDR)"},
+		{"runtime", CUBE_FLAG_STRING, &cfg.runtime,
+		 "container runtime: hollow (runc comes with the runc runtime)"},
 		{"node-ip", CUBE_FLAG_STRING, &cfg.node_ip, "the node's InternalIP"},
-		{"node-labels", CUBE_FLAG_STRING, &cfg.node_labels, "labels for the Node, k=v,k2=v2"},
-		{"bind-address", CUBE_FLAG_STRING, &cfg.bind_address, "address for /healthz and /metrics"},
-		{"cpu", CUBE_FLAG_STRING, &cpu, "CPU capacity to declare, a quantity (default: the machine's)"},
-		{"memory", CUBE_FLAG_STRING, &memory, "memory capacity to declare, a quantity (default: the machine's)"},
+		{"node-labels", CUBE_FLAG_STRING, &cfg.node_labels,
+		 "labels for the Node, k=v,k2=v2"},
+		{"bind-address", CUBE_FLAG_STRING, &cfg.bind_address,
+		 "address for /healthz and /metrics"},
+		{"cpu", CUBE_FLAG_STRING, &cpu,
+		 "CPU capacity to declare, a quantity (default: the machine's)"},
+		{"memory", CUBE_FLAG_STRING, &memory,
+		 "memory capacity to declare, a quantity (default: the machine's)"},
 		{"pods", CUBE_FLAG_INT, &cfg.max_pods, "maximum pods on the node (default 110)"},
-		{"port", CUBE_FLAG_INT, &cfg.port, "port for /healthz and /metrics (0: any free port, -1: none)"},
-		{"hollow-nodes", CUBE_FLAG_INT, &cfg.hollow_nodes, "run this many hollow nodes hollow-0..N-1 in one process"},
-		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s, "how often each node renews its Lease (default 10s)"},
-		{"v", CUBE_FLAG_INT, &verbosity, "log level: 0 errors, 1 warnings, 2 info, 3 debug"},
+		{"port", CUBE_FLAG_INT, &cfg.port,
+		 "port for /healthz and /metrics (0: any free port, -1: none)"},
+		{"hollow-nodes", CUBE_FLAG_INT, &cfg.hollow_nodes,
+		 "run this many hollow nodes hollow-0..N-1 in one process"},
+		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,
+		 "how often each node renews its Lease (default 10s)"},
+		{"v", CUBE_FLAG_INT, &verbosity,
+		 "log level: 0 errors, 1 warnings, 2 info, 3 debug"},
 		{0},
 	};
 	cube_err err = CUBE_ERR_INIT;
 	int rc = cube_flags_parse(flags, argc, argv, NULL, &err);
 	if (rc == CUBE_FLAGS_HELP) {
-		char *u = cube_flags_usage("cubelet", "cubelet registers a node and runs the pods bound to it.", flags);
+		char *u = cube_flags_usage(
+			"cubelet", "cubelet registers a node and runs the pods bound to it.",
+			flags);
 		fputs(u ? u : "", stdout);
 		free(u);
 		return 0;
@@ -63,23 +80,28 @@ int main(int argc, char **argv)
 	cube_quantity q;
 	if (cpu) {
 		if (cube_quantity_parse(cpu, &q, &err) < 0 || cube_quantity_milli(&q) <= 0) {
-			fprintf(stderr, "cubelet: invalid --cpu: %s\n", err.msg[0] ? err.msg : "must be positive");
+			fprintf(stderr, "cubelet: invalid --cpu: %s\n",
+				err.msg[0] ? err.msg : "must be positive");
 			return 2;
 		}
 		cfg.cpu_milli = (int)cube_quantity_milli(&q);
 	}
 	if (memory) {
 		if (cube_quantity_parse(memory, &q, &err) < 0 || cube_quantity_value(&q) <= 0) {
-			fprintf(stderr, "cubelet: invalid --memory: %s\n", err.msg[0] ? err.msg : "must be positive");
+			fprintf(stderr, "cubelet: invalid --memory: %s\n",
+				err.msg[0] ? err.msg : "must be positive");
 			return 2;
 		}
 		cfg.memory_bytes = cube_quantity_value(&q);
 	}
 	if (cfg.hollow_nodes < 0 || cfg.hollow_nodes > 10000 || cfg.port < -1 || cfg.port > 65535) {
-		fprintf(stderr, "cubelet: invalid value: --hollow-nodes 0..10000, --port -1..65535\n");
+		fprintf(stderr,
+			"cubelet: invalid value: --hollow-nodes 0..10000, --port -1..65535\n");
 		return 2;
 	}
-	cube_log_set_level(verbosity < 0 ? CUBE_LOG_ERROR : verbosity > 3 ? CUBE_LOG_DEBUG : (cube_log_level)verbosity);
+	cube_log_set_level(verbosity < 0   ? CUBE_LOG_ERROR
+			   : verbosity > 3 ? CUBE_LOG_DEBUG
+					   : (cube_log_level)verbosity);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

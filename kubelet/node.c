@@ -78,7 +78,8 @@ static cJSON *node_status(kubelet_node *n)
 		      "kubelet has no disk pressure", now);
 	add_condition(conds, "PIDPressure", "False", "KubeletHasSufficientPID",
 		      "kubelet has sufficient PID available", now);
-	add_condition(conds, "Ready", "True", "KubeletReady", "kubelet is posting ready status", now);
+	add_condition(conds, "Ready", "True", "KubeletReady", "kubelet is posting ready status",
+		      now);
 	cJSON *addrs = cJSON_AddArrayToObject(st, "addresses");
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "type", "InternalIP");
@@ -160,7 +161,8 @@ int node_register(kubelet_node *n, cube_err *err)
 	}
 	if (!made) {
 		/* Registered before (a restart): report our status, keep its spec. */
-		cube_autojson cJSON *cur = cube_kclient_get(k->client, &CUBE_GVR_NODES, NULL, n->name, err);
+		cube_autojson cJSON *cur =
+			cube_kclient_get(k->client, &CUBE_GVR_NODES, NULL, n->name, err);
 		if (!cur)
 			return cube_err_prefix(err, "reading node %s", n->name);
 		const char *cidr = cube_json_str(cur, "spec.podCIDR");
@@ -168,7 +170,8 @@ int node_register(kubelet_node *n, cube_err *err)
 			snprintf(n->pod_cidr, sizeof(n->pod_cidr), "%s", cidr);
 		cJSON_DeleteItemFromObjectCaseSensitive(cur, "status");
 		cJSON_AddItemToObject(cur, "status", node_status(n));
-		cube_autojson cJSON *upd = cube_kclient_update(k->client, &CUBE_GVR_NODES, NULL, cur, "status", err);
+		cube_autojson cJSON *upd =
+			cube_kclient_update(k->client, &CUBE_GVR_NODES, NULL, cur, "status", err);
 		if (!upd)
 			return cube_err_prefix(err, "reporting node %s status", n->name);
 	}
@@ -190,7 +193,8 @@ int node_heartbeat(kubelet_node *n, cube_err *err)
 	for (int attempt = 0; attempt < 2 && !out; attempt++) {
 		if (!lease) {
 			cube_err gerr = CUBE_ERR_INIT;
-			lease = cube_kclient_get(k->client, &CUBE_GVR_LEASES, "kube-node-lease", n->name, &gerr);
+			lease = cube_kclient_get(k->client, &CUBE_GVR_LEASES, "kube-node-lease",
+						 n->name, &gerr);
 			if (!lease && gerr.code != CUBE_ENOTFOUND) {
 				*err = gerr;
 				return -1;
@@ -207,11 +211,13 @@ int node_heartbeat(kubelet_node *n, cube_err *err)
 			cJSON_AddStringToObject(spec, "holderIdentity", n->name);
 			cJSON_AddNumberToObject(spec, "leaseDurationSeconds", 40);
 			cJSON_AddStringToObject(spec, "renewTime", now);
-			out = cube_kclient_create(k->client, &CUBE_GVR_LEASES, "kube-node-lease", lease, err);
+			out = cube_kclient_create(k->client, &CUBE_GVR_LEASES, "kube-node-lease",
+						  lease, err);
 		} else {
 			cJSON *spec = cube_json_ensure_obj(lease, "spec");
 			cube_json_set_str(spec, "renewTime", now);
-			out = cube_kclient_update(k->client, &CUBE_GVR_LEASES, "kube-node-lease", lease, NULL, err);
+			out = cube_kclient_update(k->client, &CUBE_GVR_LEASES, "kube-node-lease",
+						  lease, NULL, err);
 		}
 		if (!out) {
 			/* Someone else changed it (or it exists already): read it again once. */
@@ -249,7 +255,8 @@ void *node_heartbeat_main(void *arg)
 	int64_t period = (int64_t)k->cfg.heartbeat_s * 1000;
 	int64_t start = mono_ms();
 	for (size_t i = 0; i < k->n_nodes; i++)
-		k->nodes[i].next_heartbeat_ms = start + (int64_t)(period * (double)i / (double)k->n_nodes);
+		k->nodes[i].next_heartbeat_ms =
+			start + (int64_t)(period * (double)i / (double)k->n_nodes);
 	while (!atomic_load(&k->stop)) {
 		int64_t now = mono_ms(), next = now + 200;
 		for (size_t i = 0; i < k->n_nodes && !atomic_load(&k->stop); i++) {
@@ -274,7 +281,8 @@ void *node_heartbeat_main(void *arg)
 			if (now >= n->next_status_ms) {
 				cube_err err = CUBE_ERR_INIT;
 				if (node_report(n, &err) < 0)
-					cube_log_warn("node %s: status report: %s", n->name, err.msg);
+					cube_log_warn("node %s: status report: %s", n->name,
+						      err.msg);
 				n->next_status_ms = now + STATUS_REPORT_MS;
 			}
 			if (n->next_heartbeat_ms < next)

@@ -26,8 +26,8 @@ static int write_status(cubelet *k, const cJSON *pod, cJSON *status, cube_err *e
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(next, "status");
 	cJSON_AddItemToObject(next, "status", status);
-	cube_autojson cJSON *out = cube_kclient_update(k->client, &CUBE_GVR_PODS, cube_obj_namespace(pod),
-						       next, "status", err);
+	cube_autojson cJSON *out = cube_kclient_update(
+		k->client, &CUBE_GVR_PODS, cube_obj_namespace(pod), next, "status", err);
 	return out ? 0 : -1;
 }
 
@@ -44,8 +44,8 @@ static int finish_deletion(cubelet *k, kubelet_node *n, const cJSON *pod, cube_e
 	cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
 	cJSON_AddStringToObject(pre, "uid", cube_obj_uid(pod));
 	cube_err derr = CUBE_ERR_INIT;
-	if (cube_kclient_delete(k->client, &CUBE_GVR_PODS, cube_obj_namespace(pod), cube_obj_name(pod),
-				opts, &derr) < 0 &&
+	if (cube_kclient_delete(k->client, &CUBE_GVR_PODS, cube_obj_namespace(pod),
+				cube_obj_name(pod), opts, &derr) < 0 &&
 	    derr.code != CUBE_ENOTFOUND && derr.code != CUBE_ECONFLICT) {
 		*err = derr;
 		return -1;
@@ -111,8 +111,8 @@ int pods_start(cubelet *k, cube_err *err)
 	k->pods = cube_informer_new(k->client, &io, err);
 	if (!k->pods)
 		return -1;
-	cube_controller_config cc = {.name = "cubelet-pods", .workers = k->cfg.workers, .sync = sync_pod,
-				     .ud = k};
+	cube_controller_config cc = {
+		.name = "cubelet-pods", .workers = k->cfg.workers, .sync = sync_pod, .ud = k};
 	k->pod_ctl = cube_controller_new(&cc, err);
 	if (!k->pod_ctl)
 		return -1;
@@ -120,7 +120,8 @@ int pods_start(cubelet *k, cube_err *err)
 	if (cube_informer_add_handlers(k->pods, &h, err) < 0)
 		return -1;
 	cube_informer_handlers hd = {.on_delete = on_pod_delete, .ud = k};
-	if (cube_informer_add_handlers(k->pods, &hd, err) < 0 || cube_informer_start(k->pods, err) < 0)
+	if (cube_informer_add_handlers(k->pods, &hd, err) < 0 ||
+	    cube_informer_start(k->pods, err) < 0)
 		return -1;
 	/* Each pod's sync stands alone, so the workers need not wait for the
 	 * first list: a cubelet started before its API server just retries. */

@@ -53,7 +53,8 @@ void cube_controller_enqueue(cube_controller *c, const char *key)
 void cube_controller_enqueue_after(cube_controller *c, const char *key, int64_t delay_ms)
 {
 	cube_err err = CUBE_ERR_INIT;
-	if (cube_workqueue_add_after(c->q, key, delay_ms, &err) < 0 && !cube_workqueue_shutting_down(c->q))
+	if (cube_workqueue_add_after(c->q, key, delay_ms, &err) < 0 &&
+	    !cube_workqueue_shutting_down(c->q))
 		cube_log_warn("%s: cannot queue %s: %s", c->name, key, err.msg);
 }
 
@@ -75,8 +76,8 @@ static void h_delete(void *ud, cube_robj *o)
 
 cube_informer_handlers cube_controller_handlers(cube_controller *c)
 {
-	return (cube_informer_handlers){.on_add = h_add, .on_update = h_update, .on_delete = h_delete,
-					.ud = c};
+	return (cube_informer_handlers){
+		.on_add = h_add, .on_update = h_update, .on_delete = h_delete, .ud = c};
 }
 
 static void *worker(void *arg)
@@ -87,7 +88,8 @@ static void *worker(void *arg)
 		cube_err err = CUBE_ERR_INIT;
 		if (c->cfg.sync(c->cfg.ud, key, &err) == 0) {
 			cube_workqueue_forget(c->q, key);
-		} else if (c->cfg.max_retries && cube_workqueue_num_requeues(c->q, key) >= c->cfg.max_retries) {
+		} else if (c->cfg.max_retries &&
+			   cube_workqueue_num_requeues(c->q, key) >= c->cfg.max_retries) {
 			cube_log_warn("%s: dropping %s after %d retries: %s", c->name, key,
 				      c->cfg.max_retries, err.msg);
 			cube_workqueue_forget(c->q, key);
@@ -105,13 +107,15 @@ int cube_controller_run(cube_controller *c, cube_informer *const *informers, siz
 {
 	for (size_t i = 0; i < n; i++)
 		if (!cube_informer_wait_synced(informers[i], timeout_ms ? timeout_ms : -1))
-			return cube_err_set(err, CUBE_ETIMEOUT, "%s: informers did not sync", c->name);
+			return cube_err_set(err, CUBE_ETIMEOUT, "%s: informers did not sync",
+					    c->name);
 	c->threads = calloc((size_t)c->cfg.workers, sizeof(*c->threads));
 	if (!c->threads)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	for (int i = 0; i < c->cfg.workers; i++) {
 		if (pthread_create(&c->threads[i], NULL, worker, c) != 0)
-			return cube_err_set(err, CUBE_EIO, "%s: cannot start worker %d", c->name, i);
+			return cube_err_set(err, CUBE_EIO, "%s: cannot start worker %d", c->name,
+					    i);
 		c->n_threads++;
 	}
 	return 0;

@@ -26,11 +26,11 @@
 typedef int (*cube_sync_fn)(void *ud, const char *key, cube_err *err);
 
 typedef struct cube_controller_config {
-	const char *name;     /* for logs */
-	int workers;          /* default 1 */
+	const char *name; /* for logs */
+	int workers;	  /* default 1 */
 	cube_sync_fn sync;
 	void *ud;
-	int max_retries;      /* 0: forever */
+	int max_retries;		 /* 0: forever */
 	cube_workqueue_limiter *limiter; /* NULL: the default controller limiter; taken */
 } cube_controller_config;
 

@@ -17,8 +17,8 @@
 #include "strmap.h"
 
 #define QUEUE_MAX 1000
-#define CACHE_MAX 4096            /* remembered events (by identity) */
-#define AGGREGATE_AFTER 10        /* similar events before aggregation */
+#define CACHE_MAX 4096	   /* remembered events (by identity) */
+#define AGGREGATE_AFTER 10 /* similar events before aggregation */
 #define AGGREGATE_WINDOW_S 600
 
 struct pending {
@@ -108,8 +108,8 @@ static void write_event(cube_recorder *r, struct pending *p)
 
 	/* Aggregation: many different messages of one kind for one object. */
 	char sim_key[1024];
-	snprintf(sim_key, sizeof(sim_key), "%s|%s|%s|%s|%s", okind ? okind : "", ns, oname ? oname : "",
-		 p->type, p->reason);
+	snprintf(sim_key, sizeof(sim_key), "%s|%s|%s|%s|%s", okind ? okind : "", ns,
+		 oname ? oname : "", p->type, p->reason);
 	struct similar *s = cube_strmap_get(r->similar, sim_key);
 	time_t t = time(NULL);
 	if (!s && cube_strmap_len(r->similar) < CACHE_MAX && (s = calloc(1, sizeof(*s)))) {
@@ -127,7 +127,8 @@ static void write_event(cube_recorder *r, struct pending *p)
 			s->since = t;
 		}
 		if (++s->n > AGGREGATE_AFTER) {
-			snprintf(combined, sizeof(combined), "(combined from similar events): %s", p->message);
+			snprintf(combined, sizeof(combined), "(combined from similar events): %s",
+				 p->message);
 			message = combined;
 		}
 	}
@@ -143,8 +144,8 @@ static void write_event(cube_recorder *r, struct pending *p)
 		if (message == combined)
 			cJSON_AddStringToObject(patch, "message", message);
 		cube_err err = CUBE_ERR_INIT;
-		cube_autojson cJSON *out = cube_kclient_patch(r->c, &CUBE_GVR_EVENTS, prev->ns, prev->name,
-							      NULL, "merge", patch, &err);
+		cube_autojson cJSON *out = cube_kclient_patch(
+			r->c, &CUBE_GVR_EVENTS, prev->ns, prev->name, NULL, "merge", patch, &err);
 		if (out) {
 			prev->count++;
 			r->stats.updated++;
@@ -164,7 +165,8 @@ static void write_event(cube_recorder *r, struct pending *p)
 	gettimeofday(&tv, NULL);
 	char name[400];
 	snprintf(name, sizeof(name), "%.250s.%llx", oname ? oname : "event",
-		 (unsigned long long)tv.tv_sec * 1000000000ULL + (unsigned long long)tv.tv_usec * 1000ULL);
+		 (unsigned long long)tv.tv_sec * 1000000000ULL +
+			 (unsigned long long)tv.tv_usec * 1000ULL);
 	cube_autojson cJSON *ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "apiVersion", "v1");
 	cJSON_AddStringToObject(ev, "kind", "Event");
@@ -189,8 +191,8 @@ static void write_event(cube_recorder *r, struct pending *p)
 	cube_autojson cJSON *made = cube_kclient_create(r->c, &CUBE_GVR_EVENTS, ns, ev, &err);
 	if (!made) {
 		r->stats.failed++;
-		cube_log_warn("event about %s %s/%s: %s", okind ? okind : "object", ns, oname ? oname : "",
-			      err.msg);
+		cube_log_warn("event about %s %s/%s: %s", okind ? okind : "object", ns,
+			      oname ? oname : "", err.msg);
 		return;
 	}
 	r->stats.created++;

@@ -611,10 +611,10 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 		0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		/* One loop thread is no pool: MHD warns if told a pool of 1. */
 		MHD_OPTION_THREAD_POOL_SIZE, d->cfg.threads > 1 ? d->cfg.threads : 0,
-		MHD_OPTION_CONNECTION_LIMIT,
-		d->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, d->cfg.idle_timeout_s,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		d, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, d->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+		d->cfg.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, d, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
+		MHD_OPTION_END);
 	if (!d->mhd) {
 		cube_err_set(err, CUBE_EUNAVAIL, "cannot serve on %s:%d (address in use?)", bind,
 			     cfg->port);

@@ -42,18 +42,20 @@ typedef size_t (*cube_index_fn)(const cJSON *obj, char (*vals)[256], size_t max)
 
 /* Built-in indexes. */
 size_t cube_index_namespace(const cJSON *obj, char (*vals)[256], size_t max);
-size_t cube_index_node_name(const cJSON *obj, char (*vals)[256], size_t max);  /* spec.nodeName */
-size_t cube_index_owner_uid(const cJSON *obj, char (*vals)[256], size_t max);  /* every ownerReferences uid */
-size_t cube_index_labels(const cJSON *obj, char (*vals)[256], size_t max);     /* "key=value" per label */
+size_t cube_index_node_name(const cJSON *obj, char (*vals)[256], size_t max); /* spec.nodeName */
+size_t cube_index_owner_uid(const cJSON *obj, char (*vals)[256],
+			    size_t max); /* every ownerReferences uid */
+size_t cube_index_labels(const cJSON *obj, char (*vals)[256],
+			 size_t max); /* "key=value" per label */
 
 typedef struct cube_informer_opts {
 	const cube_gvr *gvr;
-	const char *ns;             /* NULL: every namespace */
+	const char *ns; /* NULL: every namespace */
 	const char *label_selector;
 	const char *field_selector;
-	int resync_s;               /* 0: no periodic resync */
-	int64_t page;               /* list page size (default 500) */
-	int watch_timeout_s;        /* server-side watch timeout (default 300-600 s, random) */
+	int resync_s;	     /* 0: no periodic resync */
+	int64_t page;	     /* list page size (default 500) */
+	int watch_timeout_s; /* server-side watch timeout (default 300-600 s, random) */
 } cube_informer_opts;
 
 typedef struct cube_informer cube_informer;
@@ -94,9 +96,9 @@ void cube_robj_list_free(cube_robj **objs, size_t n);
 /* The resourceVersion last seen, and counters for /metrics and tests. */
 typedef struct cube_informer_stats {
 	int64_t rv;
-	uint64_t lists;    /* full lists done (1 at start, more after 410 or failures) */
-	uint64_t watches;  /* watch requests started */
-	uint64_t events;   /* events applied */
+	uint64_t lists;	  /* full lists done (1 at start, more after 410 or failures) */
+	uint64_t watches; /* watch requests started */
+	uint64_t events;  /* events applied */
 	size_t objects;
 } cube_informer_stats;
 void cube_informer_get_stats(cube_informer *inf, cube_informer_stats *out);

@@ -41,11 +41,11 @@ extern const cube_gvr CUBE_GVR_PODS, CUBE_GVR_NODES, CUBE_GVR_SERVICES, CUBE_GVR
 	CUBE_GVR_STATEFULSETS, CUBE_GVR_JOBS, CUBE_GVR_CRONJOBS;
 
 typedef struct cube_kclient_config {
-	const char *server;      /* "http://127.0.0.1:6443" */
-	const char *token;       /* bearer token, or NULL */
-	cube_http_tls tls;       /* for https:// servers */
-	const char *user_agent;  /* "cube-scheduler/v1.32.0" */
-	long timeout_ms;         /* per unary request; 0 = 30 s */
+	const char *server;	/* "http://127.0.0.1:6443" */
+	const char *token;	/* bearer token, or NULL */
+	cube_http_tls tls;	/* for https:// servers */
+	const char *user_agent; /* "cube-scheduler/v1.32.0" */
+	long timeout_ms;	/* per unary request; 0 = 30 s */
 } cube_kclient_config;
 
 typedef struct cube_kclient cube_kclient;
@@ -63,8 +63,8 @@ int cube_kclient_path(const cube_gvr *r, const char *ns, const char *name, const
 typedef struct cube_list_opts {
 	const char *label_selector;
 	const char *field_selector;
-	const char *resource_version;  /* "0": from the cache; NULL: consistent */
-	int64_t limit;                 /* 0: no limit (the client follows no pages) */
+	const char *resource_version; /* "0": from the cache; NULL: consistent */
+	int64_t limit;		      /* 0: no limit (the client follows no pages) */
 	const char *continue_token;
 } cube_list_opts;
 
@@ -102,8 +102,8 @@ typedef struct cube_watch_opts {
 	const char *label_selector;
 	const char *field_selector;
 	const char *resource_version;
-	int timeout_s;        /* server-side timeoutSeconds; 0: none */
-	bool bookmarks;       /* allowWatchBookmarks */
+	int timeout_s;	/* server-side timeoutSeconds; 0: none */
+	bool bookmarks; /* allowWatchBookmarks */
 } cube_watch_opts;
 
 /* Receives each watch event: type "ADDED" | "MODIFIED" | "DELETED" |
@@ -115,8 +115,7 @@ typedef int (*cube_watch_fn)(void *ud, const char *type, cJSON *object);
  * callback stops it (0), *cancel becomes non-zero (CUBE_ECANCELED), or an
  * error: CUBE_ECOMPACTED for 410 (relist), others as above. An in-stream
  * ERROR event carrying a 410 Status also returns CUBE_ECOMPACTED. */
-int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns,
-		       const cube_watch_opts *o, cube_watch_fn fn, void *ud, atomic_int *cancel,
-		       cube_err *err);
+int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns, const cube_watch_opts *o,
+		       cube_watch_fn fn, void *ud, atomic_int *cancel, cube_err *err);
 
 #endif

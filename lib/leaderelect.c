@@ -74,7 +74,8 @@ static cJSON *lease_body(cube_leader *l, const cJSON *old, bool take)
 	if (take) {
 		cube_json_set_str(spec, "holderIdentity", l->identity);
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, "leaseDurationSeconds");
-		cJSON_AddNumberToObject(spec, "leaseDurationSeconds", (l->cfg.lease_ms + 999) / 1000);
+		cJSON_AddNumberToObject(spec, "leaseDurationSeconds",
+					(l->cfg.lease_ms + 999) / 1000);
 		cube_json_set_str(spec, "renewTime", now);
 		if (new_term) {
 			cube_json_set_str(spec, "acquireTime", now);
@@ -97,15 +98,18 @@ static cJSON *lease_body(cube_leader *l, const cJSON *old, bool take)
 static int try_acquire_or_renew(cube_leader *l, cube_err *err)
 {
 	cube_err gerr = CUBE_ERR_INIT;
-	cube_autojson cJSON *cur = cube_kclient_get(l->cfg.client, &CUBE_GVR_LEASES, l->ns, l->name, &gerr);
+	cube_autojson cJSON *cur =
+		cube_kclient_get(l->cfg.client, &CUBE_GVR_LEASES, l->ns, l->name, &gerr);
 	if (!cur) {
 		if (gerr.code != CUBE_ENOTFOUND) {
 			*err = gerr;
 			return -1;
 		}
 		cube_autojson cJSON *body = lease_body(l, NULL, true);
-		cube_autojson cJSON *made = body ? cube_kclient_create(l->cfg.client, &CUBE_GVR_LEASES, l->ns, body, err)
-						 : NULL;
+		cube_autojson cJSON *made =
+			body ? cube_kclient_create(l->cfg.client, &CUBE_GVR_LEASES, l->ns, body,
+						   err)
+			     : NULL;
 		if (!made)
 			return err->code == CUBE_EEXIST ? 0 : -1;
 		const char *rv = cube_obj_resource_version(made);
@@ -129,7 +133,8 @@ static int try_acquire_or_renew(cube_leader *l, cube_err *err)
 		return 0;
 	cube_autojson cJSON *body = lease_body(l, cur, true);
 	cube_autojson cJSON *upd =
-		body ? cube_kclient_update(l->cfg.client, &CUBE_GVR_LEASES, l->ns, body, NULL, err) : NULL;
+		body ? cube_kclient_update(l->cfg.client, &CUBE_GVR_LEASES, l->ns, body, NULL, err)
+		     : NULL;
 	if (!upd)
 		return err->code == CUBE_ECONFLICT ? 0 : -1; /* someone else wrote first */
 	const char *nrv = cube_obj_resource_version(upd);
@@ -149,13 +154,15 @@ static bool nap(cube_leader *l, int ms)
 static void release(cube_leader *l)
 {
 	cube_err err = CUBE_ERR_INIT;
-	cube_autojson cJSON *cur = cube_kclient_get(l->cfg.client, &CUBE_GVR_LEASES, l->ns, l->name, &err);
+	cube_autojson cJSON *cur =
+		cube_kclient_get(l->cfg.client, &CUBE_GVR_LEASES, l->ns, l->name, &err);
 	const char *holder = cube_json_str(cur, "spec.holderIdentity");
 	if (!cur || !holder || strcmp(holder, l->identity))
 		return;
 	cube_autojson cJSON *body = lease_body(l, cur, false);
 	cube_autojson cJSON *upd =
-		body ? cube_kclient_update(l->cfg.client, &CUBE_GVR_LEASES, l->ns, body, NULL, &err) : NULL;
+		body ? cube_kclient_update(l->cfg.client, &CUBE_GVR_LEASES, l->ns, body, NULL, &err)
+		     : NULL;
 	if (!upd)
 		cube_log_warn("leader election %s/%s: release failed: %s", l->ns, l->name, err.msg);
 }
@@ -173,7 +180,8 @@ static void *campaign(void *arg)
 			nap(l, l->cfg.retry_ms);
 			continue;
 		}
-		cube_log_info("leader election %s/%s: %s is the leader", l->ns, l->name, l->identity);
+		cube_log_info("leader election %s/%s: %s is the leader", l->ns, l->name,
+			      l->identity);
 		atomic_store(&l->leading, true);
 		if (l->cfg.on_started)
 			l->cfg.on_started(l->cfg.ud);
@@ -187,12 +195,14 @@ static void *campaign(void *arg)
 				continue;
 			}
 			if (r == 0) {
-				cube_log_warn("leader election %s/%s: the lease was taken over", l->ns, l->name);
+				cube_log_warn("leader election %s/%s: the lease was taken over",
+					      l->ns, l->name);
 				break;
 			}
 			if (mono_ms() - last_ok >= l->cfg.renew_deadline_ms) {
-				cube_log_warn("leader election %s/%s: could not renew for %d ms: %s", l->ns,
-					      l->name, l->cfg.renew_deadline_ms, rerr.msg);
+				cube_log_warn(
+					"leader election %s/%s: could not renew for %d ms: %s",
+					l->ns, l->name, l->cfg.renew_deadline_ms, rerr.msg);
 				break;
 			}
 		}
@@ -208,7 +218,8 @@ static void *campaign(void *arg)
 cube_leader *cube_leader_start(const cube_leader_config *cfg, cube_err *err)
 {
 	if (!cfg->client || !cfg->name || !cfg->identity) {
-		cube_err_set(err, CUBE_EINVAL, "leader election needs a client, a lease name and an identity");
+		cube_err_set(err, CUBE_EINVAL,
+			     "leader election needs a client, a lease name and an identity");
 		return NULL;
 	}
 	cube_leader *l = calloc(1, sizeof(*l));
@@ -227,7 +238,8 @@ cube_leader *cube_leader_start(const cube_leader_config *cfg, cube_err *err)
 	if (!l->cfg.retry_ms)
 		l->cfg.retry_ms = 2000;
 	pthread_mutex_init(&l->mu, NULL);
-	if (!l->ns || !l->name || !l->identity || pthread_create(&l->thread, NULL, campaign, l) != 0) {
+	if (!l->ns || !l->name || !l->identity ||
+	    pthread_create(&l->thread, NULL, campaign, l) != 0) {
 		free(l->ns);
 		free(l->name);
 		free(l->identity);

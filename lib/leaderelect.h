@@ -23,15 +23,15 @@
 
 typedef struct cube_leader_config {
 	cube_kclient *client;
-	const char *ns;        /* default "kube-system" */
-	const char *name;      /* the Lease's name, e.g. "kube-scheduler" */
-	const char *identity;  /* this candidate, e.g. "host_<random>" */
-	int lease_ms;          /* default 15000 */
-	int renew_deadline_ms; /* default 10000 */
-	int retry_ms;          /* default 2000 */
-	bool release_on_stop;  /* give the Lease up on stop (default true when set) */
-	void (*on_started)(void *ud);                 /* became leader */
-	void (*on_stopped)(void *ud);                 /* lost or gave up leadership */
+	const char *ns;		      /* default "kube-system" */
+	const char *name;	      /* the Lease's name, e.g. "kube-scheduler" */
+	const char *identity;	      /* this candidate, e.g. "host_<random>" */
+	int lease_ms;		      /* default 15000 */
+	int renew_deadline_ms;	      /* default 10000 */
+	int retry_ms;		      /* default 2000 */
+	bool release_on_stop;	      /* give the Lease up on stop (default true when set) */
+	void (*on_started)(void *ud); /* became leader */
+	void (*on_stopped)(void *ud); /* lost or gave up leadership */
 	void (*on_new_leader)(void *ud, const char *identity); /* observed holder changed */
 	void *ud;
 } cube_leader_config;

@@ -29,13 +29,17 @@
 #define UPDATES 5000
 
 static const char pod_fmt[] =
-	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"bench\","
+	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":"
+	"\"bench\","
 	"\"uid\":\"00000000-0000-4000-8000-%012d\",\"creationTimestamp\":\"2026-11-25T00:00:00Z\","
 	"\"labels\":{\"app\":\"bench\",\"pod-template-hash\":\"5d4f8c7b9\"},\"ownerReferences\":[{"
 	"\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"bench-5d4f8c7b9\",\"uid\":"
-	"\"11111111-2222-4333-8444-555555555555\",\"controller\":true,\"blockOwnerDeletion\":true}]},"
-	"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\",\"ports\":[{\"containerPort\":"
-	"8080,\"protocol\":\"TCP\"}],\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}},"
+	"\"11111111-2222-4333-8444-555555555555\",\"controller\":true,\"blockOwnerDeletion\":true}]"
+	"},"
+	"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\",\"ports\":[{"
+	"\"containerPort\":"
+	"8080,\"protocol\":\"TCP\"}],\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":"
+	"\"64Mi\"}},"
 	"\"imagePullPolicy\":\"IfNotPresent\",\"terminationMessagePath\":\"/dev/termination-log\","
 	"\"terminationMessagePolicy\":\"File\"}],\"restartPolicy\":\"Always\",\"dnsPolicy\":"
 	"\"ClusterFirst\",\"nodeName\":\"node-%d\",\"schedulerName\":\"default-scheduler\","
@@ -66,7 +70,8 @@ static int pod_text(char *buf, size_t size, int i, int gen)
 {
 	char name[32];
 	snprintf(name, sizeof(name), "p-%05d", i);
-	int n = snprintf(buf, size, pod_fmt, name, i, i % 50, (i / 250) % 256, i % 250 + 2, i % 50 + 2);
+	int n = snprintf(buf, size, pod_fmt, name, i, i % 50, (i / 250) % 256, i % 250 + 2,
+			 i % 50 + 2);
 	if (gen) {
 		/* an update: a label that changes */
 		char *at = strstr(buf, "\"app\":\"bench\"");
@@ -128,17 +133,19 @@ int main(void)
 	cube_informer_stats st;
 	cube_informer_get_stats(inf, &st);
 
-	printf("bench/informer: one informer over %d pods (JSON %zu bytes each on average)\n\n", PODS,
-	       json_total / PODS);
+	printf("bench/informer: one informer over %d pods (JSON %zu bytes each on average)\n\n",
+	       PODS, json_total / PODS);
 	printf("| | objects | seconds | objects/s |\n|---|---:|---:|---:|\n");
-	printf("| bare paged LIST (baseline) | %d | %.2f | %.0f |\n", listed, list_s, listed / list_s);
+	printf("| bare paged LIST (baseline) | %d | %.2f | %.0f |\n", listed, list_s,
+	       listed / list_s);
 	printf("| informer list + sync | %zu | %.2f | %.0f |\n\n", st.objects, sync_s,
 	       st.objects / sync_s);
 	double per = (double)(rss1 - rss0) * 1024.0 / (double)(st.objects ? st.objects : 1);
-	printf("| RSS growth | per cached pod | of which JSON text | overhead besides the JSON text | target |\n");
+	printf("| RSS growth | per cached pod | of which JSON text | overhead besides the JSON "
+	       "text | target |\n");
 	printf("|---:|---:|---:|---:|---|\n");
-	printf("| %ld KiB | %.0f B | %zu B | %.0f B | < 2048 B |\n\n", rss1 - rss0, per, json_total / PODS,
-	       per - (double)(json_total / PODS));
+	printf("| %ld KiB | %.0f B | %zu B | %.0f B | < 2048 B |\n\n", rss1 - rss0, per,
+	       json_total / PODS, per - (double)(json_total / PODS));
 
 	/* Events per second through the informer. */
 	atomic_store(&events, 0);
@@ -154,7 +161,8 @@ int main(void)
 		nanosleep(&(struct timespec){0, 5000000L}, NULL);
 	double deliver_s = now_s() - w0;
 	long got = atomic_load(&events);
-	printf("| updates written to etcd | writes/s (baseline) | events applied by the informer | events/s end to end |\n");
+	printf("| updates written to etcd | writes/s (baseline) | events applied by the informer | "
+	       "events/s end to end |\n");
 	printf("|---:|---:|---:|---:|\n");
 	printf("| %d | %.0f | %ld | %.0f |\n", UPDATES, UPDATES / write_s, got, got / deliver_s);
 	cube_informer_free(inf);

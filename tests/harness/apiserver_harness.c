@@ -15,8 +15,6 @@
 #include "http.h"
 #include "proc.h"
 
-
-
 static bool ready(const char *url, int timeout_ms)
 {
 	cube_http *h = cube_http_new(NULL);
@@ -115,7 +113,6 @@ void cube_test_api_destroy(cube_test_api *t)
 	cube_test_etcd_destroy(&t->etcd);
 }
 
-
 long cube_test_http(const cube_test_api *t, const char *method, const char *path, const char *body,
 		    char **out)
 {
@@ -141,5 +138,3 @@ long cube_test_http(const cube_test_api *t, const char *method, const char *path
 	cube_http_free(h);
 	return status;
 }
-
-

@@ -35,7 +35,6 @@ int cube_test_free_port(void)
 	return port;
 }
 
-
 bool cube_test_etcd_wait(const char *url, int timeout_ms)
 {
 	cube_http *h = cube_http_new(NULL);
@@ -76,10 +75,16 @@ static int spawn(cube_test_etcd *t)
 	snprintf(cluster, sizeof(cluster), "test=%s", peer);
 	snprintf(t->url, sizeof(t->url), "%s", client);
 
-	const char *argv[] = {"etcd", "--name", "test", "--data-dir", data, "--listen-client-urls",
-			      client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-			      "--initial-advertise-peer-urls", peer, "--initial-cluster", cluster,
-			      "--logger", "zap", "--log-level", "warn", NULL};
+	const char *argv[] = {"etcd",  "--name",
+			      "test",  "--data-dir",
+			      data,    "--listen-client-urls",
+			      client,  "--advertise-client-urls",
+			      client,  "--listen-peer-urls",
+			      peer,    "--initial-advertise-peer-urls",
+			      peer,    "--initial-cluster",
+			      cluster, "--logger",
+			      "zap",   "--log-level",
+			      "warn",  NULL};
 	pid_t pid = cube_test_spawn(argv, log, true);
 	if (pid < 0)
 		return -1;

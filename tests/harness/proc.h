@@ -23,12 +23,14 @@ void cube_test_kill(pid_t pid, int grace_ms);
 
 /* Runs a shell command line, capturing stdout+stderr (up to size-1 bytes)
  * into out; returns the exit status (or -1). */
-int cube_test_sh(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cube_test_sh(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Runs `timeout 60 $CUBE_TEST_KUBECTL <args>` (the harness exports the
  * kubectl command line with its kubeconfig and cache dir); returns its exit
  * status, output in out. */
-int cube_test_kubectl(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int cube_test_kubectl(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Is `line` one whole line of `out`? */
 bool cube_test_has_line(const char *out, const char *line);

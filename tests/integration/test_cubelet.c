@@ -21,8 +21,10 @@ static pid_t start_cubelet(const cube_test_api *api, const char *nodes, const ch
 	const char *dir = getenv("CUBE_BIN_DIR");
 	char bin[512];
 	snprintf(bin, sizeof(bin), "%s/cubelet", dir && dir[0] ? dir : "build/asan/bin");
-	const char *argv[] = {bin, "--master", api->url, "--hollow-nodes", nodes, "--port", "-1",
-			      "--node-heartbeat-interval", "1s", "--cpu", "4", "--memory", "8Gi", NULL};
+	const char *argv[] = {bin,   "--master", api->url, "--hollow-nodes",
+			      nodes, "--port",	 "-1",	   "--node-heartbeat-interval",
+			      "1s",  "--cpu",	 "4",	   "--memory",
+			      "8Gi", NULL};
 	pid_t pid = cube_test_spawn(argv, log, false);
 	cr_assert_gt(pid, 0);
 	return pid;
@@ -41,10 +43,8 @@ static int ready_nodes(cube_kclient *c)
 	cJSON *l = cube_kclient_list(c, &CUBE_GVR_NODES, NULL, NULL, NULL);
 	int ready = 0;
 	const cJSON *n, *cond;
-	cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(l, "items"))
-	{
-		cJSON_ArrayForEach(cond, cube_json_path(n, "status.conditions"))
-		{
+	cJSON_ArrayForEach (n, cJSON_GetObjectItemCaseSensitive(l, "items")) {
+		cJSON_ArrayForEach (cond, cube_json_path(n, "status.conditions")) {
 			const char *t = cube_json_str(cond, "type");
 			const char *st = cube_json_str(cond, "status");
 			if (t && st && !strcmp(t, "Ready") && !strcmp(st, "True"))
@@ -82,7 +82,8 @@ Test(cubelet, hollow_nodes_register_heartbeat_and_run_pods, .timeout = 90)
 	cube_err err = CUBE_ERR_INIT;
 	char first[64] = "";
 	for (int i = 0; i < 50 && !first[0]; i++) {
-		cJSON *l = cube_kclient_get(c, &CUBE_GVR_LEASES, "kube-node-lease", "hollow-3", NULL);
+		cJSON *l =
+			cube_kclient_get(c, &CUBE_GVR_LEASES, "kube-node-lease", "hollow-3", NULL);
 		if (l && cube_json_str(l, "spec.renewTime"))
 			snprintf(first, sizeof(first), "%s", cube_json_str(l, "spec.renewTime"));
 		cJSON_Delete(l);
@@ -93,7 +94,8 @@ Test(cubelet, hollow_nodes_register_heartbeat_and_run_pods, .timeout = 90)
 	bool renewed = false;
 	for (int i = 0; i < 40 && !renewed; i++) {
 		sleep_ms(100);
-		cJSON *l = cube_kclient_get(c, &CUBE_GVR_LEASES, "kube-node-lease", "hollow-3", NULL);
+		cJSON *l =
+			cube_kclient_get(c, &CUBE_GVR_LEASES, "kube-node-lease", "hollow-3", NULL);
 		renewed = l && strcmp(cube_json_str(l, "spec.renewTime"), first) != 0;
 		cJSON_Delete(l);
 	}
@@ -123,7 +125,8 @@ Test(cubelet, hollow_nodes_register_heartbeat_and_run_pods, .timeout = 90)
 	cJSON_Delete(pod);
 
 	/* Graceful deletion: the API server marks it, the cubelet finishes it. */
-	cr_assert_eq(cube_kclient_delete(c, &CUBE_GVR_PODS, "default", "web", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_kclient_delete(c, &CUBE_GVR_PODS, "default", "web", NULL, &err), 0, "%s",
+		     err.msg);
 	bool gone = false;
 	for (int i = 0; i < 100 && !gone; i++) {
 		cJSON *g = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "web", &err);
@@ -168,7 +171,8 @@ Test(cubelet, a_thousand_hollow_nodes, .timeout = 180)
 	cr_assert_eq(ready, 1000, "%d of 1000 nodes Ready", ready);
 	/* kubectl lists them. */
 	char out[256];
-	int rc = cube_test_sh(out, sizeof(out), "timeout 60 %s get nodes --no-headers | grep -c ' Ready '",
+	int rc = cube_test_sh(out, sizeof(out),
+			      "timeout 60 %s get nodes --no-headers | grep -c ' Ready '",
 			      api.kubectl);
 	cr_assert_eq(rc, 0);
 	cr_assert_eq(atoi(out), 1000, "kubectl listed %s Ready nodes", out);

@@ -44,8 +44,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-
-
 /* Runs one step of the python driver (see kubectl/pyclient.py). */
 static int python(char *out, size_t size, const char *ns, const char *step)
 {
@@ -122,7 +120,8 @@ static void make_ns(const char *ns)
 static void create_file(const char *ns, const char *file, const char *want)
 {
 	char out[OUT];
-	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/%s", ns, file);
+	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/%s",
+				   ns, file);
 	cr_assert_eq(rc, 0, "create -f %s: rc %d: %s", file, rc, out);
 	cr_assert_str_eq(out, want);
 }
@@ -252,7 +251,8 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	cr_assert(!has_row(out, "other", NULL), "-l app=web listed other: %s", out);
 	cr_assert_eq(count_lines(out), 2, "%s", out);
 
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l 'app in (web,other)' -o name", ns);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l 'app in (web,other)' -o name",
+			       ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/other\npod/web\n");
 
@@ -264,8 +264,8 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/other\npod/web\n");
 
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods --field-selector metadata.name=web -o name",
-		     ns);
+	rc = cube_test_kubectl(out, sizeof(out),
+			       "-n %s get pods --field-selector metadata.name=web -o name", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web\n");
 	rc = cube_test_kubectl(
@@ -307,8 +307,8 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	}
 	cJSON_Delete(j);
 
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
-		     ns);
+	rc = cube_test_kubectl(out, sizeof(out),
+			       "-n %s get pod web -o jsonpath='{.metadata.labels.app}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "web");
 }
@@ -364,22 +364,23 @@ Test(kubectl, create_single_then_already_exists, .timeout = 60)
 	char out[OUT];
 	make_ns(ns);
 	create_file(ns, "pod.yaml", "pod/web created\n");
-	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/pod.yaml", ns);
+	int rc = cube_test_kubectl(out, sizeof(out),
+				   "-n %s create --validate=false -f " DIR "/pod.yaml", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (AlreadyExists): error when creating \"" DIR
 			      "/pod.yaml\": pods \"web\" already exists\n");
 
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n kt-create-missing create --validate=false -f " DIR "/pod.yaml");
+			       "-n kt-create-missing create --validate=false -f " DIR "/pod.yaml");
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): error when creating \"" DIR
 			      "/pod.yaml\": namespaces \"kt-create-missing\" not found\n");
 
 	/* The pod kubectl created reads back as written. */
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get pod web -o jsonpath='{.spec.containers[0].image} "
-		     "{.metadata.labels.app}'",
-		     ns);
+			       "-n %s get pod web -o jsonpath='{.spec.containers[0].image} "
+			       "{.metadata.labels.app}'",
+			       ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "busybox:1.36 web");
 }
@@ -393,8 +394,8 @@ Test(kubectl, create_and_delete_multi_document, .timeout = 60)
 		    "pod/multi-pod created\ndeployment.apps/multi-deploy created\n"
 		    "configmap/multi-config created\nservice/multi-svc created\n");
 
-	int rc = cube_test_kubectl(out, sizeof(out), "-n %s create --validate=false -f " DIR "/multi.yaml",
-			 ns);
+	int rc = cube_test_kubectl(out, sizeof(out),
+				   "-n %s create --validate=false -f " DIR "/multi.yaml", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (AlreadyExists): error when creating \"" DIR
 			      "/multi.yaml\": pods \"multi-pod\" already exists\n"
@@ -405,11 +406,12 @@ Test(kubectl, create_and_delete_multi_document, .timeout = 60)
 			      "Error from server (AlreadyExists): error when creating \"" DIR
 			      "/multi.yaml\": services \"multi-svc\" already exists\n");
 
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s get cm multi-config -o jsonpath='{.data.key}'", ns);
+	rc = cube_test_kubectl(out, sizeof(out),
+			       "-n %s get cm multi-config -o jsonpath='{.data.key}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "value");
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get svc multi-svc -o jsonpath='{.spec.ports[0].port}'", ns);
+			       "-n %s get svc multi-svc -o jsonpath='{.spec.ports[0].port}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "80");
 
@@ -466,9 +468,9 @@ Test(kubectl, delete_deployment, .timeout = 60)
 	char out[OUT];
 	make_ns(ns);
 	create_file(ns, "deploy.yaml", "deployment.apps/d created\n");
-	int rc = cube_test_kubectl(out, sizeof(out),
-			 "-n %s get deploy d -o jsonpath='{.spec.replicas} {.metadata.generation}'",
-			 ns);
+	int rc = cube_test_kubectl(
+		out, sizeof(out),
+		"-n %s get deploy d -o jsonpath='{.spec.replicas} {.metadata.generation}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "1 1");
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete deploy d", ns);
@@ -558,7 +560,7 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 	create_file("kt-watch-other", "pod-other.yaml", "pod/other created\n");
 	create_file(ns, "pod-late.yaml", "pod/late created\n");
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s replace --validate=false -f " DIR "/pod-relabeled.yaml", ns);
+			       "-n %s replace --validate=false -f " DIR "/pod-relabeled.yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web replaced\n");
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete pod web", ns);
@@ -633,7 +635,8 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 
 	/* A manifest without resourceVersion replaces unconditionally. */
 	int rc = cube_test_kubectl(out, sizeof(out),
-			 "-n %s replace --validate=false -f " DIR "/pod-relabeled.yaml", ns);
+				   "-n %s replace --validate=false -f " DIR "/pod-relabeled.yaml",
+				   ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web replaced\n");
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l app=web-v2 -o name", ns);
@@ -645,22 +648,25 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 
 	/* What `get -o json` returned carries its resourceVersion: the first
 	 * replace of it wins, the second one is stale. */
-	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get pod web -o json >%s/orig.json && "
-		     "sed 's/\"app\": \"web-v2\"/\"app\": \"web-v3\"/' %s/orig.json >%s/v3.json && "
-		     "grep -c web-v3 %s/v3.json",
-		     ns, dir, dir, dir, dir);
+	rc = cube_test_kubectl(
+		out, sizeof(out),
+		"-n %s get pod web -o json >%s/orig.json && "
+		"sed 's/\"app\": \"web-v2\"/\"app\": \"web-v3\"/' %s/orig.json >%s/v3.json && "
+		"grep -c web-v3 %s/v3.json",
+		ns, dir, dir, dir, dir);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "1\n");
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/v3.json", ns, dir);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/v3.json", ns,
+			       dir);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "pod/web replaced\n");
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
-		     ns);
+	rc = cube_test_kubectl(out, sizeof(out),
+			       "-n %s get pod web -o jsonpath='{.metadata.labels.app}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "web-v3");
 
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/orig.json", ns, dir);
+	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f %s/orig.json",
+			       ns, dir);
 	cr_assert_eq(rc, 1, "stale replace: rc %d: %s", rc, out);
 	char want[1024];
 	snprintf(want, sizeof(want),
@@ -672,13 +678,13 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 		 dir);
 	cr_assert_str_eq(out, want);
 	/* The stale write changed nothing. */
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web -o jsonpath='{.metadata.labels.app}'",
-		     ns);
+	rc = cube_test_kubectl(out, sizeof(out),
+			       "-n %s get pod web -o jsonpath='{.metadata.labels.app}'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "web-v3");
 
-	rc = cube_test_kubectl(out, sizeof(out), "-n %s replace --validate=false -f " DIR "/pod-late.yaml",
-		     ns);
+	rc = cube_test_kubectl(out, sizeof(out),
+			       "-n %s replace --validate=false -f " DIR "/pod-late.yaml", ns);
 	cr_assert_eq(rc, 1, "replace of a missing pod: rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): error when replacing \"" DIR
 			      "/pod-late.yaml\": pods \"late\" not found\n");
@@ -722,16 +728,17 @@ Test(kubectl, get_chunk_size_returns_all, .timeout = 60)
 	}
 
 	/* It really was three requests of two, two, one. */
-	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get pods --chunk-size=2 -o name -v=6 2>&1 | grep -c 'pods?.*limit=2.* "
-		     "200 OK'",
-		     ns);
+	rc = cube_test_kubectl(
+		out, sizeof(out),
+		"-n %s get pods --chunk-size=2 -o name -v=6 2>&1 | grep -c 'pods?.*limit=2.* "
+		"200 OK'",
+		ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "3\n");
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get pods --chunk-size=2 -o name -v=6 2>&1 | grep -c "
-		     "'pods?continue=.*limit=2'",
-		     ns);
+			       "-n %s get pods --chunk-size=2 -o name -v=6 2>&1 | grep -c "
+			       "'pods?continue=.*limit=2'",
+			       ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "2\n");
 }
@@ -757,8 +764,9 @@ static cJSON *raw_page(const char *ns, const char *cont)
 	char out[OUT], esc[1024] = "";
 	if (cont)
 		query_escape(cont, esc, sizeof(esc));
-	int rc = cube_test_kubectl(out, sizeof(out), "get --raw '/api/v1/namespaces/%s/pods?limit=2%s%s'", ns,
-			 cont ? "&continue=" : "", esc);
+	int rc = cube_test_kubectl(out, sizeof(out),
+				   "get --raw '/api/v1/namespaces/%s/pods?limit=2%s%s'", ns,
+				   cont ? "&continue=" : "", esc);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *j = parse(out);
 	cr_assert_str_eq(jstr(j, "kind", NULL), "PodList");
@@ -790,9 +798,9 @@ Test(kubectl, raw_pagination_with_continue, .timeout = 60)
 	cr_assert_eq(remaining(p1), 3);
 
 	/* With a label selector the remaining count is unknown and left out. */
-	int rc = cube_test_kubectl(out, sizeof(out),
-			 "get --raw '/api/v1/namespaces/%s/pods?limit=2&labelSelector=app%%3Dweb'",
-			 ns);
+	int rc = cube_test_kubectl(
+		out, sizeof(out),
+		"get --raw '/api/v1/namespaces/%s/pods?limit=2&labelSelector=app%%3Dweb'", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *sel = parse(out);
 	item_names(sel, names, sizeof(names));
@@ -833,8 +841,9 @@ Test(kubectl, raw_pagination_with_continue, .timeout = 60)
 	const char *c = jstr(all, "metadata", "continue");
 	cr_assert(!c || !c[0], "unpaged list has a continue token");
 
-	rc = cube_test_kubectl(out, sizeof(out),
-		     "get --raw '/api/v1/namespaces/%s/pods?limit=1&continue=bm90LWEtdG9rZW4'", ns);
+	rc = cube_test_kubectl(
+		out, sizeof(out),
+		"get --raw '/api/v1/namespaces/%s/pods?limit=1&continue=bm90LWEtdG9rZW4'", ns);
 	cr_assert_eq(rc, 1, "garbage continue: rc %d: %s", rc, out);
 	cr_assert(!strncmp(out, "Error from server (BadRequest): ", 32), "%s", out);
 

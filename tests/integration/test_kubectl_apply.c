@@ -48,8 +48,6 @@ static const char *env(const char *name)
 	return v;
 }
 
-
-
 /* Runs one step of the python driver (see kubectl_apply/pyclient.py). */
 static int python(char *out, size_t size, const char *ns, const char *step)
 {
@@ -408,14 +406,14 @@ Test(apply, no_op_writes_keep_generation, .timeout = 60)
 	char out[OUT], rv[64];
 	make_ns(ns);
 	file_op(ns, "apply --server-side", "ssa.yaml", "deployment.apps/ssa serverside-applied\n");
-	int rc = cube_test_kubectl(rv, sizeof(rv),
-			 "-n %s get deploy ssa -o jsonpath={.metadata.resourceVersion}", ns);
+	int rc = cube_test_kubectl(
+		rv, sizeof(rv), "-n %s get deploy ssa -o jsonpath={.metadata.resourceVersion}", ns);
 	cr_assert_eq(rc, 0, "%s", rv);
 	file_op(ns, "apply --server-side", "ssa.yaml", "deployment.apps/ssa serverside-applied\n");
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get deploy ssa -o jsonpath='{.metadata.generation} "
-		     "{.metadata.resourceVersion}'",
-		     ns);
+			       "-n %s get deploy ssa -o jsonpath='{.metadata.generation} "
+			       "{.metadata.resourceVersion}'",
+			       ns);
 	cr_assert_eq(rc, 0, "%s", out);
 	char want[128];
 	snprintf(want, sizeof(want), "1 %s", rv);
@@ -652,10 +650,10 @@ Test(patch, strategic_merge_and_json, .timeout = 60)
 	/* A failing test op changes nothing and fails the command. */
 	char out[OUT];
 	int rc = cube_test_kubectl(out, sizeof(out),
-			 "-n %s patch deploy two --type=json -p "
-			 "'[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99},"
-			 "{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":7}]'",
-			 ns);
+				   "-n %s patch deploy two --type=json -p "
+				   "'[{\"op\":\"test\",\"path\":\"/spec/replicas\",\"value\":99},"
+				   "{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":7}]'",
+				   ns);
 	cr_expect_eq(rc, 1, "rc %d: %s", rc, out);
 	cr_expect(!strncmp(out, "The request is invalid: ", 24), "%s", out);
 	expect_kubectl(0, "6", "-n %s get deploy two -o jsonpath={.spec.replicas}", ns);
@@ -765,8 +763,9 @@ Test(scale, replicaset_and_statefulset, .timeout = 60)
 	expect_kubectl(0, "2 3", "-n %s get rs,sts -o jsonpath='{.items[*].spec.replicas}'", ns);
 
 	/* The Scale itself. */
-	int rc = cube_test_kubectl(out, sizeof(out),
-			 "get --raw /apis/apps/v1/namespaces/%s/statefulsets/web-sts/scale", ns);
+	int rc = cube_test_kubectl(
+		out, sizeof(out),
+		"get --raw /apis/apps/v1/namespaces/%s/statefulsets/web-sts/scale", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cJSON *s = cJSON_Parse(out);
 	cr_assert_not_null(s, "%s", out);
@@ -780,7 +779,8 @@ Test(scale, replicaset_and_statefulset, .timeout = 60)
 
 	/* Both at once, by file. */
 	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s scale --replicas=1 -f " DIR "/rs.yaml -f " DIR "/sts.yaml", ns);
+			       "-n %s scale --replicas=1 -f " DIR "/rs.yaml -f " DIR "/sts.yaml",
+			       ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_expect_str_eq(out, "replicaset.apps/web-rs scaled\nstatefulset.apps/web-sts scaled\n");
 	expect_kubectl(0, "1 1", "-n %s get rs,sts -o jsonpath='{.items[*].spec.replicas}'", ns);
@@ -803,7 +803,8 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 	file_op(ns, "apply", "svc.yaml", "service/web created\n");
 	file_op(ns, "create", "event.yaml", "event/web.tested created\n");
 	file_op(ns, "apply", "node.yaml", "node/ka-node-1 created\n");
-	int rc = cube_test_kubectl(ip, sizeof(ip), "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
+	int rc = cube_test_kubectl(ip, sizeof(ip),
+				   "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
 	cr_assert_eq(rc, 0, "%s", ip);
 
 	expect_table("NAME READY STATUS RESTARTS AGE", "web", "web 0/1 Pending 0 %AGE",
@@ -963,7 +964,8 @@ Test(service, cluster_ip_and_node_port_allocation, .timeout = 60)
 	file_op(ns, "apply", "svc.yaml", "service/web created\n");
 	file_op(ns, "apply", "svc-nodeport.yaml", "service/np created\n");
 
-	int rc = cube_test_kubectl(ip, sizeof(ip), "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
+	int rc = cube_test_kubectl(ip, sizeof(ip),
+				   "-n %s get svc web -o jsonpath={.spec.clusterIP}", ns);
 	cr_assert_eq(rc, 0, "%s", ip);
 	cr_expect(in_service_cidr(ip) && strcmp(ip, "10.96.0.1"), "clusterIP %s", ip);
 	expect_kubectl(0, ip, "-n %s get svc web -o jsonpath='{.spec.clusterIPs[0]}'", ns);
@@ -972,9 +974,9 @@ Test(service, cluster_ip_and_node_port_allocation, .timeout = 60)
 		       "{.spec.ports[0].targetPort}'",
 		       ns);
 
-	rc = cube_test_kubectl(out, sizeof(out),
-		     "-n %s get svc np -o jsonpath='{.spec.clusterIP} {.spec.ports[0].nodePort}'",
-		     ns);
+	rc = cube_test_kubectl(
+		out, sizeof(out),
+		"-n %s get svc np -o jsonpath='{.spec.clusterIP} {.spec.ports[0].nodePort}'", ns);
 	cr_assert_eq(rc, 0, "%s", out);
 	int port = 0;
 	cr_assert_eq(sscanf(out, "%63s %d", ip, &port), 2, "%s", out);
@@ -1058,8 +1060,8 @@ Test(service, node_port_kept_when_port_number_changes, .timeout = 60)
 	char out[OUT], want[64];
 	make_ns(ns);
 	file_op(ns, "apply", "svc-nodeport.yaml", "service/np created\n");
-	int rc = cube_test_kubectl(out, sizeof(out), "-n %s get svc np -o jsonpath={.spec.ports[0].nodePort}",
-			 ns);
+	int rc = cube_test_kubectl(out, sizeof(out),
+				   "-n %s get svc np -o jsonpath={.spec.ports[0].nodePort}", ns);
 	cr_assert_eq(rc, 0, "%s", out);
 	int port = atoi(out);
 	file_op(ns, "apply", "svc-nodeport-v3.yaml", "service/np configured\n");

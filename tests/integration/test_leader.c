@@ -52,10 +52,17 @@ static cube_leader *candidate(cube_kclient *c, const char *lease, const char *id
 			      bool release)
 {
 	cube_err err = CUBE_ERR_INIT;
-	cube_leader_config cfg = {.client = c, .ns = "default", .name = lease, .identity = id,
-				  .lease_ms = 1500, .renew_deadline_ms = 1000, .retry_ms = 200,
-				  .release_on_stop = release, .on_started = on_started,
-				  .on_stopped = on_stopped, .ud = st};
+	cube_leader_config cfg = {.client = c,
+				  .ns = "default",
+				  .name = lease,
+				  .identity = id,
+				  .lease_ms = 1500,
+				  .renew_deadline_ms = 1000,
+				  .retry_ms = 200,
+				  .release_on_stop = release,
+				  .on_started = on_started,
+				  .on_stopped = on_stopped,
+				  .ud = st};
 	cube_leader *l = cube_leader_start(&cfg, &err);
 	cr_assert_not_null(l, "%s", err.msg);
 	return l;
@@ -83,7 +90,8 @@ static void check_takeover(const char *lease, bool release)
 	int64_t took = mono_ms() - t0;
 	cr_assert(cube_leader_is_leader(b), "no takeover after %lld ms", (long long)took);
 	if (!release)
-		cr_assert_geq(took, 1000, "took over a lease that was still valid (%lld ms)", (long long)took);
+		cr_assert_geq(took, 1000, "took over a lease that was still valid (%lld ms)",
+			      (long long)took);
 	cr_assert_leq(took, 1500 + 3 * 200 + 1000, "takeover took %lld ms", (long long)took);
 	cube_err err = CUBE_ERR_INIT;
 	cJSON *l = cube_kclient_get(c, &CUBE_GVR_LEASES, "default", lease, &err);
@@ -147,23 +155,24 @@ Test(events, repeats_are_counted_and_similar_ones_aggregated, .timeout = 30)
 {
 	cube_kclient *c = client();
 	cube_err err = CUBE_ERR_INIT;
-	cJSON *pod = cube_json_parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ev1\","
-				     "\"namespace\":\"default\",\"uid\":\"u-1\"}}",
-				     strlen("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ev1\","
-					    "\"namespace\":\"default\",\"uid\":\"u-1\"}}"),
-				     &err);
+	cJSON *pod = cube_json_parse(
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ev1\","
+		"\"namespace\":\"default\",\"uid\":\"u-1\"}}",
+		strlen("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ev1\","
+		       "\"namespace\":\"default\",\"uid\":\"u-1\"}}"),
+		&err);
 	cube_recorder *r = cube_recorder_new(c, "test-component", "node-1", &err);
 	cr_assert_not_null(r, "%s", err.msg);
 	for (int i = 0; i < 3; i++)
-		cube_event(r, pod, "Warning", "BackOff", "Back-off restarting failed container %s", "c");
+		cube_event(r, pod, "Warning", "BackOff", "Back-off restarting failed container %s",
+			   "c");
 	for (int i = 0; i < 12; i++)
 		cube_event(r, pod, "Normal", "Pulling", "Pulling image \"img:%d\"", i);
 	cube_recorder_free(r); /* drains */
 	cJSON *l = events_about(c, "ev1");
 	const cJSON *it;
 	int backoff = 0, pulling = 0, combined = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(l, "items"))
-	{
+	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(l, "items")) {
 		const char *reason = cube_json_str(it, "reason");
 		if (!strcmp(reason, "BackOff")) {
 			backoff++;
@@ -173,7 +182,8 @@ Test(events, repeats_are_counted_and_similar_ones_aggregated, .timeout = 30)
 			cr_assert_str_eq(cube_json_str(it, "source.host"), "node-1");
 			cr_assert_str_eq(cube_json_str(it, "involvedObject.uid"), "u-1");
 			cr_assert_str_eq(cube_json_str(it, "involvedObject.kind"), "Pod");
-			cr_assert_str_eq(cube_json_str(it, "message"), "Back-off restarting failed container c");
+			cr_assert_str_eq(cube_json_str(it, "message"),
+					 "Back-off restarting failed container c");
 		} else if (!strcmp(reason, "Pulling")) {
 			pulling++;
 			if (strstr(cube_json_str(it, "message"), "(combined from similar events)"))

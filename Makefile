@@ -40,7 +40,7 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla
 BASE_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Itests/harness -pthread -MMD -MP $(PKG_CFLAGS)
-REL_CFLAGS := -O2 -g
+REL_CFLAGS := -O2 -g -fno-omit-frame-pointer
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDLIBS = $(PKG_LIBS) -pthread -lm
 

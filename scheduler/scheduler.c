@@ -1,0 +1,574 @@
+/* scheduler.c - the scheduling loop (see scheduler.h). */
+#include "scheduler.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "controller.h"
+#include "events.h"
+#include "httpd.h"
+#include "informer.h"
+#include "kclient.h"
+#include "kubeconfig.h"
+#include "leaderelect.h"
+#include "log.h"
+#include "metrics.h"
+#include "obj.h"
+#include "strmap.h"
+#include "yaml.h"
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 10000
+
+struct scheduler {
+	scheduler_config cfg;
+	sched_policy policy;
+	cube_kclient *client;
+	cube_informer_factory *factory;
+	cube_informer *nodes, *pods, *services, *replicasets;
+	cube_controller *ctl;
+	cube_recorder *recorder;
+	cube_leader *leader;
+	cube_httpd *httpd;
+	cube_metrics *metrics;
+	cube_metric *m_attempts, *m_latency;
+	pthread_mutex_t mu;
+	cube_strmap *assumed;	    /* pod key -> malloc'd node name */
+	cube_strmap *unschedulable; /* pod key -> (void*)backoff ms */
+	atomic_bool leading;
+	atomic_bool started;
+};
+
+static unsigned rnd(void)
+{
+	unsigned r = 0;
+	if (getrandom(&r, sizeof(r), 0) < 0)
+		r = (unsigned)rand();
+	return r;
+}
+
+static bool pending(const cJSON *pod)
+{
+	const char *node = cube_json_str(pod, "spec.nodeName");
+	const char *sched = cube_json_str(pod, "spec.schedulerName");
+	const char *phase = cube_json_str(pod, "status.phase");
+	return (!node || !node[0]) && !cube_json_str(pod, "metadata.deletionTimestamp") &&
+	       (!sched || !strcmp(sched, "default-scheduler")) &&
+	       (!phase || (strcmp(phase, "Succeeded") && strcmp(phase, "Failed")));
+}
+
+static bool counts_on_node(const cJSON *pod)
+{
+	const char *phase = cube_json_str(pod, "status.phase");
+	return !phase || (strcmp(phase, "Succeeded") && strcmp(phase, "Failed"));
+}
+
+/* ---- the snapshot ------------------------------------------------------------------ */
+
+typedef struct snapshot {
+	sched_snapshot s;
+	cube_robj **nodes;
+	size_t n_nodes;
+	cube_robj **pods;
+	size_t n_pods;
+	const cJSON **pod_json; /* bound pods, for spreading and per-node lists */
+	const cJSON **per_node; /* pod_json grouped by node (pointers into it) */
+	cube_robj **svcs, **rss;
+	size_t n_svcs, n_rss;
+	const cJSON **svc_json, **rs_json;
+	cJSON **assumed_copies; /* assumed pods, with spec.nodeName filled in */
+	size_t n_assumed;
+} snapshot;
+
+static void snapshot_free(snapshot *sn)
+{
+	cube_robj_list_free(sn->nodes, sn->n_nodes);
+	cube_robj_list_free(sn->pods, sn->n_pods);
+	cube_robj_list_free(sn->svcs, sn->n_svcs);
+	cube_robj_list_free(sn->rss, sn->n_rss);
+	for (size_t i = 0; i < sn->n_assumed; i++)
+		cJSON_Delete(sn->assumed_copies[i]);
+	free(sn->assumed_copies);
+	free(sn->pod_json);
+	free(sn->per_node);
+	free(sn->svc_json);
+	free(sn->rs_json);
+	free(sn->s.nodes);
+}
+
+static int cmp_by_node(const void *a, const void *b)
+{
+	const char *x = cube_json_str(*(const cJSON *const *)a, "spec.nodeName");
+	const char *y = cube_json_str(*(const cJSON *const *)b, "spec.nodeName");
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+static int snapshot_build(scheduler *s, snapshot *sn, cube_err *err)
+{
+	memset(sn, 0, sizeof(*sn));
+	sn->n_nodes = cube_informer_list(s->nodes, &sn->nodes);
+	sn->n_pods = cube_informer_list(s->pods, &sn->pods);
+	sn->n_svcs = cube_informer_list(s->services, &sn->svcs);
+	sn->n_rss = cube_informer_list(s->replicasets, &sn->rss);
+	pthread_mutex_lock(&s->mu);
+	size_t n_assumed = cube_strmap_len(s->assumed);
+	const char **akeys = calloc(n_assumed + 1, sizeof(*akeys));
+	size_t na = akeys ? cube_strmap_sorted_keys(s->assumed, akeys) : 0;
+	sn->assumed_copies = calloc(na + 1, sizeof(*sn->assumed_copies));
+	for (size_t i = 0; i < na && sn->assumed_copies; i++) {
+		cube_robj *p = cube_informer_get(s->pods, akeys[i]);
+		const char *node = cube_strmap_get(s->assumed, akeys[i]);
+		if (p && node && pending(p->json)) {
+			cJSON *c = cube_obj_copy(p->json);
+			if (c) {
+				cube_json_set_str(cube_json_ensure_obj(c, "spec"), "nodeName",
+						  node);
+				sn->assumed_copies[sn->n_assumed++] = c;
+			}
+		}
+		cube_robj_unref(p);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(akeys);
+	sn->pod_json = calloc(sn->n_pods + sn->n_assumed + 1, sizeof(*sn->pod_json));
+	sn->svc_json = calloc(sn->n_svcs + 1, sizeof(*sn->svc_json));
+	sn->rs_json = calloc(sn->n_rss + 1, sizeof(*sn->rs_json));
+	sn->s.nodes = calloc(sn->n_nodes + 1, sizeof(*sn->s.nodes));
+	if (!sn->pod_json || !sn->svc_json || !sn->rs_json || !sn->s.nodes)
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	size_t np = 0;
+	for (size_t i = 0; i < sn->n_pods; i++) {
+		const char *node = cube_json_str(sn->pods[i]->json, "spec.nodeName");
+		if (node && node[0] && counts_on_node(sn->pods[i]->json))
+			sn->pod_json[np++] = sn->pods[i]->json;
+	}
+	for (size_t i = 0; i < sn->n_assumed; i++)
+		sn->pod_json[np++] = sn->assumed_copies[i];
+	for (size_t i = 0; i < sn->n_svcs; i++)
+		sn->svc_json[i] = sn->svcs[i]->json;
+	for (size_t i = 0; i < sn->n_rss; i++)
+		sn->rs_json[i] = sn->rss[i]->json;
+	/* Group the bound pods by node once: each node gets its slice. */
+	sn->per_node = calloc(np + 1, sizeof(*sn->per_node));
+	if (!sn->per_node)
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	memcpy(sn->per_node, sn->pod_json, np * sizeof(*sn->per_node));
+	qsort(sn->per_node, np, sizeof(*sn->per_node), cmp_by_node);
+	cube_strmap *first = cube_strmap_new();
+	for (size_t i = np; i-- > 0;) {
+		const char *node = cube_json_str(sn->per_node[i], "spec.nodeName");
+		cube_strmap_put(first, node, (void *)(uintptr_t)(i + 1), NULL);
+	}
+	for (size_t i = 0; i < sn->n_nodes; i++) {
+		sched_node *n = &sn->s.nodes[i];
+		sched_node_init(n, sn->nodes[i]->json);
+		size_t at = (size_t)(uintptr_t)cube_strmap_get(first, n->name ? n->name : "");
+		if (at) {
+			size_t j = at - 1;
+			n->pod_list = &sn->per_node[j];
+			while (j < np &&
+			       !strcmp(cube_json_str(sn->per_node[j], "spec.nodeName"), n->name))
+				sched_node_add_pod(n, sn->per_node[j++]);
+			n->n_pods = j - (at - 1);
+		}
+	}
+	cube_strmap_free(first);
+	sn->s.n = sn->n_nodes;
+	sn->s.all_pods = sn->pod_json;
+	sn->s.n_all_pods = np;
+	sn->s.services = sn->svc_json;
+	sn->s.n_services = sn->n_svcs;
+	sn->s.replicasets = sn->rs_json;
+	sn->s.n_replicasets = sn->n_rss;
+	return 0;
+}
+
+/* ---- one decision ------------------------------------------------------------------- */
+
+static void set_unschedulable(scheduler *s, const cJSON *pod, const char *msg)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cube_autojson cJSON *patch = cJSON_CreateObject();
+	cJSON *st = cJSON_AddObjectToObject(patch, "status");
+	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", "PodScheduled");
+	cJSON_AddStringToObject(c, "status", "False");
+	cJSON_AddNullToObject(c, "lastProbeTime");
+	cJSON_AddStringToObject(c, "lastTransitionTime", now);
+	cJSON_AddStringToObject(c, "reason", "Unschedulable");
+	cJSON_AddStringToObject(c, "message", msg);
+	cJSON_AddItemToArray(conds, c);
+	/* Unchanged message: no write (the condition is already there). */
+	const cJSON *old;
+	cJSON_ArrayForEach (old, cube_json_path(pod, "status.conditions")) {
+		const char *type = cube_json_str(old, "type");
+		const char *m = cube_json_str(old, "message");
+		if (type && !strcmp(type, "PodScheduled") && m && !strcmp(m, msg))
+			return;
+	}
+	cube_err err = CUBE_ERR_INIT;
+	cube_autojson cJSON *out =
+		cube_kclient_patch(s->client, &CUBE_GVR_PODS, cube_obj_namespace(pod),
+				   cube_obj_name(pod), "status", "strategic", patch, &err);
+	if (!out && err.code != CUBE_ENOTFOUND)
+		cube_log_warn("pod %s/%s: %s", cube_obj_namespace(pod), cube_obj_name(pod),
+			      err.msg);
+}
+
+static int sync_pod(void *ud, const char *key, cube_err *err)
+{
+	scheduler *s = ud;
+	if (!atomic_load(&s->leading))
+		return 0; /* not our turn: the leader schedules */
+	cube_robj *o = cube_informer_get(s->pods, key);
+	if (!o || !pending(o->json)) {
+		pthread_mutex_lock(&s->mu);
+		cube_strmap_del(s->unschedulable, key);
+		pthread_mutex_unlock(&s->mu);
+		cube_robj_unref(o);
+		return 0;
+	}
+	pthread_mutex_lock(&s->mu);
+	bool assumed = cube_strmap_get(s->assumed, key) != NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (assumed) {
+		cube_robj_unref(o);
+		return 0; /* its binding is on the way */
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snapshot sn;
+	if (snapshot_build(s, &sn, err) < 0) {
+		snapshot_free(&sn);
+		cube_robj_unref(o);
+		return -1;
+	}
+	sched_result res;
+	int rc = sched_schedule(&s->policy, o->json, &sn.s, rnd, &res);
+	if (rc < 0) {
+		snapshot_free(&sn);
+		cube_robj_unref(o);
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	}
+	cube_autofree char *card = res.scorecard ? cJSON_PrintUnformatted(res.scorecard) : NULL;
+	const char *ns = cube_obj_namespace(o->json), *name = cube_obj_name(o->json);
+	if (s->cfg.explain && card)
+		cube_log_info("pod %s/%s: %s", ns, name, card);
+	if (res.chosen < 0) {
+		cube_metric_add(s->m_attempts, (const char *const[]){"unschedulable"}, 1);
+		cube_event(s->recorder, o->json, "Warning", "FailedScheduling", "%s", res.message);
+		set_unschedulable(s, o->json, res.message);
+		pthread_mutex_lock(&s->mu);
+		intptr_t back = (intptr_t)cube_strmap_get(s->unschedulable, key);
+		back = back ? (back * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : back * 2)
+			    : BACKOFF_MIN_MS;
+		cube_strmap_put(s->unschedulable, key, (void *)back, NULL);
+		pthread_mutex_unlock(&s->mu);
+		cube_controller_enqueue_after(s->ctl, key, back);
+		sched_result_clear(&res);
+		snapshot_free(&sn);
+		cube_robj_unref(o);
+		return 0;
+	}
+	char node[256];
+	snprintf(node, sizeof(node), "%s", sn.s.nodes[res.chosen].name);
+	/* Assume: the next decision counts this pod on its node before the
+	 * binding comes back through the watch. */
+	pthread_mutex_lock(&s->mu);
+	cube_strmap_put(s->assumed, key, strdup(node), NULL);
+	cube_strmap_del(s->unschedulable, key);
+	pthread_mutex_unlock(&s->mu);
+	cube_autojson cJSON *ann = cJSON_CreateObject();
+	if (card)
+		cJSON_AddStringToObject(ann, "scheduler.cube.io/scorecard", card);
+	cube_err berr = CUBE_ERR_INIT;
+	rc = cube_kclient_bind(s->client, ns, name, node, ann, &berr);
+	if (rc < 0) {
+		pthread_mutex_lock(&s->mu);
+		free(cube_strmap_del(s->assumed, key));
+		pthread_mutex_unlock(&s->mu);
+		cube_metric_add(s->m_attempts, (const char *const[]){"error"}, 1);
+		if (berr.code == CUBE_ENOTFOUND || berr.code == CUBE_ECONFLICT) {
+			rc = 0; /* gone, or bound by someone else meanwhile */
+		} else {
+			*err = berr;
+			cube_err_prefix(err, "binding %s to %s", key, node);
+		}
+	} else {
+		cube_metric_add(s->m_attempts, (const char *const[]){"scheduled"}, 1);
+		cube_event(s->recorder, o->json, "Normal", "Scheduled",
+			   "Successfully assigned %s/%s to %s", ns, name, node);
+	}
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cube_metric_observe(s->m_latency, NULL,
+			    (double)(t1.tv_sec - t0.tv_sec) +
+				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	sched_result_clear(&res);
+	snapshot_free(&sn);
+	cube_robj_unref(o);
+	return rc;
+}
+
+/* ---- events that can make pending pods fit ---------------------------------------- */
+
+static int requeue_one(void *ud, const char *key, void *v)
+{
+	(void)v;
+	cube_controller_enqueue(((scheduler *)ud)->ctl, key);
+	return 0;
+}
+
+static void requeue_unschedulable(scheduler *s)
+{
+	pthread_mutex_lock(&s->mu);
+	cube_strmap_each(s->unschedulable, requeue_one, s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void pod_add(void *ud, cube_robj *o)
+{
+	scheduler *s = ud;
+	if (pending(o->json))
+		cube_controller_enqueue(s->ctl, o->key);
+}
+
+static void pod_update(void *ud, cube_robj *old, cube_robj *cur)
+{
+	scheduler *s = ud;
+	(void)old;
+	const char *node = cube_json_str(cur->json, "spec.nodeName");
+	if (node && node[0]) {
+		/* Bound: the assumption is confirmed by the watch. */
+		pthread_mutex_lock(&s->mu);
+		free(cube_strmap_del(s->assumed, cur->key));
+		cube_strmap_del(s->unschedulable, cur->key);
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	if (pending(cur->json) && old != cur)
+		cube_controller_enqueue(s->ctl, cur->key);
+}
+
+static void pod_delete(void *ud, cube_robj *o)
+{
+	scheduler *s = ud;
+	pthread_mutex_lock(&s->mu);
+	free(cube_strmap_del(s->assumed, o->key));
+	cube_strmap_del(s->unschedulable, o->key);
+	pthread_mutex_unlock(&s->mu);
+	const char *node = cube_json_str(o->json, "spec.nodeName");
+	if (node && node[0])
+		requeue_unschedulable(s); /* room was freed */
+}
+
+static void node_changed(void *ud, cube_robj *o)
+{
+	(void)o;
+	requeue_unschedulable(ud);
+}
+
+static void node_updated(void *ud, cube_robj *old, cube_robj *cur)
+{
+	(void)cur;
+	if (old != cur)
+		requeue_unschedulable(ud);
+}
+
+/* ---- leadership, serving, start and stop ------------------------------------------- */
+
+static void on_lead(void *ud)
+{
+	scheduler *s = ud;
+	atomic_store(&s->leading, true);
+	/* Everything pending is ours now. */
+	cube_robj **pods;
+	size_t n = cube_informer_list(s->pods, &pods);
+	for (size_t i = 0; i < n; i++)
+		if (pending(pods[i]->json))
+			cube_controller_enqueue(s->ctl, pods[i]->key);
+	cube_robj_list_free(pods, n);
+}
+
+static void on_unlead(void *ud)
+{
+	scheduler *s = ud;
+	atomic_store(&s->leading, false);
+	cube_log_warn("cube-scheduler: lost leadership; standing by");
+}
+
+static void serve(void *ud, cube_httpd_req *h)
+{
+	scheduler *s = ud;
+	const char *path = cube_httpd_path(h);
+	if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") || !strcmp(path, "/livez")) {
+		cube_httpd_respond_text(h, 200, "text/plain; charset=utf-8", "ok");
+	} else if (!strcmp(path, "/metrics")) {
+		size_t len;
+		char *text = cube_metrics_render(s->metrics, &len);
+		if (text)
+			cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+					   len);
+		else
+			cube_httpd_respond_text(h, 500, "text/plain", "out of memory\n");
+	} else {
+		cube_httpd_respond_status(h, 404, "NotFound", NULL,
+					  "the server could not find the requested resource");
+	}
+}
+
+static int load_policy(scheduler *s, cube_err *err)
+{
+	sched_policy_default(&s->policy);
+	if (!s->cfg.config_file)
+		return 0;
+	FILE *f = fopen(s->cfg.config_file, "r");
+	if (!f)
+		return cube_err_errno(err, errno, "--config %s", s->cfg.config_file);
+	char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	cube_autojson cJSON *cfg = cube_yaml_parse(buf, n, err);
+	if (!cfg)
+		return cube_err_prefix(err, "--config %s", s->cfg.config_file);
+	char msg[256];
+	if (sched_policy_from_json(&s->policy, cfg, msg, sizeof(msg)) < 0)
+		return cube_err_set(err, CUBE_EINVAL, "--config %s: %s", s->cfg.config_file, msg);
+	return 0;
+}
+
+scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
+{
+	scheduler *s = calloc(1, sizeof(*s));
+	if (!s) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	pthread_mutex_init(&s->mu, NULL);
+	s->assumed = cube_strmap_new();
+	s->unschedulable = cube_strmap_new();
+	if (load_policy(s, err) < 0)
+		goto fail;
+	cube_kubeconfig *kc = cfg->kubeconfig ? cube_kubeconfig_load(cfg->kubeconfig, NULL, err)
+					      : cube_kubeconfig_from_master(cfg->master, err);
+	if (!kc)
+		goto fail;
+	cube_kclient_config cc = {.server = kc->server,
+				  .token = kc->token,
+				  .tls = kc->tls,
+				  .user_agent = "cube-scheduler/v1.32.0-cube"};
+	s->client = cube_kclient_new(&cc, err);
+	cube_kubeconfig_free(kc);
+	if (!s->client)
+		goto fail;
+	s->metrics = cube_metrics_new();
+	static const char *const result_label[] = {"result", NULL};
+	s->m_attempts = cube_metrics_counter(s->metrics, "scheduler_schedule_attempts_total",
+					     "Number of attempts to schedule pods, by the result.",
+					     result_label);
+	s->m_latency = cube_metrics_histogram(
+		s->metrics, "scheduler_scheduling_attempt_duration_seconds",
+		"Scheduling attempt latency in seconds.", NULL, cube_metrics_latency_buckets,
+		cube_metrics_latency_buckets_len);
+	s->recorder = cube_recorder_new(s->client, "default-scheduler", NULL, err);
+	if (!s->recorder)
+		goto fail;
+	cube_controller_config ctl = {.name = "scheduler", .workers = 1, .sync = sync_pod, .ud = s};
+	if (!(s->ctl = cube_controller_new(&ctl, err)))
+		goto fail;
+	if (!(s->factory = cube_informer_factory_new(s->client, 0, err)) ||
+	    !(s->nodes = cube_informer_factory_get(s->factory, &CUBE_GVR_NODES, NULL, NULL, NULL,
+						   err)) ||
+	    !(s->pods = cube_informer_factory_get(s->factory, &CUBE_GVR_PODS, NULL, NULL, NULL,
+						  err)) ||
+	    !(s->services = cube_informer_factory_get(s->factory, &CUBE_GVR_SERVICES, NULL, NULL,
+						      NULL, err)) ||
+	    !(s->replicasets = cube_informer_factory_get(s->factory, &CUBE_GVR_REPLICASETS, NULL,
+							 NULL, NULL, err)))
+		goto fail;
+	cube_informer_handlers ph = {
+		.on_add = pod_add, .on_update = pod_update, .on_delete = pod_delete, .ud = s};
+	cube_informer_handlers nh = {.on_add = node_changed, .on_update = node_updated, .ud = s};
+	if (cube_informer_add_handlers(s->pods, &ph, err) < 0 ||
+	    cube_informer_add_handlers(s->nodes, &nh, err) < 0)
+		goto fail;
+	if (cube_informer_factory_start(s->factory, 0, err) < 0)
+		goto fail;
+	if (cube_controller_run(s->ctl, NULL, 0, 0, err) < 0)
+		goto fail;
+	if (cfg->leader_elect) {
+		char id[128];
+		char host[64] = "cube";
+		gethostname(host, sizeof(host) - 1);
+		snprintf(id, sizeof(id), "%s_%d", host, (int)getpid());
+		cube_leader_config lc = {.client = s->client,
+					 .ns = "kube-system",
+					 .name = "kube-scheduler",
+					 .identity = cfg->identity ? cfg->identity : id,
+					 .release_on_stop = true,
+					 .on_started = on_lead,
+					 .on_stopped = on_unlead,
+					 .ud = s};
+		if (!(s->leader = cube_leader_start(&lc, err)))
+			goto fail;
+	} else {
+		on_lead(s);
+	}
+	if (cfg->port >= 0) {
+		cube_httpd_config hc = {.bind_address =
+						cfg->bind_address ? cfg->bind_address : "127.0.0.1",
+					.port = cfg->port,
+					.threads = 1,
+					.handler = serve,
+					.ud = s};
+		if (!(s->httpd = cube_httpd_start(&hc, err)))
+			goto fail;
+	}
+	return s;
+fail:
+	scheduler_stop(s);
+	return NULL;
+}
+
+static int free_str(void *ud, const char *k, void *v)
+{
+	(void)ud, (void)k;
+	free(v);
+	return 0;
+}
+
+void scheduler_stop(scheduler *s)
+{
+	if (!s)
+		return;
+	cube_httpd_stop(s->httpd);
+	cube_leader_stop(s->leader);
+	atomic_store(&s->leading, false);
+	cube_controller_free(s->ctl);
+	cube_informer_factory_free(s->factory);
+	cube_recorder_free(s->recorder);
+	cube_metrics_free(s->metrics);
+	cube_kclient_free(s->client);
+	if (s->assumed) {
+		cube_strmap_each(s->assumed, free_str, NULL);
+		cube_strmap_free(s->assumed);
+	}
+	cube_strmap_free(s->unschedulable);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,6 +1,8 @@
 /* scheduler.c - the scheduling loop (see scheduler.h). */
 #include "scheduler.h"
 
+#include "cache.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,7 +43,8 @@ struct scheduler {
 	cube_metrics *metrics;
 	cube_metric *m_attempts, *m_latency;
 	pthread_mutex_t mu;
-	cube_strmap *assumed;	    /* pod key -> malloc'd node name */
+	sched_cache *cache;
+	size_t next_start;
 	cube_strmap *unschedulable; /* pod key -> (void*)backoff ms */
 	atomic_bool leading;
 	atomic_bool started;
@@ -63,132 +66,6 @@ static bool pending(const cJSON *pod)
 	return (!node || !node[0]) && !cube_json_str(pod, "metadata.deletionTimestamp") &&
 	       (!sched || !strcmp(sched, "default-scheduler")) &&
 	       (!phase || (strcmp(phase, "Succeeded") && strcmp(phase, "Failed")));
-}
-
-static bool counts_on_node(const cJSON *pod)
-{
-	const char *phase = cube_json_str(pod, "status.phase");
-	return !phase || (strcmp(phase, "Succeeded") && strcmp(phase, "Failed"));
-}
-
-/* ---- the snapshot ------------------------------------------------------------------ */
-
-typedef struct snapshot {
-	sched_snapshot s;
-	cube_robj **nodes;
-	size_t n_nodes;
-	cube_robj **pods;
-	size_t n_pods;
-	const cJSON **pod_json; /* bound pods, for spreading and per-node lists */
-	const cJSON **per_node; /* pod_json grouped by node (pointers into it) */
-	cube_robj **svcs, **rss;
-	size_t n_svcs, n_rss;
-	const cJSON **svc_json, **rs_json;
-	cJSON **assumed_copies; /* assumed pods, with spec.nodeName filled in */
-	size_t n_assumed;
-} snapshot;
-
-static void snapshot_free(snapshot *sn)
-{
-	cube_robj_list_free(sn->nodes, sn->n_nodes);
-	cube_robj_list_free(sn->pods, sn->n_pods);
-	cube_robj_list_free(sn->svcs, sn->n_svcs);
-	cube_robj_list_free(sn->rss, sn->n_rss);
-	for (size_t i = 0; i < sn->n_assumed; i++)
-		cJSON_Delete(sn->assumed_copies[i]);
-	free(sn->assumed_copies);
-	free(sn->pod_json);
-	free(sn->per_node);
-	free(sn->svc_json);
-	free(sn->rs_json);
-	free(sn->s.nodes);
-}
-
-static int cmp_by_node(const void *a, const void *b)
-{
-	const char *x = cube_json_str(*(const cJSON *const *)a, "spec.nodeName");
-	const char *y = cube_json_str(*(const cJSON *const *)b, "spec.nodeName");
-	return strcmp(x ? x : "", y ? y : "");
-}
-
-static int snapshot_build(scheduler *s, snapshot *sn, cube_err *err)
-{
-	memset(sn, 0, sizeof(*sn));
-	sn->n_nodes = cube_informer_list(s->nodes, &sn->nodes);
-	sn->n_pods = cube_informer_list(s->pods, &sn->pods);
-	sn->n_svcs = cube_informer_list(s->services, &sn->svcs);
-	sn->n_rss = cube_informer_list(s->replicasets, &sn->rss);
-	pthread_mutex_lock(&s->mu);
-	size_t n_assumed = cube_strmap_len(s->assumed);
-	const char **akeys = calloc(n_assumed + 1, sizeof(*akeys));
-	size_t na = akeys ? cube_strmap_sorted_keys(s->assumed, akeys) : 0;
-	sn->assumed_copies = calloc(na + 1, sizeof(*sn->assumed_copies));
-	for (size_t i = 0; i < na && sn->assumed_copies; i++) {
-		cube_robj *p = cube_informer_get(s->pods, akeys[i]);
-		const char *node = cube_strmap_get(s->assumed, akeys[i]);
-		if (p && node && pending(p->json)) {
-			cJSON *c = cube_obj_copy(p->json);
-			if (c) {
-				cube_json_set_str(cube_json_ensure_obj(c, "spec"), "nodeName",
-						  node);
-				sn->assumed_copies[sn->n_assumed++] = c;
-			}
-		}
-		cube_robj_unref(p);
-	}
-	pthread_mutex_unlock(&s->mu);
-	free(akeys);
-	sn->pod_json = calloc(sn->n_pods + sn->n_assumed + 1, sizeof(*sn->pod_json));
-	sn->svc_json = calloc(sn->n_svcs + 1, sizeof(*sn->svc_json));
-	sn->rs_json = calloc(sn->n_rss + 1, sizeof(*sn->rs_json));
-	sn->s.nodes = calloc(sn->n_nodes + 1, sizeof(*sn->s.nodes));
-	if (!sn->pod_json || !sn->svc_json || !sn->rs_json || !sn->s.nodes)
-		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
-	size_t np = 0;
-	for (size_t i = 0; i < sn->n_pods; i++) {
-		const char *node = cube_json_str(sn->pods[i]->json, "spec.nodeName");
-		if (node && node[0] && counts_on_node(sn->pods[i]->json))
-			sn->pod_json[np++] = sn->pods[i]->json;
-	}
-	for (size_t i = 0; i < sn->n_assumed; i++)
-		sn->pod_json[np++] = sn->assumed_copies[i];
-	for (size_t i = 0; i < sn->n_svcs; i++)
-		sn->svc_json[i] = sn->svcs[i]->json;
-	for (size_t i = 0; i < sn->n_rss; i++)
-		sn->rs_json[i] = sn->rss[i]->json;
-	/* Group the bound pods by node once: each node gets its slice. */
-	sn->per_node = calloc(np + 1, sizeof(*sn->per_node));
-	if (!sn->per_node)
-		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
-	memcpy(sn->per_node, sn->pod_json, np * sizeof(*sn->per_node));
-	qsort(sn->per_node, np, sizeof(*sn->per_node), cmp_by_node);
-	cube_strmap *first = cube_strmap_new();
-	for (size_t i = np; i-- > 0;) {
-		const char *node = cube_json_str(sn->per_node[i], "spec.nodeName");
-		cube_strmap_put(first, node, (void *)(uintptr_t)(i + 1), NULL);
-	}
-	for (size_t i = 0; i < sn->n_nodes; i++) {
-		sched_node *n = &sn->s.nodes[i];
-		sched_node_init(n, sn->nodes[i]->json);
-		size_t at = (size_t)(uintptr_t)cube_strmap_get(first, n->name ? n->name : "");
-		if (at) {
-			size_t j = at - 1;
-			n->pod_list = &sn->per_node[j];
-			while (j < np &&
-			       !strcmp(cube_json_str(sn->per_node[j], "spec.nodeName"), n->name))
-				sched_node_add_pod(n, sn->per_node[j++]);
-			n->n_pods = j - (at - 1);
-		}
-	}
-	cube_strmap_free(first);
-	sn->s.n = sn->n_nodes;
-	sn->s.all_pods = sn->pod_json;
-	sn->s.n_all_pods = np;
-	sn->s.services = sn->svc_json;
-	sn->s.n_services = sn->n_svcs;
-	sn->s.replicasets = sn->rs_json;
-	sn->s.n_replicasets = sn->n_rss;
-	return 0;
 }
 
 /* ---- one decision ------------------------------------------------------------------- */
@@ -241,25 +118,42 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 		cube_robj_unref(o);
 		return 0;
 	}
-	pthread_mutex_lock(&s->mu);
-	bool assumed = cube_strmap_get(s->assumed, key) != NULL;
-	pthread_mutex_unlock(&s->mu);
-	if (assumed) {
+	if (sched_cache_is_assumed(s->cache, key)) {
 		cube_robj_unref(o);
 		return 0; /* its binding is on the way */
 	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snapshot sn;
-	if (snapshot_build(s, &sn, err) < 0) {
-		snapshot_free(&sn);
-		cube_robj_unref(o);
-		return -1;
-	}
+	/* Services and ReplicaSets for spreading: few, listed per decision. */
+	cube_robj **svcs, **rss;
+	size_t n_svcs = cube_informer_list(s->services, &svcs);
+	size_t n_rss = cube_informer_list(s->replicasets, &rss);
+	const cJSON **svc_json = calloc(n_svcs + 1, sizeof(*svc_json));
+	const cJSON **rs_json = calloc(n_rss + 1, sizeof(*rs_json));
+	for (size_t i = 0; svc_json && i < n_svcs; i++)
+		svc_json[i] = svcs[i]->json;
+	for (size_t i = 0; rs_json && i < n_rss; i++)
+		rs_json[i] = rss[i]->json;
+	sched_snapshot snap = {.services = svc_json,
+			       .n_services = svc_json ? n_svcs : 0,
+			       .replicasets = rs_json,
+			       .n_replicasets = rs_json ? n_rss : 0};
 	sched_result res;
-	int rc = sched_schedule(&s->policy, o->json, &sn.s, rnd, &res);
+	sched_cache_lock(s->cache, &snap);
+	snap.start = s->next_start;
+	int rc = sched_schedule(&s->policy, o->json, &snap, rnd, &res);
+	char node[256] = "";
+	if (rc == 0) {
+		s->next_start = res.next_start;
+		if (res.chosen >= 0)
+			snprintf(node, sizeof(node), "%s", snap.nodes[res.chosen].name);
+	}
+	sched_cache_unlock(s->cache);
+	free(svc_json);
+	free(rs_json);
+	cube_robj_list_free(svcs, n_svcs);
+	cube_robj_list_free(rss, n_rss);
 	if (rc < 0) {
-		snapshot_free(&sn);
 		cube_robj_unref(o);
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
@@ -279,16 +173,13 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 		pthread_mutex_unlock(&s->mu);
 		cube_controller_enqueue_after(s->ctl, key, back);
 		sched_result_clear(&res);
-		snapshot_free(&sn);
 		cube_robj_unref(o);
 		return 0;
 	}
-	char node[256];
-	snprintf(node, sizeof(node), "%s", sn.s.nodes[res.chosen].name);
 	/* Assume: the next decision counts this pod on its node before the
 	 * binding comes back through the watch. */
+	sched_cache_assume(s->cache, o, node);
 	pthread_mutex_lock(&s->mu);
-	cube_strmap_put(s->assumed, key, strdup(node), NULL);
 	cube_strmap_del(s->unschedulable, key);
 	pthread_mutex_unlock(&s->mu);
 	cube_autojson cJSON *ann = cJSON_CreateObject();
@@ -297,9 +188,7 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 	cube_err berr = CUBE_ERR_INIT;
 	rc = cube_kclient_bind(s->client, ns, name, node, ann, &berr);
 	if (rc < 0) {
-		pthread_mutex_lock(&s->mu);
-		free(cube_strmap_del(s->assumed, key));
-		pthread_mutex_unlock(&s->mu);
+		sched_cache_forget(s->cache, key);
 		cube_metric_add(s->m_attempts, (const char *const[]){"error"}, 1);
 		if (berr.code == CUBE_ENOTFOUND || berr.code == CUBE_ECONFLICT) {
 			rc = 0; /* gone, or bound by someone else meanwhile */
@@ -318,7 +207,6 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 			    (double)(t1.tv_sec - t0.tv_sec) +
 				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	sched_result_clear(&res);
-	snapshot_free(&sn);
 	cube_robj_unref(o);
 	return rc;
 }
@@ -342,6 +230,7 @@ static void requeue_unschedulable(scheduler *s)
 static void pod_add(void *ud, cube_robj *o)
 {
 	scheduler *s = ud;
+	sched_cache_pod_set(s->cache, o);
 	if (pending(o->json))
 		cube_controller_enqueue(s->ctl, o->key);
 }
@@ -349,14 +238,19 @@ static void pod_add(void *ud, cube_robj *o)
 static void pod_update(void *ud, cube_robj *old, cube_robj *cur)
 {
 	scheduler *s = ud;
-	(void)old;
+	if (old != cur)
+		sched_cache_pod_set(s->cache, cur); /* a bound pod replaces its assumption */
 	const char *node = cube_json_str(cur->json, "spec.nodeName");
 	if (node && node[0]) {
-		/* Bound: the assumption is confirmed by the watch. */
 		pthread_mutex_lock(&s->mu);
-		free(cube_strmap_del(s->assumed, cur->key));
 		cube_strmap_del(s->unschedulable, cur->key);
 		pthread_mutex_unlock(&s->mu);
+		/* A pod that finished frees room. */
+		const char *phase = cube_json_str(cur->json, "status.phase");
+		const char *was = cube_json_str(old->json, "status.phase");
+		if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) &&
+		    (!was || strcmp(was, phase)))
+			requeue_unschedulable(s);
 		return;
 	}
 	if (pending(cur->json) && old != cur)
@@ -366,8 +260,8 @@ static void pod_update(void *ud, cube_robj *old, cube_robj *cur)
 static void pod_delete(void *ud, cube_robj *o)
 {
 	scheduler *s = ud;
+	sched_cache_pod_del(s->cache, o->key);
 	pthread_mutex_lock(&s->mu);
-	free(cube_strmap_del(s->assumed, o->key));
 	cube_strmap_del(s->unschedulable, o->key);
 	pthread_mutex_unlock(&s->mu);
 	const char *node = cube_json_str(o->json, "spec.nodeName");
@@ -375,17 +269,33 @@ static void pod_delete(void *ud, cube_robj *o)
 		requeue_unschedulable(s); /* room was freed */
 }
 
-static void node_changed(void *ud, cube_robj *o)
+static void node_added(void *ud, cube_robj *o)
 {
-	(void)o;
-	requeue_unschedulable(ud);
+	scheduler *s = ud;
+	sched_cache_node_set(s->cache, o);
+	requeue_unschedulable(s);
 }
 
 static void node_updated(void *ud, cube_robj *old, cube_robj *cur)
 {
-	(void)cur;
-	if (old != cur)
-		requeue_unschedulable(ud);
+	scheduler *s = ud;
+	if (old == cur)
+		return;
+	sched_cache_node_set(s->cache, cur);
+	/* Heartbeat-only changes do not make anyone fit; spec, labels, capacity may. */
+	if (!cJSON_Compare(cube_json_path(old->json, "spec"), cube_json_path(cur->json, "spec"),
+			   true) ||
+	    !cJSON_Compare(cube_json_path(old->json, "metadata.labels"),
+			   cube_json_path(cur->json, "metadata.labels"), true) ||
+	    !cJSON_Compare(cube_json_path(old->json, "status.allocatable"),
+			   cube_json_path(cur->json, "status.allocatable"), true))
+		requeue_unschedulable(s);
+}
+
+static void node_deleted(void *ud, cube_robj *o)
+{
+	scheduler *s = ud;
+	sched_cache_node_del(s->cache, cube_obj_name(o->json));
 }
 
 /* ---- leadership, serving, start and stop ------------------------------------------- */
@@ -460,7 +370,7 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	}
 	s->cfg = *cfg;
 	pthread_mutex_init(&s->mu, NULL);
-	s->assumed = cube_strmap_new();
+	s->cache = sched_cache_new();
 	s->unschedulable = cube_strmap_new();
 	if (load_policy(s, err) < 0)
 		goto fail;
@@ -503,7 +413,10 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 		goto fail;
 	cube_informer_handlers ph = {
 		.on_add = pod_add, .on_update = pod_update, .on_delete = pod_delete, .ud = s};
-	cube_informer_handlers nh = {.on_add = node_changed, .on_update = node_updated, .ud = s};
+	cube_informer_handlers nh = {.on_add = node_added,
+				     .on_update = node_updated,
+				     .on_delete = node_deleted,
+				     .ud = s};
 	if (cube_informer_add_handlers(s->pods, &ph, err) < 0 ||
 	    cube_informer_add_handlers(s->nodes, &nh, err) < 0)
 		goto fail;
@@ -545,13 +458,6 @@ fail:
 	return NULL;
 }
 
-static int free_str(void *ud, const char *k, void *v)
-{
-	(void)ud, (void)k;
-	free(v);
-	return 0;
-}
-
 void scheduler_stop(scheduler *s)
 {
 	if (!s)
@@ -564,10 +470,7 @@ void scheduler_stop(scheduler *s)
 	cube_recorder_free(s->recorder);
 	cube_metrics_free(s->metrics);
 	cube_kclient_free(s->client);
-	if (s->assumed) {
-		cube_strmap_each(s->assumed, free_str, NULL);
-		cube_strmap_free(s->assumed);
-	}
+	sched_cache_free(s->cache);
 	cube_strmap_free(s->unschedulable);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

@@ -20,12 +20,12 @@
 typedef struct scheduler_config {
 	const char *master;
 	const char *kubeconfig;
-	const char *config_file;   /* --config: the policy (JSON or YAML) */
+	const char *config_file; /* --config: the policy (JSON or YAML) */
 	bool leader_elect;
-	bool explain;              /* log every decision's scorecard */
-	int port;                  /* /healthz and /metrics; -1: none */
+	bool explain; /* log every decision's scorecard */
+	int port;     /* /healthz and /metrics; -1: none */
 	const char *bind_address;
-	const char *identity;      /* leader-election identity (default host_pid) */
+	const char *identity; /* leader-election identity (default host_pid) */
 } scheduler_config;
 
 typedef struct scheduler scheduler;

@@ -58,11 +58,26 @@ static void setup(void)
 	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
 	char b1[512], b2[512], log[700];
 	snprintf(log, sizeof(log), "%s/components.log", api.etcd.dir);
-	const char *kargv[] = {bin("cubelet", b1, sizeof(b1)), "--master", api.url, "--hollow-nodes", "3",
-			       "--port", "-1", "--cpu", "4", "--memory", "8Gi", NULL};
+	const char *kargv[] = {bin("cubelet", b1, sizeof(b1)),
+			       "--master",
+			       api.url,
+			       "--hollow-nodes",
+			       "3",
+			       "--port",
+			       "-1",
+			       "--cpu",
+			       "4",
+			       "--memory",
+			       "8Gi",
+			       NULL};
 	kubelet_pid = cube_test_spawn(kargv, log, false);
-	const char *sargv[] = {bin("cube-scheduler", b2, sizeof(b2)), "--master", api.url, "--port", "-1",
-			       "--leader-elect=false", NULL};
+	const char *sargv[] = {bin("cube-scheduler", b2, sizeof(b2)),
+			       "--master",
+			       api.url,
+			       "--port",
+			       "-1",
+			       "--leader-elect=false",
+			       NULL};
 	sched_pid = cube_test_spawn(sargv, log, false);
 	cube_kclient_config cfg = {.server = api.url};
 	c = cube_kclient_new(&cfg, NULL);
@@ -91,15 +106,18 @@ Test(scheduler, node_selector_places_the_pod_on_a_matching_node)
 {
 	cube_err err = CUBE_ERR_INIT;
 	cJSON *patch = parse("{\"metadata\":{\"labels\":{\"disk\":\"ssd\"}}}");
-	cJSON *out = cube_kclient_patch(c, &CUBE_GVR_NODES, NULL, "hollow-1", NULL, "merge", patch, &err);
+	cJSON *out = cube_kclient_patch(c, &CUBE_GVR_NODES, NULL, "hollow-1", NULL, "merge", patch,
+					&err);
 	cr_assert_not_null(out, "%s", err.msg);
 	cJSON_Delete(out);
 	cJSON_Delete(patch);
 	for (int i = 0; i < 3; i++) {
 		char pod[512];
 		snprintf(pod, sizeof(pod),
-			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ssd-%d\"},\"spec\":{"
-			 "\"nodeSelector\":{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
+			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ssd-%"
+			 "d\"},\"spec\":{"
+			 "\"nodeSelector\":{\"disk\":\"ssd\"},\"containers\":[{\"name\":\"c\","
+			 "\"image\":\"x\"}]}}",
 			 i);
 		create(&CUBE_GVR_PODS, pod);
 	}
@@ -126,15 +144,15 @@ Test(scheduler, a_pod_too_big_waits_with_its_reason_then_fits_on_a_new_node)
 {
 	create(&CUBE_GVR_PODS,
 	       "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"big\"},\"spec\":{"
-	       "\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":{\"cpu\":\"100\"}}}]}}");
+	       "\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"resources\":{\"requests\":{"
+	       "\"cpu\":\"100\"}}}]}}");
 	const char *msg = NULL;
 	cJSON *p = NULL;
 	for (int w = 0; w < 100 && !msg; w++) {
 		cJSON_Delete(p);
 		p = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "big", NULL);
 		const cJSON *cond;
-		cJSON_ArrayForEach(cond, cube_json_path(p, "status.conditions"))
-		{
+		cJSON_ArrayForEach (cond, cube_json_path(p, "status.conditions")) {
 			if (!strcmp(cube_json_str(cond, "type"), "PodScheduled"))
 				msg = cube_json_str(cond, "message");
 		}
@@ -147,14 +165,28 @@ Test(scheduler, a_pod_too_big_waits_with_its_reason_then_fits_on_a_new_node)
 	cJSON_Delete(p);
 	/* The Warning event says the same. */
 	char out[4096];
-	cube_test_sh(out, sizeof(out), "timeout 30 %s get events --field-selector involvedObject.name=big -o jsonpath='{.items[*].reason}'",
+	cube_test_sh(out, sizeof(out),
+		     "timeout 30 %s get events --field-selector involvedObject.name=big -o "
+		     "jsonpath='{.items[*].reason}'",
 		     api.kubectl);
 	cr_assert(strstr(out, "FailedScheduling"), "events: %s", out);
 	/* A node with room appears: the pod is scheduled there. */
 	char b[512], log[700];
 	snprintf(log, sizeof(log), "%s/big-node.log", api.etcd.dir);
-	const char *argv[] = {bin("cubelet", b, sizeof(b)), "--master", api.url, "--hostname-override", "bignode",
-			      "--pod-cidr", "10.200.0.0/24", "--port", "-1", "--cpu", "200", "--memory", "64Gi", NULL};
+	const char *argv[] = {bin("cubelet", b, sizeof(b)),
+			      "--master",
+			      api.url,
+			      "--hostname-override",
+			      "bignode",
+			      "--pod-cidr",
+			      "10.200.0.0/24",
+			      "--port",
+			      "-1",
+			      "--cpu",
+			      "200",
+			      "--memory",
+			      "64Gi",
+			      NULL};
 	pid_t big = cube_test_spawn(argv, log, false);
 	char *node = wait_bound("big", 30000);
 	cube_test_kill(big, 5000);
@@ -166,14 +198,19 @@ Test(scheduler, a_pod_too_big_waits_with_its_reason_then_fits_on_a_new_node)
 Test(scheduler, a_replicasets_pods_spread_over_the_nodes)
 {
 	create(&CUBE_GVR_REPLICASETS,
-	       "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"web\"},\"spec\":{"
-	       "\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{\"metadata\":"
-	       "{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}");
+	       "{\"apiVersion\":\"apps/"
+	       "v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"web\"},\"spec\":{"
+	       "\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{"
+	       "\"metadata\":"
+	       "{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+	       "\"x\"}]}}}}");
 	for (int i = 0; i < 3; i++) {
 		char pod[512];
 		snprintf(pod, sizeof(pod),
-			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-%d\",\"labels\":"
-			 "{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}",
+			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-%"
+			 "d\",\"labels\":"
+			 "{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+			 "\"x\"}]}}",
 			 i);
 		create(&CUBE_GVR_PODS, pod);
 	}
@@ -184,7 +221,8 @@ Test(scheduler, a_replicasets_pods_spread_over_the_nodes)
 		nodes[i] = wait_bound(name, 20000);
 		cr_assert_not_null(nodes[i], "%s was not scheduled", name);
 	}
-	cr_assert(strcmp(nodes[0], nodes[1]) && strcmp(nodes[0], nodes[2]) && strcmp(nodes[1], nodes[2]),
+	cr_assert(strcmp(nodes[0], nodes[1]) && strcmp(nodes[0], nodes[2]) &&
+			  strcmp(nodes[1], nodes[2]),
 		  "not spread: %s %s %s", nodes[0], nodes[1], nodes[2]);
 	for (int i = 0; i < 3; i++)
 		free(nodes[i]);

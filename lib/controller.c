@@ -28,7 +28,9 @@ cube_controller *cube_controller_new(const cube_controller_config *cfg, cube_err
 	c->cfg.name = c->name;
 	if (c->cfg.workers < 1)
 		c->cfg.workers = 1;
-	cube_workqueue_opts qo = {.limiter = cfg->limiter};
+	cube_workqueue_opts qo = {.limiter = cfg->limiter,
+				  .priority = cfg->priority,
+				  .priority_ud = cfg->priority_ud};
 	c->q = cube_workqueue_new(&qo, err);
 	if (!c->q) {
 		free(c->name);

@@ -32,6 +32,9 @@ typedef struct cube_controller_config {
 	void *ud;
 	int max_retries;		 /* 0: forever */
 	cube_workqueue_limiter *limiter; /* NULL: the default controller limiter; taken */
+	/* NULL: keys in the order queued; else by priority (cube_workqueue_opts) */
+	int64_t (*priority)(void *ud, const char *key);
+	void *priority_ud;
 } cube_controller_config;
 
 typedef struct cube_controller cube_controller;

@@ -347,6 +347,8 @@ struct entry {
 	int64_t ready_at;   /* while waiting: when to add, on the queue's clock */
 	uint64_t seq;	    /* equal ready_at: earlier add_after first */
 	size_t heap_idx;    /* while waiting */
+	int64_t prio;	    /* with a priority function: its value when queued */
+	uint64_t qseq;	    /* with a priority function: the order queued */
 	bool dirty;
 	bool processing;
 	bool waiting;
@@ -359,9 +361,14 @@ struct cube_workqueue {
 	pthread_cond_t cond_idle;  /* nothing processing any more, or shutdown */
 	pthread_cond_t cond_timer; /* a new earliest delay, a tick, or shutdown */
 
-	cube_strmap *entries; /* key -> struct entry */
-	struct entry *head, *tail;
+	cube_strmap *entries;	   /* key -> struct entry */
+	struct entry *head, *tail; /* the FIFO, without a priority function */
+	struct entry **ready;	   /* with one: a heap on (-prio, qseq) */
+	size_t ready_cap;
 	size_t len;
+	int64_t (*prio_fn)(void *ud, const char *key);
+	void *prio_ud;
+	uint64_t qseq;
 	struct entry **heap; /* min-heap on (ready_at, seq) */
 	size_t heap_len, heap_cap;
 	uint64_t seq;
@@ -383,6 +390,18 @@ static struct entry *entry_new(cube_workqueue *q, const char *key)
 	if (!e)
 		return NULL;
 	memcpy(e->key, key, n + 1);
+	/* Room in the ready heap for every entry, so that a push cannot fail. */
+	size_t need = cube_strmap_len(q->entries) + 1;
+	if (q->prio_fn && need > q->ready_cap) {
+		size_t cap = q->ready_cap ? q->ready_cap * 2 : 16;
+		struct entry **r = realloc(q->ready, cap * sizeof(*r));
+		if (!r) {
+			free(e);
+			return NULL;
+		}
+		q->ready = r;
+		q->ready_cap = cap;
+	}
 	if (cube_strmap_put(q->entries, key, e, NULL) < 0) {
 		free(e);
 		return NULL;
@@ -398,25 +417,75 @@ static void entry_release_if_idle(cube_workqueue *q, struct entry *e)
 	free(e);
 }
 
+/* The ready heap's order: higher priority first, then the earlier queued
+ * (Kubernetes' PrioritySort: priority, then the time the pod was queued). */
+static bool ready_before(const struct entry *a, const struct entry *b)
+{
+	return a->prio > b->prio || (a->prio == b->prio && a->qseq < b->qseq);
+}
+
+static void ready_push(cube_workqueue *q, struct entry *e)
+{
+	size_t i = q->len; /* entry_new reserved the room */
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!ready_before(e, q->ready[p]))
+			break;
+		q->ready[i] = q->ready[p];
+		i = p;
+	}
+	q->ready[i] = e;
+}
+
+static struct entry *ready_pop(cube_workqueue *q)
+{
+	struct entry *top = q->ready[0], *last = q->ready[q->len]; /* len already decremented */
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= q->len)
+			break;
+		if (c + 1 < q->len && ready_before(q->ready[c + 1], q->ready[c]))
+			c++;
+		if (!ready_before(q->ready[c], last))
+			break;
+		q->ready[i] = q->ready[c];
+		i = c;
+	}
+	if (q->len > 0)
+		q->ready[i] = last;
+	return top;
+}
+
+/* Queues e for a worker: at the FIFO's tail, or by priority. */
 static void fifo_push(cube_workqueue *q, struct entry *e)
 {
 	e->next = NULL;
-	if (q->tail)
-		q->tail->next = e;
-	else
-		q->head = e;
-	q->tail = e;
+	if (q->prio_fn) {
+		e->prio = q->prio_fn(q->prio_ud, e->key);
+		e->qseq = q->qseq++;
+		ready_push(q, e);
+	} else {
+		if (q->tail)
+			q->tail->next = e;
+		else
+			q->head = e;
+		q->tail = e;
+	}
 	q->len++;
 }
 
+/* Takes the next key for a worker (len > 0). */
 static struct entry *fifo_pop(cube_workqueue *q)
 {
+	q->len--;
+	if (q->prio_fn)
+		return ready_pop(q);
 	struct entry *e = q->head;
 	q->head = e->next;
 	if (!q->head)
 		q->tail = NULL;
 	e->next = NULL;
-	q->len--;
 	return e;
 }
 
@@ -565,6 +634,7 @@ static void queue_release(cube_workqueue *q)
 		cube_strmap_each(q->entries, free_entry, NULL);
 	cube_strmap_free(q->entries);
 	free(q->heap);
+	free(q->ready);
 	cube_workqueue_limiter_free(q->limiter);
 	pthread_cond_destroy(&q->cond_timer);
 	pthread_cond_destroy(&q->cond_idle);
@@ -590,8 +660,11 @@ cube_workqueue *cube_workqueue_new(const cube_workqueue_opts *opts, cube_err *er
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->cond_timer, &attr);
 	pthread_condattr_destroy(&attr);
-	if (opts)
+	if (opts) {
 		q->clock = opts->clock;
+		q->prio_fn = opts->priority;
+		q->prio_ud = opts->priority_ud;
+	}
 	q->limiter = limiter;
 
 	if (!q->limiter && !(q->limiter = cube_workqueue_limiter_default_new(&q->clock, err)))

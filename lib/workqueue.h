@@ -17,7 +17,8 @@
  *   }
  *
  * The guarantees, as client-go's queue.go states them:
- *  - Fair: keys are handed out in the order they were added.
+ *  - Fair: keys are handed out in the order they were added (or by priority,
+ *    when the queue has a priority function: see cube_workqueue_opts).
  *  - Stingy: a key added many times before a worker takes it is handed out
  *    once (it is "dirty"); a key is never handed to two workers at once: one
  *    added while it is being processed is handed out again after done().
@@ -138,6 +139,14 @@ typedef struct cube_workqueue_opts {
 	/* The queue's clock, for add_after (copied).  now_ns NULL:
 	 * CLOCK_MONOTONIC. */
 	cube_workqueue_clock clock;
+	/* NULL: get() hands keys out in the order they were queued (client-go).
+	 * Otherwise the order of Kubernetes' scheduling queue (PrioritySort):
+	 * the highest priority(key) first, then the earliest queued.  It is
+	 * called, with the queue's lock held, each time a key is queued for a
+	 * worker; it must not call into the queue and may only take locks that
+	 * are never held while calling the queue. */
+	int64_t (*priority)(void *ud, const char *key);
+	void *priority_ud;
 } cube_workqueue_opts;
 
 /* A snapshot of the queue's counters, for /metrics (client-go's workqueue

@@ -46,6 +46,10 @@ struct scheduler {
 	sched_cache *cache;
 	size_t next_start;
 	cube_strmap *unschedulable; /* pod key -> (void*)backoff ms */
+	/* pod key -> (void*)spec.priority of pending pods, for the queue's order;
+	 * prio_mu is a leaf lock (the queue calls pod_priority under its own) */
+	pthread_mutex_t prio_mu;
+	cube_strmap *prio;
 	atomic_bool leading;
 	atomic_bool started;
 };
@@ -227,19 +231,46 @@ static void requeue_unschedulable(scheduler *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* The scheduling queue's order: spec.priority (set from priorityClassName
+ * in Kubernetes; 0 when absent), then the time queued. */
+static int64_t pod_priority(void *ud, const char *key)
+{
+	scheduler *s = ud;
+	pthread_mutex_lock(&s->prio_mu);
+	intptr_t p = (intptr_t)cube_strmap_get(s->prio, key);
+	pthread_mutex_unlock(&s->prio_mu);
+	return p;
+}
+
+/* Records a pending pod's priority (before it is queued), or forgets it. */
+static void note_priority(scheduler *s, const cube_robj *o, bool is_pending)
+{
+	int64_t p = is_pending ? cube_json_int(o->json, "spec.priority", 0) : 0;
+	pthread_mutex_lock(&s->prio_mu);
+	if (p)
+		cube_strmap_put(s->prio, o->key, (void *)(intptr_t)p, NULL);
+	else
+		cube_strmap_del(s->prio, o->key);
+	pthread_mutex_unlock(&s->prio_mu);
+}
+
 static void pod_add(void *ud, cube_robj *o)
 {
 	scheduler *s = ud;
 	sched_cache_pod_set(s->cache, o);
-	if (pending(o->json))
+	bool p = pending(o->json);
+	note_priority(s, o, p);
+	if (p)
 		cube_controller_enqueue(s->ctl, o->key);
 }
 
 static void pod_update(void *ud, cube_robj *old, cube_robj *cur)
 {
 	scheduler *s = ud;
-	if (old != cur)
+	if (old != cur) {
 		sched_cache_pod_set(s->cache, cur); /* a bound pod replaces its assumption */
+		note_priority(s, cur, pending(cur->json));
+	}
 	const char *node = cube_json_str(cur->json, "spec.nodeName");
 	if (node && node[0]) {
 		pthread_mutex_lock(&s->mu);
@@ -261,6 +292,7 @@ static void pod_delete(void *ud, cube_robj *o)
 {
 	scheduler *s = ud;
 	sched_cache_pod_del(s->cache, o->key);
+	note_priority(s, o, false);
 	pthread_mutex_lock(&s->mu);
 	cube_strmap_del(s->unschedulable, o->key);
 	pthread_mutex_unlock(&s->mu);
@@ -370,6 +402,8 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	}
 	s->cfg = *cfg;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->prio_mu, NULL);
+	s->prio = cube_strmap_new();
 	s->cache = sched_cache_new();
 	s->unschedulable = cube_strmap_new();
 	if (load_policy(s, err) < 0)
@@ -398,7 +432,12 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	s->recorder = cube_recorder_new(s->client, "default-scheduler", NULL, err);
 	if (!s->recorder)
 		goto fail;
-	cube_controller_config ctl = {.name = "scheduler", .workers = 1, .sync = sync_pod, .ud = s};
+	cube_controller_config ctl = {.name = "scheduler",
+				      .workers = 1,
+				      .sync = sync_pod,
+				      .ud = s,
+				      .priority = pod_priority,
+				      .priority_ud = s};
 	if (!(s->ctl = cube_controller_new(&ctl, err)))
 		goto fail;
 	if (!(s->factory = cube_informer_factory_new(s->client, 0, err)) ||
@@ -472,6 +511,8 @@ void scheduler_stop(scheduler *s)
 	cube_kclient_free(s->client);
 	sched_cache_free(s->cache);
 	cube_strmap_free(s->unschedulable);
+	cube_strmap_free(s->prio);
+	pthread_mutex_destroy(&s->prio_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

@@ -227,3 +227,44 @@ Test(scheduler, a_replicasets_pods_spread_over_the_nodes)
 	for (int i = 0; i < 3; i++)
 		free(nodes[i]);
 }
+
+/* The queue hands out the higher priority first: with room for three pods,
+ * three low-priority pods created first (and first by name) lose to three
+ * high-priority ones when the scheduler starts with all six pending. */
+Test(scheduler, higher_priority_pods_are_scheduled_first)
+{
+	cube_test_kill(sched_pid, 5000);
+	sched_pid = 0;
+	const char *names[] = {"a-low-0", "a-low-1", "a-low-2", "z-high-0", "z-high-1", "z-high-2"};
+	for (int i = 0; i < 6; i++) {
+		char pod[512];
+		snprintf(pod, sizeof(pod),
+			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},"
+			 "\"spec\":{%s\"containers\":[{\"name\":\"c\",\"image\":\"x\","
+			 "\"resources\":{\"requests\":{\"cpu\":\"3\"}}}]}}",
+			 names[i], i < 3 ? "" : "\"priority\":1000,");
+		create(&CUBE_GVR_PODS, pod);
+	}
+	char b[512], log[700];
+	snprintf(log, sizeof(log), "%s/components.log", api.etcd.dir);
+	const char *sargv[] = {bin("cube-scheduler", b, sizeof(b)),
+			       "--master",
+			       api.url,
+			       "--port",
+			       "-1",
+			       "--leader-elect=false",
+			       NULL};
+	sched_pid = cube_test_spawn(sargv, log, false);
+	for (int i = 3; i < 6; i++) {
+		char *node = wait_bound(names[i], 20000);
+		cr_assert_not_null(node, "%s (priority 1000) was not scheduled", names[i]);
+		free(node);
+	}
+	for (int i = 0; i < 3; i++) {
+		cJSON *p = cube_kclient_get(c, &CUBE_GVR_PODS, "default", names[i], NULL);
+		const char *node = cube_json_str(p, "spec.nodeName");
+		cr_assert(!node || !node[0], "%s (priority 0) took %s before a priority-1000 pod",
+			  names[i], node);
+		cJSON_Delete(p);
+	}
+}

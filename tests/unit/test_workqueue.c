@@ -1028,3 +1028,89 @@ Test(shutdown, shutdown_cuts_a_drain_short)
 	cube_workqueue_done(q, a);
 	cube_workqueue_free(q);
 }
+
+/* ---- priority order (the scheduler's queue) ------------------------------------ */
+
+/* The priority is the number after the first '-' in the key ("ns/p-5": 5,
+ * "ns/p--5": -5). */
+static int64_t key_priority(void *ud, const char *key)
+{
+	(*(int *)ud)++;
+	const char *dash = strchr(key, '-');
+	return dash ? atoll(dash + 1) : 0;
+}
+
+static cube_workqueue *new_prio_queue(int *calls)
+{
+	cube_err err = CUBE_ERR_INIT;
+	cube_workqueue_opts o = {.priority = key_priority, .priority_ud = calls};
+	cube_workqueue *q = cube_workqueue_new(&o, &err);
+	cr_assert_not_null(q, "%s", err.msg);
+	return q;
+}
+
+Test(priority, highest_first_then_the_earliest_queued)
+{
+	int calls = 0;
+	cube_workqueue *q = new_prio_queue(&calls);
+	add(q, "ns/a-0");
+	add(q, "ns/b-10");
+	add(q, "ns/c-0");
+	add(q, "ns/d-1000");
+	add(q, "ns/e-10");
+	add(q, "ns/f--5");
+	add(q, "ns/b-10"); /* deduplicated: keeps its place */
+	cr_assert_eq(cube_workqueue_len(q), 6);
+	cr_assert_eq(calls, 6);
+	take_done(q, "ns/d-1000");
+	take_done(q, "ns/b-10");
+	take_done(q, "ns/e-10");
+	take_done(q, "ns/a-0");
+	take_done(q, "ns/c-0");
+	take_done(q, "ns/f--5");
+	cr_assert_eq(cube_workqueue_len(q), 0);
+	cube_workqueue_free(q);
+}
+
+Test(priority, requeued_key_goes_behind_its_equals)
+{
+	int calls = 0;
+	cube_workqueue *q = new_prio_queue(&calls);
+	add(q, "ns/a-1");
+	add(q, "ns/b-1");
+	const char *k = cube_workqueue_get(q);
+	cr_assert_str_eq(k, "ns/a-1");
+	add(q, "ns/a-1"); /* while processing: queued again on done */
+	add(q, "ns/c-1");
+	cube_workqueue_done(q, k);
+	take_done(q, "ns/b-1");
+	take_done(q, "ns/c-1");
+	take_done(q, "ns/a-1");
+	cube_workqueue_free(q);
+}
+
+Test(priority, many_keys_come_out_sorted)
+{
+	int calls = 0;
+	cube_workqueue *q = new_prio_queue(&calls);
+	char key[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "ns/p%04d-%d", i, (i * 7919) % 37);
+		add(q, key);
+	}
+	int64_t last_prio = INT64_MAX;
+	int last_i = -1;
+	for (int n = 0; n < 1000; n++) {
+		const char *k = cube_workqueue_get(q);
+		cr_assert_not_null(k);
+		int i = atoi(k + 4);
+		int64_t p = atoll(strrchr(k, '-') + 1);
+		cr_assert(p < last_prio || (p == last_prio && i > last_i),
+			  "%s after priority %lld, index %d", k, (long long)last_prio, last_i);
+		last_prio = p;
+		last_i = i;
+		cube_workqueue_done(q, k);
+	}
+	cr_assert_eq(cube_workqueue_len(q), 0);
+	cube_workqueue_free(q);
+}

@@ -130,8 +130,11 @@ int pods_start(cubelet *k, cube_err *err)
 
 void pods_stop(cubelet *k)
 {
-	cube_controller_free(k->pod_ctl);
-	k->pod_ctl = NULL;
+	/* Workers first (they read the informer), then the informer (its
+	 * handlers enqueue), then the queue. */
+	cube_controller_shutdown(k->pod_ctl);
 	cube_informer_free(k->pods);
 	k->pods = NULL;
+	cube_controller_free(k->pod_ctl);
+	k->pod_ctl = NULL;
 }

@@ -13,6 +13,7 @@ struct cube_controller {
 	cube_workqueue *q;
 	pthread_t *threads;
 	int n_threads;
+	bool stopped;
 };
 
 cube_controller *cube_controller_new(const cube_controller_config *cfg, cube_err *err)
@@ -123,13 +124,22 @@ int cube_controller_run(cube_controller *c, cube_informer *const *informers, siz
 	return 0;
 }
 
+void cube_controller_shutdown(cube_controller *c)
+{
+	if (!c || c->stopped)
+		return;
+	c->stopped = true;
+	cube_workqueue_shutdown_with_drain(c->q);
+	for (int i = 0; i < c->n_threads; i++)
+		pthread_join(c->threads[i], NULL);
+	c->n_threads = 0;
+}
+
 void cube_controller_free(cube_controller *c)
 {
 	if (!c)
 		return;
-	cube_workqueue_shutdown_with_drain(c->q);
-	for (int i = 0; i < c->n_threads; i++)
-		pthread_join(c->threads[i], NULL);
+	cube_controller_shutdown(c);
 	free(c->threads);
 	cube_workqueue_free(c->q);
 	free(c->name);

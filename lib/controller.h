@@ -53,8 +53,13 @@ cube_informer_handlers cube_controller_handlers(cube_controller *c);
 int cube_controller_run(cube_controller *c, cube_informer *const *informers, size_t n,
 			int timeout_ms, cube_err *err);
 
-/* Stops taking new keys, lets the workers finish the keys they hold, joins
- * them and frees. Accepts NULL. */
+/* Stops taking new keys (enqueues are ignored from now on), lets the
+ * workers finish the keys they hold and joins them; the controller stays
+ * valid, so handlers and other controllers may still call enqueue on it
+ * until it is freed.  Call it from one thread.  Accepts NULL. */
+void cube_controller_shutdown(cube_controller *c);
+
+/* cube_controller_shutdown (if not done yet), then frees. Accepts NULL. */
 void cube_controller_free(cube_controller *c);
 
 /* The work queue (for metrics). */

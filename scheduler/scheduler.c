@@ -29,6 +29,27 @@
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 10000
+/* Bindings run beside the decisions, as Kubernetes' binding cycle does in its
+ * own goroutine: the next pod is decided while the last ones are being bound. */
+#define BINDERS 8
+
+/* A decided pod on its way to the API server (the binder's work). */
+struct bind {
+	cube_robj *pod;
+	char *node;
+	char *card;	    /* the scorecard annotation, or NULL */
+	struct timespec t0; /* when its scheduling attempt began */
+};
+
+static void bind_free(struct bind *b)
+{
+	if (!b)
+		return;
+	cube_robj_unref(b->pod);
+	free(b->node);
+	free(b->card);
+	free(b);
+}
 
 struct scheduler {
 	scheduler_config cfg;
@@ -36,7 +57,9 @@ struct scheduler {
 	cube_kclient *client;
 	cube_informer_factory *factory;
 	cube_informer *nodes, *pods, *services, *replicasets;
-	cube_controller *ctl;
+	cube_controller *ctl;	 /* decisions: one worker, in queue order */
+	cube_controller *binder; /* bindings: BINDERS workers, off the decision path */
+	cube_strmap *binds;	 /* pod key -> struct bind * waiting for the binder; under mu */
 	cube_recorder *recorder;
 	cube_leader *leader;
 	cube_httpd *httpd;
@@ -186,33 +209,70 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 	pthread_mutex_lock(&s->mu);
 	cube_strmap_del(s->unschedulable, key);
 	pthread_mutex_unlock(&s->mu);
+	struct bind *b = calloc(1, sizeof(*b));
+	if (!b || !(b->node = strdup(node)) || (card && !(b->card = strdup(card)))) {
+		bind_free(b);
+		sched_cache_forget(s->cache, key);
+		sched_result_clear(&res);
+		cube_robj_unref(o);
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	}
+	b->pod = cube_robj_ref(o);
+	b->t0 = t0;
+	pthread_mutex_lock(&s->mu);
+	struct bind *old = NULL;
+	int put = cube_strmap_put(s->binds, key, b, (void **)&old);
+	pthread_mutex_unlock(&s->mu);
+	bind_free(old);
+	if (put < 0) {
+		bind_free(b);
+		sched_cache_forget(s->cache, key);
+		sched_result_clear(&res);
+		cube_robj_unref(o);
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	}
+	cube_controller_enqueue(s->binder, key);
+	sched_result_clear(&res);
+	cube_robj_unref(o);
+	return 0;
+}
+
+/* The binder: POST pods/<name>/binding with the scorecard; on failure the
+ * assumption is forgotten and the pod goes back to the scheduling queue. */
+static int sync_bind(void *ud, const char *key, cube_err *err)
+{
+	(void)err;
+	scheduler *s = ud;
+	pthread_mutex_lock(&s->mu);
+	struct bind *b = cube_strmap_del(s->binds, key);
+	pthread_mutex_unlock(&s->mu);
+	if (!b)
+		return 0;
+	const char *ns = cube_obj_namespace(b->pod->json), *name = cube_obj_name(b->pod->json);
 	cube_autojson cJSON *ann = cJSON_CreateObject();
-	if (card)
-		cJSON_AddStringToObject(ann, "scheduler.cube.io/scorecard", card);
+	if (b->card)
+		cJSON_AddStringToObject(ann, "scheduler.cube.io/scorecard", b->card);
 	cube_err berr = CUBE_ERR_INIT;
-	rc = cube_kclient_bind(s->client, ns, name, node, ann, &berr);
-	if (rc < 0) {
+	if (cube_kclient_bind(s->client, ns, name, b->node, ann, &berr) < 0) {
 		sched_cache_forget(s->cache, key);
 		cube_metric_add(s->m_attempts, (const char *const[]){"error"}, 1);
-		if (berr.code == CUBE_ENOTFOUND || berr.code == CUBE_ECONFLICT) {
-			rc = 0; /* gone, or bound by someone else meanwhile */
-		} else {
-			*err = berr;
-			cube_err_prefix(err, "binding %s to %s", key, node);
+		/* gone, or bound by someone else meanwhile: nothing to retry */
+		if (berr.code != CUBE_ENOTFOUND && berr.code != CUBE_ECONFLICT) {
+			cube_log_warn("binding %s to %s: %s", key, b->node, berr.msg);
+			cube_controller_enqueue_after(s->ctl, key, BACKOFF_MIN_MS);
 		}
 	} else {
 		cube_metric_add(s->m_attempts, (const char *const[]){"scheduled"}, 1);
-		cube_event(s->recorder, o->json, "Normal", "Scheduled",
-			   "Successfully assigned %s/%s to %s", ns, name, node);
+		cube_event(s->recorder, b->pod->json, "Normal", "Scheduled",
+			   "Successfully assigned %s/%s to %s", ns, name, b->node);
 	}
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cube_metric_observe(s->m_latency, NULL,
-			    (double)(t1.tv_sec - t0.tv_sec) +
-				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	sched_result_clear(&res);
-	cube_robj_unref(o);
-	return rc;
+			    (double)(t1.tv_sec - b->t0.tv_sec) +
+				    (double)(t1.tv_nsec - b->t0.tv_nsec) / 1e9);
+	bind_free(b);
+	return 0;
 }
 
 /* ---- events that can make pending pods fit ---------------------------------------- */
@@ -406,6 +466,7 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	s->prio = cube_strmap_new();
 	s->cache = sched_cache_new();
 	s->unschedulable = cube_strmap_new();
+	s->binds = cube_strmap_new();
 	if (load_policy(s, err) < 0)
 		goto fail;
 	cube_kubeconfig *kc = cfg->kubeconfig ? cube_kubeconfig_load(cfg->kubeconfig, NULL, err)
@@ -440,6 +501,10 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 				      .priority_ud = s};
 	if (!(s->ctl = cube_controller_new(&ctl, err)))
 		goto fail;
+	cube_controller_config bc = {
+		.name = "scheduler-binder", .workers = BINDERS, .sync = sync_bind, .ud = s};
+	if (!(s->binder = cube_controller_new(&bc, err)))
+		goto fail;
 	if (!(s->factory = cube_informer_factory_new(s->client, 0, err)) ||
 	    !(s->nodes = cube_informer_factory_get(s->factory, &CUBE_GVR_NODES, NULL, NULL, NULL,
 						   err)) ||
@@ -461,7 +526,8 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 		goto fail;
 	if (cube_informer_factory_start(s->factory, 0, err) < 0)
 		goto fail;
-	if (cube_controller_run(s->ctl, NULL, 0, 0, err) < 0)
+	if (cube_controller_run(s->ctl, NULL, 0, 0, err) < 0 ||
+	    cube_controller_run(s->binder, NULL, 0, 0, err) < 0)
 		goto fail;
 	if (cfg->leader_elect) {
 		char id[128];
@@ -497,6 +563,14 @@ fail:
 	return NULL;
 }
 
+static int free_bind_entry(void *ud, const char *key, void *v)
+{
+	(void)ud;
+	(void)key;
+	bind_free(v);
+	return 0;
+}
+
 void scheduler_stop(scheduler *s)
 {
 	if (!s)
@@ -504,14 +578,22 @@ void scheduler_stop(scheduler *s)
 	cube_httpd_stop(s->httpd);
 	cube_leader_stop(s->leader);
 	atomic_store(&s->leading, false);
-	cube_controller_free(s->ctl);
+	/* Decisions stop, then bindings; both queues stay valid (ignoring
+	 * adds) until the informers, whose handlers enqueue, are gone. */
+	cube_controller_shutdown(s->ctl);
+	cube_controller_shutdown(s->binder);
 	cube_informer_factory_free(s->factory);
+	cube_controller_free(s->ctl);
+	cube_controller_free(s->binder);
 	cube_recorder_free(s->recorder);
 	cube_metrics_free(s->metrics);
 	cube_kclient_free(s->client);
 	sched_cache_free(s->cache);
 	cube_strmap_free(s->unschedulable);
 	cube_strmap_free(s->prio);
+	if (s->binds)
+		cube_strmap_each(s->binds, free_bind_entry, NULL);
+	cube_strmap_free(s->binds);
 	pthread_mutex_destroy(&s->prio_mu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);

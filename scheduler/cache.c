@@ -204,9 +204,17 @@ void sched_cache_node_del(sched_cache *c, const char *name)
 void sched_cache_pod_set(sched_cache *c, cube_robj *pod)
 {
 	pthread_mutex_lock(&c->mu);
-	pod_uncount(c, pod->key); /* also drops an assumption: the real pod replaces it */
+	const char *node = cube_json_str(pod->json, "spec.nodeName");
+	pod_ref *r = cube_strmap_get(c->pods, pod->key);
+	if (r && r->assumed && (!node || !node[0])) {
+		/* An update of a pod whose binding is in flight (e.g. its status):
+		 * the assumption stays until the bound pod, a forget or a delete. */
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	pod_uncount(c, pod->key); /* also drops an assumption: the bound pod replaces it */
 	if (counts(pod->json))
-		pod_count(c, pod->key, pod, cube_json_str(pod->json, "spec.nodeName"), false);
+		pod_count(c, pod->key, pod, node, false);
 	pthread_mutex_unlock(&c->mu);
 }
 

@@ -150,3 +150,18 @@ Test(sched_cache, nodes_come_and_go)
 	cr_assert_eq(cpu_on(c, "n9", NULL, NULL), -1);
 	sched_cache_free(c);
 }
+
+Test(sched_cache, an_unbound_update_keeps_the_assumption)
+{
+	sched_cache *c = sched_cache_new();
+	set_and_drop(c, node("n1"), true);
+	cube_robj *p = pod("p", NULL, "1", "Pending");
+	cr_assert_eq(sched_cache_assume(c, p, "n1"), 0);
+	cube_robj_unref(p);
+	/* e.g. the PodScheduled=False status of an earlier attempt arrives while
+	 * the binding is in flight */
+	set_and_drop(c, pod("p", NULL, "1", "Pending"), false);
+	cr_assert(sched_cache_is_assumed(c, "default/p"));
+	cr_assert_eq(cpu_on(c, "n1", NULL, NULL), 1000);
+	sched_cache_free(c);
+}

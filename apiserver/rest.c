@@ -2186,6 +2186,17 @@ static void do_binding(api_req *r)
 		cube_autojson cJSON *cur = load(r, key, &rev);
 		if (!cur)
 			return;
+		const char *buid = cube_json_str(b, "metadata.uid");
+		const char *puid = cube_json_str(cur, "metadata.uid");
+		if (buid && buid[0] && (!puid || strcmp(buid, puid))) {
+			cube_httpd_respond_status(
+				r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
+				"Operation cannot be fulfilled on pods/binding \"%s\": "
+				"Precondition "
+				"failed: UID in precondition: %s, UID in object meta: %s",
+				r->name, buid, puid ? puid : "");
+			return;
+		}
 		const char *has = cube_json_str(cur, "spec.nodeName");
 		if (has && has[0]) {
 			cube_httpd_respond_status(

@@ -393,8 +393,8 @@ int cube_kclient_delete(cube_kclient *c, const cube_gvr *r, const char *ns, cons
 	return 0;
 }
 
-int cube_kclient_bind(cube_kclient *c, const char *ns, const char *pod, const char *node,
-		      const cJSON *annotations, cube_err *err)
+int cube_kclient_bind(cube_kclient *c, const char *ns, const char *pod, const char *uid,
+		      const char *node, const cJSON *annotations, cube_err *err)
 {
 	cube_autojson cJSON *b = cJSON_CreateObject();
 	if (!b)
@@ -404,6 +404,8 @@ int cube_kclient_bind(cube_kclient *c, const char *ns, const char *pod, const ch
 	cJSON *md = cJSON_AddObjectToObject(b, "metadata");
 	cJSON_AddStringToObject(md, "name", pod);
 	cJSON_AddStringToObject(md, "namespace", ns);
+	if (uid && uid[0])
+		cJSON_AddStringToObject(md, "uid", uid);
 	if (annotations)
 		cJSON_AddItemToObject(md, "annotations", cJSON_Duplicate(annotations, true));
 	cJSON *t = cJSON_AddObjectToObject(b, "target");

@@ -94,9 +94,11 @@ cJSON *cube_kclient_patch(cube_kclient *c, const cube_gvr *r, const char *ns, co
 /* DELETE with optional DeleteOptions (NULL: none). Returns 0 or -1. */
 int cube_kclient_delete(cube_kclient *c, const cube_gvr *r, const char *ns, const char *name,
 			const cJSON *options, cube_err *err);
-/* POST pods/<name>/binding to `node`, with annotations (may be NULL). */
-int cube_kclient_bind(cube_kclient *c, const char *ns, const char *pod, const char *node,
-		      const cJSON *annotations, cube_err *err);
+/* POST pods/<name>/binding to `node`, with annotations (may be NULL).  With
+ * a uid (may be NULL) the binding applies only to that pod: a pod deleted
+ * and created again under the name is a CUBE_ECONFLICT, as in Kubernetes. */
+int cube_kclient_bind(cube_kclient *c, const char *ns, const char *pod, const char *uid,
+		      const char *node, const cJSON *annotations, cube_err *err);
 
 typedef struct cube_watch_opts {
 	const char *label_selector;

@@ -204,19 +204,16 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 		return 0;
 	}
 	/* Assume: the next decision counts this pod on its node before the
-	 * binding comes back through the watch. */
-	sched_cache_assume(s->cache, o, node);
+	 * binding comes back through the watch; then hand it to the binders. */
+	struct bind *b = NULL;
+	if (sched_cache_assume(s->cache, o, node) < 0)
+		goto nomem;
 	pthread_mutex_lock(&s->mu);
 	cube_strmap_del(s->unschedulable, key);
 	pthread_mutex_unlock(&s->mu);
-	struct bind *b = calloc(1, sizeof(*b));
-	if (!b || !(b->node = strdup(node)) || (card && !(b->card = strdup(card)))) {
-		bind_free(b);
-		sched_cache_forget(s->cache, key);
-		sched_result_clear(&res);
-		cube_robj_unref(o);
-		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
-	}
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->node = strdup(node)) || (card && !(b->card = strdup(card))))
+		goto forget;
 	b->pod = cube_robj_ref(o);
 	b->t0 = t0;
 	pthread_mutex_lock(&s->mu);
@@ -224,17 +221,24 @@ static int sync_pod(void *ud, const char *key, cube_err *err)
 	int put = cube_strmap_put(s->binds, key, b, (void **)&old);
 	pthread_mutex_unlock(&s->mu);
 	bind_free(old);
-	if (put < 0) {
-		bind_free(b);
-		sched_cache_forget(s->cache, key);
-		sched_result_clear(&res);
-		cube_robj_unref(o);
-		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	if (put < 0)
+		goto forget;
+	if (cube_workqueue_add(cube_controller_queue(s->binder), key, err) < 0) {
+		pthread_mutex_lock(&s->mu);
+		cube_strmap_del(s->binds, key);
+		pthread_mutex_unlock(&s->mu);
+		goto forget;
 	}
-	cube_controller_enqueue(s->binder, key);
 	sched_result_clear(&res);
 	cube_robj_unref(o);
 	return 0;
+forget:
+	sched_cache_forget(s->cache, key);
+nomem:
+	bind_free(b);
+	sched_result_clear(&res);
+	cube_robj_unref(o);
+	return cube_err_set(err, CUBE_ENOMEM, "scheduling %s: out of memory", key);
 }
 
 /* The binder: POST pods/<name>/binding with the scorecard; on failure the
@@ -253,7 +257,8 @@ static int sync_bind(void *ud, const char *key, cube_err *err)
 	if (b->card)
 		cJSON_AddStringToObject(ann, "scheduler.cube.io/scorecard", b->card);
 	cube_err berr = CUBE_ERR_INIT;
-	if (cube_kclient_bind(s->client, ns, name, b->node, ann, &berr) < 0) {
+	if (cube_kclient_bind(s->client, ns, name, cube_obj_uid(b->pod->json), b->node, ann,
+			      &berr) < 0) {
 		sched_cache_forget(s->cache, key);
 		cube_metric_add(s->m_attempts, (const char *const[]){"error"}, 1);
 		/* gone, or bound by someone else meanwhile: nothing to retry */
@@ -467,6 +472,10 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	s->cache = sched_cache_new();
 	s->unschedulable = cube_strmap_new();
 	s->binds = cube_strmap_new();
+	if (!s->cache || !s->unschedulable || !s->binds || !s->prio) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		goto fail;
+	}
 	if (load_policy(s, err) < 0)
 		goto fail;
 	cube_kubeconfig *kc = cfg->kubeconfig ? cube_kubeconfig_load(cfg->kubeconfig, NULL, err)

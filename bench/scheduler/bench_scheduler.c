@@ -168,7 +168,7 @@ static double end_to_end(int nodes, int pods, double *baseline_ps)
 		char name[32], node[32];
 		snprintf(name, sizeof(name), "p-%05d", i);
 		snprintf(node, sizeof(node), "node-%05d", i % nodes);
-		if (cube_kclient_bind(c, "baseline", name, node, NULL, NULL) == 0)
+		if (cube_kclient_bind(c, "baseline", name, NULL, node, NULL, NULL) == 0)
 			ok++;
 	}
 	*baseline_ps = ok / (now_s() - t0);

@@ -1141,7 +1141,7 @@ Test(kclient, bind_sets_the_node_once)
 	create_pod(c, ns, "b", NULL, NULL);
 	cube_err err = CUBE_ERR_INIT;
 	cube_autojson cJSON *ann = jsonf("{\"cube.io/score\":\"7\"}");
-	cr_assert_eq(cube_kclient_bind(c, ns, "b", "node-1", ann, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_kclient_bind(c, ns, "b", NULL, "node-1", ann, &err), 0, "%s", err.msg);
 	cube_autojson cJSON *p = cube_kclient_get(c, &CUBE_GVR_PODS, ns, "b", &err);
 	cr_assert_not_null(p, "%s", err.msg);
 	cr_assert_str_eq(js(p, "spec.nodeName"), "node-1");
@@ -1154,15 +1154,29 @@ Test(kclient, bind_sets_the_node_once)
 	}
 	cr_assert(scheduled, "no PodScheduled=True condition after the binding");
 
-	cr_assert_eq(cube_kclient_bind(c, ns, "b", "node-2", NULL, &err), -1);
+	cr_assert_eq(cube_kclient_bind(c, ns, "b", NULL, "node-2", NULL, &err), -1);
 	cr_assert_eq(err.code, CUBE_ECONFLICT, "%s: %s", cube_errc_name(err.code), err.msg);
 	cr_assert(strstr(err.msg, "node-1"), "%s", err.msg);
 	cube_autojson cJSON *p2 = cube_kclient_get(c, &CUBE_GVR_PODS, ns, "b", &err);
 	cr_assert_str_eq(js(p2, "spec.nodeName"), "node-1");
 	cr_assert_eq(rv_of(p2), rv_of(p));
 
-	cr_assert_eq(cube_kclient_bind(c, ns, "nobody", "node-1", NULL, &err), -1);
+	cr_assert_eq(cube_kclient_bind(c, ns, "nobody", NULL, "node-1", NULL, &err), -1);
 	cr_assert_eq(err.code, CUBE_ENOTFOUND, "%s", err.msg);
+
+	/* A binding for another pod of the same name (its UID) is refused. */
+	create_pod(c, ns, "u", NULL, NULL);
+	cr_assert_eq(cube_kclient_bind(c, ns, "u", "00000000-dead-4000-8000-000000000000", "node-1",
+				       NULL, &err),
+		     -1);
+	cr_assert_eq(err.code, CUBE_ECONFLICT, "%s: %s", cube_errc_name(err.code), err.msg);
+	cr_assert(strstr(err.msg, "Precondition failed: UID in precondition"), "%s", err.msg);
+	cube_autojson cJSON *pu = cube_kclient_get(c, &CUBE_GVR_PODS, ns, "u", &err);
+	cr_assert_not_null(pu, "%s", err.msg);
+	cr_assert_null(cube_json_str(pu, "spec.nodeName"));
+	cr_assert_eq(cube_kclient_bind(c, ns, "u", cube_obj_uid(pu), "node-1", NULL, &err), 0, "%s",
+		     err.msg);
+	delete_now(c, &CUBE_GVR_PODS, ns, "u");
 	delete_now(c, &CUBE_GVR_PODS, ns, "b");
 	cube_kclient_free(c);
 }
@@ -1558,7 +1572,7 @@ Test(informer, indexes_answer_and_follow_updates)
 	expect_index(inf, "owner", u2, "");
 	expect_index(inf, "owner", u1, "a,b");
 	/* d is bound to n2. */
-	cr_assert_eq(cube_kclient_bind(c, ns, "d", "n2", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_kclient_bind(c, ns, "d", NULL, "n2", NULL, &err), 0, "%s", err.msg);
 	expect_index(inf, "node", "n2", "c,d");
 	/* b moves to n3: the API forbids it, so write etcd as a migration tool would. */
 	cube_autojson cJSON *b = cube_kclient_get(c, &CUBE_GVR_PODS, ns, "b", &err);
@@ -1704,7 +1718,7 @@ Test(informer, selectors_limit_the_cache)
 	expect_converged(byl, c, ns, "app=web", 5000);
 	/* b is bound to n1: it comes into the field selection. */
 	cube_err err = CUBE_ERR_INIT;
-	cr_assert_eq(cube_kclient_bind(c, ns, "b", "n1", NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(cube_kclient_bind(c, ns, "b", NULL, "n1", NULL, &err), 0, "%s", err.msg);
 	expect_rec(&fr, 1, "add b,update a", true);
 	cube_robj **objs;
 	size_t n = cube_informer_list(byf, &objs);

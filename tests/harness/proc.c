@@ -134,3 +134,62 @@ bool cube_test_has_line(const char *out, const char *line)
 	}
 	return false;
 }
+
+int cube_test_count_lines(const char *out)
+{
+	int n = 0;
+	for (const char *p = out; *p; p++)
+		n += *p == '\n';
+	if (*out && out[strlen(out) - 1] != '\n')
+		n++;
+	return n;
+}
+
+int cube_test_words(const char *out, int i, char *buf, size_t size, char **w, int max)
+{
+	const char *p = out;
+	for (int k = 0; k < i && p; k++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	if (!p || !*p)
+		return -1;
+	size_t len = strcspn(p, "\n");
+	snprintf(buf, size, "%.*s", (int)len, p);
+	int n = 0;
+	for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && n < max;
+	     t = strtok_r(NULL, " \t", &save))
+		w[n++] = t;
+	return n;
+}
+
+void cube_test_read_file(const char *path, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	size_t n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+int cube_test_temp_dir(char *dir, size_t size, const char *prefix)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, size, "%s/%s.XXXXXX", tmp && tmp[0] ? tmp : "/tmp", prefix);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+void cube_test_remove_dir(const char *dir)
+{
+	char out[256];
+	cube_test_sh(out, sizeof(out), "rm -rf '%s'", dir);
+}
+
+void cube_test_stop_pid_file(const char *path)
+{
+	char buf[64];
+	cube_test_read_file(path, buf, sizeof(buf));
+	pid_t pid = (pid_t)atoi(buf);
+	if (pid > 1)
+		kill(pid, SIGTERM);
+}

@@ -35,4 +35,26 @@ int cube_test_kubectl(char *out, size_t size, const char *fmt, ...)
 /* Is `line` one whole line of `out`? */
 bool cube_test_has_line(const char *out, const char *line);
 
+/* How many lines out has (a last line without '\n' counts). */
+int cube_test_count_lines(const char *out);
+
+/* Splits line i (0-based) of out into up to max blank-separated words
+ * (copied into buf, which w points into); returns the word count, or -1
+ * past the last line. */
+/* Reads at most size-1 bytes of path into buf (empty if it cannot be read). */
+void cube_test_read_file(const char *path, char *buf, size_t size);
+
+/* Makes a fresh directory $TMPDIR/<prefix>.XXXXXX (default /tmp) into dir.
+ * Returns 0, or -1 (dir holds the template). */
+int cube_test_temp_dir(char *dir, size_t size, const char *prefix);
+
+/* rm -rf dir. */
+void cube_test_remove_dir(const char *dir);
+
+/* SIGTERM to the PID written in path (by a shell the test started with
+ * `echo $! > path`); nothing if the file holds no PID. */
+void cube_test_stop_pid_file(const char *path);
+
+int cube_test_words(const char *out, int i, char *buf, size_t size, char **w, int max);
+
 #endif

@@ -51,54 +51,16 @@ static int python(char *out, size_t size, const char *ns, const char *step)
 			    env("CUBE_TEST_KUBECONFIG"), ns, step);
 }
 
-/* Is `line` one whole line of out? */
-static bool has_line(const char *out, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, line, n) && (p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-/* Splits line i (0-based) of out into up to max whitespace-separated words
- * (copied into buf); returns the word count, or -1 past the last line. */
-static int words(const char *out, int i, char *buf, size_t size, char **w, int max)
-{
-	const char *p = out;
-	for (int k = 0; k < i && p; k++)
-		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
-	if (!p || !*p)
-		return -1;
-	size_t len = strcspn(p, "\n");
-	snprintf(buf, size, "%.*s", (int)len, p);
-	int n = 0;
-	for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && n < max;
-	     t = strtok_r(NULL, " \t", &save))
-		w[n++] = t;
-	return n;
-}
-
 /* Is there a line whose first word is w1 (and second word w2, unless NULL)? */
 static bool has_row(const char *out, const char *w1, const char *w2)
 {
 	char buf[1024];
 	char *w[8];
 	int n;
-	for (int i = 0; (n = words(out, i, buf, sizeof(buf), w, 8)) >= 0; i++)
+	for (int i = 0; (n = cube_test_words(out, i, buf, sizeof(buf), w, 8)) >= 0; i++)
 		if (n >= 1 && !strcmp(w[0], w1) && (!w2 || (n >= 2 && !strcmp(w[1], w2))))
 			return true;
 	return false;
-}
-
-static int count_lines(const char *out)
-{
-	int n = 0;
-	for (const char *p = out; *p; p++)
-		n += *p == '\n';
-	if (*out && out[strlen(out) - 1] != '\n')
-		n++;
-	return n;
 }
 
 /* Creates namespace ns through `kubectl create -f -` (JSON is never protobuf). */
@@ -124,20 +86,6 @@ static void create_file(const char *ns, const char *file, const char *want)
 				   ns, file);
 	cr_assert_eq(rc, 0, "create -f %s: rc %d: %s", file, rc, out);
 	cr_assert_str_eq(out, want);
-}
-
-/* A fresh directory under $TMPDIR for this test's files. */
-static void temp_dir(char *dir, size_t size)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, size, "%s/kubectl-test.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
-}
-
-static void remove_dir(const char *dir)
-{
-	char out[256];
-	cube_test_sh(out, sizeof(out), "rm -rf '%s'", dir);
 }
 
 /* Parses JSON out of a command's output; fails the test if it is not JSON. */
@@ -176,7 +124,7 @@ Test(kubectl, version_shows_server_version)
 	char out[OUT];
 	int rc = cube_test_kubectl(out, sizeof(out), "version");
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
-	cr_assert(has_line(out, "Server Version: v1.32.0+cube"), "%s", out);
+	cr_assert(cube_test_has_line(out, "Server Version: v1.32.0+cube"), "%s", out);
 	cr_assert(has_row(out, "Client", "Version:"), "%s", out);
 
 	rc = cube_test_kubectl(out, sizeof(out), "version -o json");
@@ -227,7 +175,7 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
-	cr_assert_eq(count_lines(out), 3, "header + 2 rows expected: %s", out);
+	cr_assert_eq(cube_test_count_lines(out), 3, "header + 2 rows expected: %s", out);
 	cr_assert(has_row(out, "NAME", NULL), "%s", out);
 	cr_assert(has_row(out, "web", NULL) && has_row(out, "other", NULL), "%s", out);
 
@@ -237,7 +185,7 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pod web", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
-	cr_assert_eq(count_lines(out), 2, "%s", out);
+	cr_assert_eq(cube_test_count_lines(out), 2, "%s", out);
 	cr_assert(has_row(out, "web", NULL), "%s", out);
 
 	rc = cube_test_kubectl(out, sizeof(out), "get pods -A");
@@ -249,7 +197,7 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
 	cr_assert(has_row(out, "web", NULL), "%s", out);
 	cr_assert(!has_row(out, "other", NULL), "-l app=web listed other: %s", out);
-	cr_assert_eq(count_lines(out), 2, "%s", out);
+	cr_assert_eq(cube_test_count_lines(out), 2, "%s", out);
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -l 'app in (web,other)' -o name",
 			       ns);
@@ -277,14 +225,16 @@ Test(kubectl, get_pods_forms, .timeout = 60)
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -o yaml", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
-	cr_assert(has_line(out, "apiVersion: v1"), "%s", out);
-	cr_assert(has_line(out, "kind: List"), "%s", out);
-	cr_assert(has_line(out, "items:"), "%s", out);
-	cr_assert(has_line(out, "  kind: Pod"), "%s", out);
-	cr_assert(has_line(out, "    name: web") && has_line(out, "    name: other"), "%s", out);
-	cr_assert(has_line(out, "    namespace: kt-get"), "%s", out);
-	cr_assert(has_line(out, "      app: web"), "%s", out);
-	cr_assert(has_line(out, "      image: busybox:1.36"), "%s", out);
+	cr_assert(cube_test_has_line(out, "apiVersion: v1"), "%s", out);
+	cr_assert(cube_test_has_line(out, "kind: List"), "%s", out);
+	cr_assert(cube_test_has_line(out, "items:"), "%s", out);
+	cr_assert(cube_test_has_line(out, "  kind: Pod"), "%s", out);
+	cr_assert(cube_test_has_line(out, "    name: web") &&
+			  cube_test_has_line(out, "    name: other"),
+		  "%s", out);
+	cr_assert(cube_test_has_line(out, "    namespace: kt-get"), "%s", out);
+	cr_assert(cube_test_has_line(out, "      app: web"), "%s", out);
+	cr_assert(cube_test_has_line(out, "      image: busybox:1.36"), "%s", out);
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods -o json", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
@@ -433,11 +383,12 @@ Test(kubectl, create_and_delete_multi_document, .timeout = 60)
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s delete -f " DIR "/multi.yaml", ns);
 	cr_assert_eq(rc, 1, "rc %d: %s", rc, out);
-	cr_assert(has_line(out, "Error from server (NotFound): error when deleting \"" DIR
-				"/multi.yaml\": pods \"multi-pod\" not found"),
+	cr_assert(cube_test_has_line(out, "Error from server (NotFound): error when deleting \"" DIR
+					  "/multi.yaml\": pods \"multi-pod\" not found"),
 		  "%s", out);
-	cr_assert(has_line(out, "Error from server (NotFound): error when deleting \"" DIR
-				"/multi.yaml\": deployments.apps \"multi-deploy\" not found"),
+	cr_assert(cube_test_has_line(out,
+				     "Error from server (NotFound): error when deleting \"" DIR
+				     "/multi.yaml\": deployments.apps \"multi-deploy\" not found"),
 		  "%s", out);
 }
 
@@ -483,37 +434,17 @@ Test(kubectl, delete_deployment, .timeout = 60)
 
 /* ---- watch ---------------------------------------------------------------------------- */
 
-static void read_file(const char *path, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	size_t n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* Waits up to ms for `path` to hold the row (w1, w2). */
 static bool wait_row(const char *path, const char *w1, const char *w2, int ms, char *buf,
 		     size_t size)
 {
 	for (int t = 0; t <= ms; t += 100) {
-		read_file(path, buf, size);
+		cube_test_read_file(path, buf, size);
 		if (has_row(buf, w1, w2))
 			return true;
 		cube_test_sleep_ms(100);
 	}
 	return false;
-}
-
-static void stop_pid_file(const char *path)
-{
-	char buf[64];
-	read_file(path, buf, sizeof(buf));
-	pid_t pid = (pid_t)atoi(buf);
-	if (pid > 1)
-		kill(pid, SIGTERM); /* timeout(1), which we started; it passes SIGTERM to kubectl */
 }
 
 Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
@@ -522,7 +453,7 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 	char out[OUT], ev[OUT], plain[OUT], dir[512];
 	make_ns(ns);
 	create_file(ns, "pod.yaml", "pod/web created\n");
-	temp_dir(dir, sizeof(dir));
+	cr_assert_eq(cube_test_temp_dir(dir, sizeof(dir), "kubectl-test"), 0, "mkdtemp %s", dir);
 
 	/* Two watchers: one printing the event type, one kubectl's plain -w. */
 	int rc = cube_test_sh(out, sizeof(out),
@@ -571,18 +502,18 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 	bool sel_done = wait_row(selp, "DELETED", "web", 20000, sel, sizeof(sel));
 	bool plain_done = false;
 	for (int t = 0; t < 20000 && !plain_done; t += 100) {
-		read_file(plainp, plain, sizeof(plain));
-		plain_done = count_lines(plain) >= 5;
+		cube_test_read_file(plainp, plain, sizeof(plain));
+		plain_done = cube_test_count_lines(plain) >= 5;
 		if (!plain_done)
 			cube_test_sleep_ms(100);
 	}
 	cube_test_sleep_ms(300); /* nothing more may follow */
-	read_file(evp, ev, sizeof(ev));
-	read_file(plainp, plain, sizeof(plain));
-	read_file(selp, sel, sizeof(sel));
-	stop_pid_file(evpid);
-	stop_pid_file(plainpid);
-	stop_pid_file(selpid);
+	cube_test_read_file(evp, ev, sizeof(ev));
+	cube_test_read_file(plainp, plain, sizeof(plain));
+	cube_test_read_file(selp, sel, sizeof(sel));
+	cube_test_stop_pid_file(evpid);
+	cube_test_stop_pid_file(plainpid);
+	cube_test_stop_pid_file(selpid);
 	cr_assert(ev_done, "no DELETED web event: %s", ev);
 
 	/* Exactly: header, ADDED web (list), ADDED late, MODIFIED web, DELETED web. */
@@ -593,18 +524,18 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 					      {"DELETED", "web"}};
 	char buf[1024];
 	char *w[8];
-	cr_assert_eq(count_lines(ev), 5, "events:\n%s", ev);
+	cr_assert_eq(cube_test_count_lines(ev), 5, "events:\n%s", ev);
 	for (int i = 0; i < 5; i++) {
-		int n = words(ev, i, buf, sizeof(buf), w, 8);
+		int n = cube_test_words(ev, i, buf, sizeof(buf), w, 8);
 		cr_assert(n >= 2 && !strcmp(w[0], want[i][0]) && !strcmp(w[1], want[i][1]),
 			  "line %d: want \"%s %s\" in:\n%s", i, want[i][0], want[i][1], ev);
 	}
 	/* Plain -w: a header and one line per event. */
 	static const char *const want_plain[] = {"NAME", "web", "late", "web", "web"};
 	cr_assert(plain_done, "plain -w printed:\n%s", plain);
-	cr_assert_eq(count_lines(plain), 5, "plain -w printed:\n%s", plain);
+	cr_assert_eq(cube_test_count_lines(plain), 5, "plain -w printed:\n%s", plain);
 	for (int i = 0; i < 5; i++) {
-		int n = words(plain, i, buf, sizeof(buf), w, 8);
+		int n = cube_test_words(plain, i, buf, sizeof(buf), w, 8);
 		cr_assert(n >= 1 && !strcmp(w[0], want_plain[i]), "line %d: want %s in:\n%s", i,
 			  want_plain[i], plain);
 	}
@@ -613,14 +544,14 @@ Test(kubectl, get_pods_watch_prints_each_event, .timeout = 90)
 	cr_assert(sel_done, "-l app=web -w printed:\n%s", sel);
 	static const char *const want_sel[][2] = {
 		{"EVENT", "NAME"}, {"ADDED", "web"}, {"DELETED", "web"}};
-	cr_assert_eq(count_lines(sel), 3, "-l app=web -w printed:\n%s", sel);
+	cr_assert_eq(cube_test_count_lines(sel), 3, "-l app=web -w printed:\n%s", sel);
 	for (int i = 0; i < 3; i++) {
-		int n = words(sel, i, buf, sizeof(buf), w, 8);
+		int n = cube_test_words(sel, i, buf, sizeof(buf), w, 8);
 		cr_assert(n >= 2 && !strcmp(w[0], want_sel[i][0]) && !strcmp(w[1], want_sel[i][1]),
 			  "line %d: want \"%s %s\" in:\n%s", i, want_sel[i][0], want_sel[i][1],
 			  sel);
 	}
-	remove_dir(dir);
+	cube_test_remove_dir(dir);
 }
 
 /* ---- replace -------------------------------------------------------------------------- */
@@ -631,7 +562,7 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 	char out[OUT], dir[512];
 	make_ns(ns);
 	create_file(ns, "pod.yaml", "pod/web created\n");
-	temp_dir(dir, sizeof(dir));
+	cr_assert_eq(cube_test_temp_dir(dir, sizeof(dir), "kubectl-test"), 0, "mkdtemp %s", dir);
 
 	/* A manifest without resourceVersion replaces unconditionally. */
 	int rc = cube_test_kubectl(out, sizeof(out),
@@ -688,7 +619,7 @@ Test(kubectl, replace_and_conflict, .timeout = 60)
 	cr_assert_eq(rc, 1, "replace of a missing pod: rc %d: %s", rc, out);
 	cr_assert_str_eq(out, "Error from server (NotFound): error when replacing \"" DIR
 			      "/pod-late.yaml\": pods \"late\" not found\n");
-	remove_dir(dir);
+	cube_test_remove_dir(dir);
 }
 
 /* ---- pagination ----------------------------------------------------------------------- */
@@ -720,7 +651,7 @@ Test(kubectl, get_chunk_size_returns_all, .timeout = 60)
 
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get pods --chunk-size=2", ns);
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
-	cr_assert_eq(count_lines(out), 6, "%s", out);
+	cr_assert_eq(cube_test_count_lines(out), 6, "%s", out);
 	for (int i = 1; i <= 5; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "p%d", i);
@@ -860,17 +791,17 @@ Test(python, version_has_all_nine_fields, .timeout = 60)
 	char out[OUT];
 	int rc = python(out, sizeof(out), "default", "version");
 	cr_assert_eq(rc, 0, "rc %d: %s", rc, out);
-	cr_assert(has_line(out, "major=1"), "%s", out);
-	cr_assert(has_line(out, "minor=32"), "%s", out);
-	cr_assert(has_line(out, "git_version=v1.32.0+cube"), "%s", out);
-	cr_assert(has_line(out, "platform=linux/amd64"), "%s", out);
+	cr_assert(cube_test_has_line(out, "major=1"), "%s", out);
+	cr_assert(cube_test_has_line(out, "minor=32"), "%s", out);
+	cr_assert(cube_test_has_line(out, "git_version=v1.32.0+cube"), "%s", out);
+	cr_assert(cube_test_has_line(out, "platform=linux/amd64"), "%s", out);
 	static const char *const fields[] = {"major",	   "minor",	     "git_version",
 					     "git_commit", "git_tree_state", "build_date",
 					     "go_version", "compiler",	     "platform"};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		char empty[64];
 		snprintf(empty, sizeof(empty), "%s=<empty>", fields[i]);
-		cr_assert(!has_line(out, empty), "%s is empty: %s", fields[i], out);
+		cr_assert(!cube_test_has_line(out, empty), "%s is empty: %s", fields[i], out);
 		char prefix[64];
 		snprintf(prefix, sizeof(prefix), "\n%s=", fields[i]);
 		cr_assert(strstr(out, prefix) || !strncmp(out, prefix + 1, strlen(prefix + 1)),

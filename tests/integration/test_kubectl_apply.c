@@ -94,20 +94,6 @@ static void file_op(const char *ns, const char *verb, const char *file, const ch
 	cr_assert_str_eq(out, want, "%s -f %s", verb, file);
 }
 
-/* A fresh directory under $TMPDIR for this test's files. */
-static void temp_dir(char *dir, size_t size)
-{
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, size, "%s/kubectl-apply-test.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
-}
-
-static void remove_dir(const char *dir)
-{
-	char out[256];
-	cube_test_sh(out, sizeof(out), "rm -rf '%s'", dir);
-}
-
 /* `kubectl -n ns get <what> -o json`, parsed. */
 static cJSON *get_json(const char *ns, const char *what)
 {
@@ -171,44 +157,6 @@ static bool has_key_prefix(const cJSON *o, const char *prefix)
 	return false;
 }
 
-/* Is `line` one whole line of out? */
-static bool has_line(const char *out, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, line, n) && (p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-static int count_lines(const char *out)
-{
-	int n = 0;
-	for (const char *p = out; *p; p++)
-		n += *p == '\n';
-	if (*out && out[strlen(out) - 1] != '\n')
-		n++;
-	return n;
-}
-
-/* Splits line i (0-based) of out into up to max blank-separated words
- * (copied into buf); returns the word count, or -1 past the last line. */
-static int words(const char *out, int i, char *buf, size_t size, char **w, int max)
-{
-	const char *p = out;
-	for (int k = 0; k < i && p; k++)
-		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
-	if (!p || !*p)
-		return -1;
-	size_t len = strcspn(p, "\n");
-	snprintf(buf, size, "%.*s", (int)len, p);
-	int n = 0;
-	for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t && n < max;
-	     t = strtok_r(NULL, " \t", &save))
-		w[n++] = t;
-	return n;
-}
-
 /* An AGE cell as kubectl prints it: "0s", "59s", "5m3s", "2d", ... */
 static bool is_age(const char *s)
 {
@@ -226,8 +174,8 @@ static bool line_is(const char *out, int i, const char *want)
 {
 	char buf[2048], wbuf[2048];
 	char *w[40], *ww[40];
-	int n = words(out, i, buf, sizeof(buf), w, 40);
-	int m = words(want, 0, wbuf, sizeof(wbuf), ww, 40);
+	int n = cube_test_words(out, i, buf, sizeof(buf), w, 40);
+	int m = cube_test_words(want, 0, wbuf, sizeof(wbuf), ww, 40);
 	if (n != m)
 		return false;
 	for (int k = 0; k < n; k++) {
@@ -243,7 +191,7 @@ static int row_of(const char *out, const char *w1, const char *w2)
 	char buf[2048];
 	char *w[8];
 	int n;
-	for (int i = 0; (n = words(out, i, buf, sizeof(buf), w, 8)) >= 0; i++)
+	for (int i = 0; (n = cube_test_words(out, i, buf, sizeof(buf), w, 8)) >= 0; i++)
 		if (n >= 1 && !strcmp(w[0], w1) && (!w2 || (n >= 2 && !strcmp(w[1], w2))))
 			return i;
 	return -1;
@@ -266,17 +214,6 @@ expect_table(const char *header, const char *first, const char *row, const char 
 	int r = row_of(out, first, NULL);
 	cr_expect(r > 0 && line_is(out, r, row), "`kubectl %s`: no row \"%s\":\n%s", args, row,
 		  out);
-}
-
-static void read_text(const char *path, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	size_t n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
-	fclose(f);
 }
 
 /* Is a.b.c.d inside 10.96.0.0/12? */
@@ -865,10 +802,10 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 	/* get all: pods, services, deployments, each with its own header. */
 	rc = cube_test_kubectl(out, sizeof(out), "-n %s get all", ns);
 	cr_assert_eq(rc, 0, "%s", out);
-	cr_expect_eq(count_lines(out), 8, "%s", out);
+	cr_expect_eq(cube_test_count_lines(out), 8, "%s", out);
 	cr_expect(line_is(out, 0, "NAME READY STATUS RESTARTS AGE"), "%s", out);
 	cr_expect(line_is(out, 1, "pod/web 0/1 Pending 0 %AGE"), "%s", out);
-	cr_expect(has_line(out, ""), "no blank line between the kinds: %s", out);
+	cr_expect(cube_test_has_line(out, ""), "no blank line between the kinds: %s", out);
 	cr_expect(line_is(out, 3, "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE"), "%s", out);
 	snprintf(row, sizeof(row), "service/web ClusterIP %s <none> 80/TCP %%AGE", ip);
 	cr_expect(line_is(out, 4, row), "%s", out);
@@ -876,21 +813,12 @@ Test(get, columns_as_a_real_cluster, .timeout = 90)
 	cr_expect(line_is(out, 7, "deployment.apps/web 0/1 0 0 %AGE"), "%s", out);
 }
 
-static void stop_pid_file(const char *path)
-{
-	char buf[64];
-	read_text(path, buf, sizeof(buf));
-	pid_t pid = (pid_t)atoi(buf);
-	if (pid > 1)
-		kill(pid, SIGTERM); /* timeout(1), which we started; it passes SIGTERM to kubectl */
-}
-
 /* Waits up to ms for path to hold at least n lines. */
 static bool wait_lines(const char *path, int n, int ms, char *buf, size_t size)
 {
 	for (int t = 0; t <= ms; t += 100) {
-		read_text(path, buf, size);
-		if (count_lines(buf) >= n)
+		cube_test_read_file(path, buf, size);
+		if (cube_test_count_lines(buf) >= n)
 			return true;
 		cube_test_sleep_ms(100);
 	}
@@ -903,7 +831,8 @@ Test(get, pods_watch_prints_table_rows, .timeout = 90)
 	char out[OUT], w[OUT], dir[512], path[600], pidp[600];
 	make_ns(ns);
 	file_op(ns, "apply", "pod.yaml", "pod/web created\n");
-	temp_dir(dir, sizeof(dir));
+	cr_assert_eq(cube_test_temp_dir(dir, sizeof(dir), "kubectl-apply-test"), 0, "mkdtemp %s",
+		     dir);
 	snprintf(path, sizeof(path), "%s/w.out", dir);
 	snprintf(pidp, sizeof(pidp), "%s/w.pid", dir);
 	int rc = cube_test_sh(out, sizeof(out),
@@ -912,7 +841,7 @@ Test(get, pods_watch_prints_table_rows, .timeout = 90)
 	cr_assert_eq(rc, 0, "%s", out);
 	bool listed = wait_lines(path, 2, 20000, w, sizeof(w));
 	if (!listed)
-		stop_pid_file(pidp);
+		cube_test_stop_pid_file(pidp);
 	cr_assert(listed, "no header and initial row: %s", w);
 
 	rc = cube_test_sh(out, sizeof(out),
@@ -923,12 +852,12 @@ Test(get, pods_watch_prints_table_rows, .timeout = 90)
 	expect_kubectl(0, "pod/web labeled\n", "-n %s label pod web seen=yes", ns);
 	bool done = wait_lines(path, 4, 20000, w, sizeof(w));
 	cube_test_sleep_ms(300); /* nothing more may follow */
-	read_text(path, w, sizeof(w));
-	stop_pid_file(pidp);
-	remove_dir(dir);
+	cube_test_read_file(path, w, sizeof(w));
+	cube_test_stop_pid_file(pidp);
+	cube_test_remove_dir(dir);
 	cr_assert(done, "-w printed:\n%s", w);
 	/* One header, then a Table row per event: web (list), late (ADDED), web (MODIFIED). */
-	cr_expect_eq(count_lines(w), 4, "-w printed:\n%s", w);
+	cr_expect_eq(cube_test_count_lines(w), 4, "-w printed:\n%s", w);
 	cr_expect(line_is(w, 0, "NAME READY STATUS RESTARTS AGE"), "%s", w);
 	cr_expect(line_is(w, 1, "web 0/1 Pending 0 %AGE"), "%s", w);
 	cr_expect(line_is(w, 2, "late 0/1 Pending 0 %AGE"), "%s", w);

@@ -8,30 +8,17 @@
 
 #include "cleanup.h"
 #include "cubelet.h"
-#include "kubeconfig.h"
+#include "daemon.h"
 #include "log.h"
 #include "obj.h"
 
-static void serve(void *ud, cube_httpd_req *h)
+static bool healthy(void *ud, char *why, size_t size)
 {
 	cubelet *k = ud;
-	const char *path = cube_httpd_path(h);
-	if (!strcmp(path, "/healthz")) {
-		bool ok = k->pods && cube_informer_synced(k->pods);
-		cube_httpd_respond_text(h, ok ? 200 : 500, "text/plain; charset=utf-8",
-					ok ? "ok" : "pod informer not synced");
-	} else if (!strcmp(path, "/metrics")) {
-		size_t len;
-		char *text = cube_metrics_render(k->metrics, &len);
-		if (text)
-			cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-					   len);
-		else
-			cube_httpd_respond_text(h, 500, "text/plain", "out of memory\n");
-	} else {
-		cube_httpd_respond_status(h, 404, "NotFound", NULL,
-					  "the server could not find the requested resource");
-	}
+	if (k->pods && cube_informer_synced(k->pods))
+		return true;
+	snprintf(why, size, "pod informer not synced");
+	return false;
 }
 
 /* Node i of a hollow fleet: 10.244.i.0/24-style CIDRs beyond the lab's, and
@@ -41,21 +28,6 @@ static void hollow_identity(kubelet_node *n, size_t i)
 	snprintf(n->name, sizeof(n->name), "hollow-%zu", i);
 	snprintf(n->pod_cidr, sizeof(n->pod_cidr), "10.%zu.%zu.0/24", 128 + i / 256, i % 256);
 	snprintf(n->ip, sizeof(n->ip), "127.1.%zu.%zu", (i + 1) / 256, (i + 1) % 256);
-}
-
-static int make_client(cubelet *k, cube_err *err)
-{
-	cube_kubeconfig *kc = k->cfg.kubeconfig ? cube_kubeconfig_load(k->cfg.kubeconfig, NULL, err)
-						: cube_kubeconfig_from_master(k->cfg.master, err);
-	if (!kc)
-		return -1;
-	cube_kclient_config cc = {.server = kc->server,
-				  .token = kc->token,
-				  .tls = kc->tls,
-				  .user_agent = "cubelet/v1.32.0-cube"};
-	k->client = cube_kclient_new(&cc, err);
-	cube_kubeconfig_free(kc);
-	return k->client ? 0 : -1;
 }
 
 cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
@@ -80,7 +52,8 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		cube_err_set(err, CUBE_EINVAL, "--hollow-nodes needs --runtime hollow");
 		goto fail;
 	}
-	if (make_client(k, err) < 0)
+	if (!(k->client = cube_daemon_client(k->cfg.kubeconfig, k->cfg.master,
+					     "cubelet/v1.32.0-cube", err)))
 		goto fail;
 	k->metrics = cube_metrics_new();
 	k->m_syncs = cube_metrics_counter(k->metrics, "cubelet_pod_syncs_total", "Pod syncs done.",
@@ -144,12 +117,12 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 	k->heartbeat_started = true;
 	if (pods_start(k, err) < 0)
 		goto fail;
-	cube_httpd_config hc = {.bind_address = cfg->bind_address ? cfg->bind_address : "127.0.0.1",
-				.port = cfg->port,
-				.threads = 1,
-				.handler = serve,
-				.ud = k};
-	if (cfg->port >= 0 && !(k->httpd = cube_httpd_start(&hc, err)))
+	cube_daemon_serve_config hc = {.bind_address = cfg->bind_address,
+				       .port = cfg->port,
+				       .metrics = k->metrics,
+				       .healthy = healthy,
+				       .ud = k};
+	if (cfg->port >= 0 && !(k->httpd = cube_daemon_serve(&hc, err)))
 		goto fail;
 	return k;
 fail:

@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "cubelet.h"
+#include "ktime.h"
 #include "obj.h"
 
 typedef struct hollow_state {
@@ -70,14 +71,6 @@ static const char *pod_ip(hollow_state *s, const char *uid)
 		return ip;
 	}
 	return NULL;
-}
-
-static void now_rfc3339(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void condition(cJSON *conds, const char *type, const char *now)
@@ -150,7 +143,7 @@ static int hollow_sync(kubelet_node *n, const cJSON *pod, cJSON **out, cube_err 
 		return *out ? 0 : cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
 	char now[32];
-	now_rfc3339(now, sizeof(now));
+	cube_time_now(now, sizeof(now));
 	cJSON *st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "phase", "Running");
 	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");

@@ -12,6 +12,7 @@
 #include "cubelet.h"
 #include "leaderelect.h"
 #include "log.h"
+#include "ktime.h"
 #include "obj.h"
 #include "quantity.h"
 
@@ -22,14 +23,6 @@ static int64_t mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void now_rfc3339(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void add_condition(cJSON *conds, const char *type, const char *status, const char *reason,
@@ -59,7 +52,7 @@ static cJSON *node_status(kubelet_node *n)
 {
 	cubelet *k = n->k;
 	char now[32];
-	now_rfc3339(now, sizeof(now));
+	cube_time_now(now, sizeof(now));
 	cJSON *st = cJSON_CreateObject();
 	cJSON *cap = cJSON_AddObjectToObject(st, "capacity");
 	add_quantity(cap, "cpu", n->cpu_milli, true);

@@ -674,5 +674,7 @@ void cube_httpd_stop(cube_httpd *d)
 	pthread_mutex_destroy(&d->mu);
 	pthread_mutex_destroy(&d->qmu);
 	pthread_cond_destroy(&d->qcond);
+	if (d->cfg.free_ud)
+		d->cfg.free_ud(d->cfg.ud);
 	free(d);
 }

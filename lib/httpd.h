@@ -46,6 +46,7 @@ typedef struct cube_httpd_config {
 	unsigned idle_timeout_s;  /* keep-alive idle timeout; 0 = 120 */
 	cube_httpd_handler_fn handler;
 	void *ud;
+	void (*free_ud)(void *ud); /* if set, called on ud once the server has stopped */
 } cube_httpd_config;
 
 /* Starts listening and serving. NULL (with err) if the address cannot be bound. */

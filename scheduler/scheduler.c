@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "controller.h"
 #include "events.h"
+#include "daemon.h"
 #include "httpd.h"
 #include "informer.h"
 #include "kclient.h"
@@ -417,26 +418,6 @@ static void on_unlead(void *ud)
 	cube_log_warn("cube-scheduler: lost leadership; standing by");
 }
 
-static void serve(void *ud, cube_httpd_req *h)
-{
-	scheduler *s = ud;
-	const char *path = cube_httpd_path(h);
-	if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") || !strcmp(path, "/livez")) {
-		cube_httpd_respond_text(h, 200, "text/plain; charset=utf-8", "ok");
-	} else if (!strcmp(path, "/metrics")) {
-		size_t len;
-		char *text = cube_metrics_render(s->metrics, &len);
-		if (text)
-			cube_httpd_respond(h, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-					   len);
-		else
-			cube_httpd_respond_text(h, 500, "text/plain", "out of memory\n");
-	} else {
-		cube_httpd_respond_status(h, 404, "NotFound", NULL,
-					  "the server could not find the requested resource");
-	}
-}
-
 static int load_policy(scheduler *s, cube_err *err)
 {
 	sched_policy_default(&s->policy);
@@ -478,16 +459,8 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	}
 	if (load_policy(s, err) < 0)
 		goto fail;
-	cube_kubeconfig *kc = cfg->kubeconfig ? cube_kubeconfig_load(cfg->kubeconfig, NULL, err)
-					      : cube_kubeconfig_from_master(cfg->master, err);
-	if (!kc)
-		goto fail;
-	cube_kclient_config cc = {.server = kc->server,
-				  .token = kc->token,
-				  .tls = kc->tls,
-				  .user_agent = "cube-scheduler/v1.32.0-cube"};
-	s->client = cube_kclient_new(&cc, err);
-	cube_kubeconfig_free(kc);
+	s->client = cube_daemon_client(cfg->kubeconfig, cfg->master, "cube-scheduler/v1.32.0-cube",
+				       err);
 	if (!s->client)
 		goto fail;
 	s->metrics = cube_metrics_new();
@@ -557,13 +530,10 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 		on_lead(s);
 	}
 	if (cfg->port >= 0) {
-		cube_httpd_config hc = {.bind_address =
-						cfg->bind_address ? cfg->bind_address : "127.0.0.1",
-					.port = cfg->port,
-					.threads = 1,
-					.handler = serve,
-					.ud = s};
-		if (!(s->httpd = cube_httpd_start(&hc, err)))
+		cube_daemon_serve_config hc = {.bind_address = cfg->bind_address,
+					       .port = cfg->port,
+					       .metrics = s->metrics};
+		if (!(s->httpd = cube_daemon_serve(&hc, err)))
 			goto fail;
 	}
 	return s;

@@ -483,6 +483,15 @@ int cube_informer_add_index(cube_informer *inf, const char *name, cube_index_fn 
 		return cube_err_set(err, CUBE_EINVAL,
 				    "informer %s: indexes must be added before start",
 				    inf->gvr.resource);
+	for (size_t i = 0; i < inf->n_idx; i++)
+		if (!strcmp(inf->idx[i].name, name)) {
+			if (inf->idx[i].fn == fn)
+				return 0; /* a shared informer: another consumer added it */
+			return cube_err_set(
+				err, CUBE_EEXIST,
+				"informer %s: index \"%s\" exists with another function",
+				inf->gvr.resource, name);
+		}
 	if (inf->n_idx == MAX_INDEXES)
 		return cube_err_set(err, CUBE_ETOOBIG, "informer %s: too many indexes",
 				    inf->gvr.resource);

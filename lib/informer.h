@@ -67,7 +67,8 @@ cube_informer *cube_informer_new(cube_kclient *c, const cube_informer_opts *o, c
  * on_add for every object in the cache, as client-go does. */
 int cube_informer_add_handlers(cube_informer *inf, const cube_informer_handlers *h, cube_err *err);
 
-/* Adds a named index (before start). */
+/* Adds a named index (before start).  Adding the same name with the same
+ * function again is a no-op (consumers of a shared informer each ask). */
 int cube_informer_add_index(cube_informer *inf, const char *name, cube_index_fn fn, cube_err *err);
 
 /* Starts the list+watch thread. */

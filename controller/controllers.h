@@ -1,0 +1,11 @@
+/* controllers.h - the init function of every controller in the table (cm.c).
+ * Each lives in its own file: replicaset.c, deployment.c, gc.c, ... */
+#ifndef CUBE_CONTROLLERS_H
+#define CUBE_CONTROLLERS_H
+
+#include "cm.h"
+
+int replicaset_init(cm *m, cube_err *err);
+int deployment_init(cm *m, cube_err *err);
+
+#endif

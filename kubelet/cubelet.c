@@ -78,7 +78,7 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 								    sysconf(_SC_PAGESIZE);
 		n->max_pods = k->cfg.max_pods > 0 ? k->cfg.max_pods : 110;
 		if (k->cfg.hollow_nodes) {
-			hollow_identity(n, i);
+			hollow_identity(n, i + (size_t)k->cfg.hollow_first);
 		} else {
 			char host[128] = "";
 			if (cfg->hostname && cfg->hostname[0])

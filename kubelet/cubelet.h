@@ -87,6 +87,7 @@ typedef struct cubelet_config {
 	int max_pods;		  /* --pods */
 	int port;		  /* --port */
 	int hollow_nodes;	  /* --hollow-nodes N (hollow runtime only) */
+	int hollow_first;	  /* --hollow-first-index: the first hollow node's number */
 	int heartbeat_s;	  /* Lease renewal period (10) */
 	int workers;		  /* pod workers (default 4, 16 with hollow nodes) */
 } cubelet_config;

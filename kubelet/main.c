@@ -53,6 +53,8 @@ int main(int argc, char **argv)
 		 "port for /healthz and /metrics (0: any free port, -1: none)"},
 		{"hollow-nodes", CUBE_FLAG_INT, &cfg.hollow_nodes,
 		 "run this many hollow nodes hollow-0..N-1 in one process"},
+		{"hollow-first-index", CUBE_FLAG_INT, &cfg.hollow_first,
+		 "number the hollow nodes from this one (several cubelets: hollow-K..K+N-1)"},
 		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,
 		 "how often each node renews its Lease (default 10s)"},
 		{"v", CUBE_FLAG_INT, &verbosity,
@@ -94,9 +96,11 @@ int main(int argc, char **argv)
 		}
 		cfg.memory_bytes = cube_quantity_value(&q);
 	}
-	if (cfg.hollow_nodes < 0 || cfg.hollow_nodes > 10000 || cfg.port < -1 || cfg.port > 65535) {
+	if (cfg.hollow_nodes < 0 || cfg.hollow_nodes > 10000 || cfg.hollow_first < 0 ||
+	    cfg.hollow_first > 60000 || cfg.port < -1 || cfg.port > 65535) {
 		fprintf(stderr,
-			"cubelet: invalid value: --hollow-nodes 0..10000, --port -1..65535\n");
+			"cubelet: invalid value: --hollow-nodes 0..10000, --hollow-first-index "
+			"0..60000, --port -1..65535\n");
 		return 2;
 	}
 	cube_log_set_level(verbosity < 0   ? CUBE_LOG_ERROR

@@ -16,6 +16,7 @@
 const cm_desc cm_controllers[] = {
 	{"replicaset", replicaset_init, "keeps spec.replicas pods of each ReplicaSet"},
 	{"deployment", deployment_init, "rolls Deployments out through ReplicaSets"},
+	{"garbagecollector", gc_init, "deletes dependents whose owners are gone"},
 	{NULL, NULL, NULL},
 };
 

@@ -7,5 +7,6 @@
 
 int replicaset_init(cm *m, cube_err *err);
 int deployment_init(cm *m, cube_err *err);
+int gc_init(cm *m, cube_err *err);
 
 #endif

@@ -62,6 +62,7 @@ int cube_test_cluster_start(cube_test_cluster *k, const cube_test_cluster_opts *
 	if (cube_test_api_start(&k->api, NULL) < 0)
 		return -1;
 	snprintf(k->log, sizeof(k->log), "%s/components.log", k->api.etcd.dir);
+	setenv("CUBE_TEST_KUBECTL", k->api.kubectl, 1); /* for cube_test_kubectl */
 	cube_kclient_config cfg = {.server = k->api.url};
 	k->client = cube_kclient_new(&cfg, NULL);
 	char b[512], nodes[16], first[16];

@@ -39,7 +39,8 @@ typedef struct cube_test_cluster {
 	char log[700];
 } cube_test_cluster;
 
-/* Starts everything and waits until every hollow node is Ready. Returns 0,
+/* Starts everything and waits until every hollow node is Ready; exports
+ * CUBE_TEST_KUBECTL (cube_test_kubectl drives this cluster). Returns 0,
  * or -1 after printing why (what was started is stopped again). */
 int cube_test_cluster_start(cube_test_cluster *k, const cube_test_cluster_opts *o);
 

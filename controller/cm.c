@@ -40,6 +40,7 @@ struct cm_priv {
 	cube_leader *leader;
 	cube_httpd *httpd;
 	bool running;
+	cube_metric *m_depth, *m_adds, *m_retries, *m_leader;
 };
 
 /* ---- the --controllers flag ------------------------------------------------ */
@@ -173,6 +174,25 @@ static void on_unlead(void *ud)
 	cube_log_error("cube-controller-manager: leaderelection lost");
 }
 
+/* Kubernetes' work-queue metrics, per controller. */
+static void collect(void *ud)
+{
+	cm *m = ud;
+	struct cm_priv *p = m->priv;
+	for (size_t i = 0; i < p->n; i++) {
+		cube_workqueue_stats st;
+		cube_workqueue_stats_get(cube_controller_queue(p->entries[i].ctl), &st);
+		const char *name[] = {cube_controller_name(p->entries[i].ctl), NULL};
+		cube_metric_set(p->m_depth, name, (double)st.depth);
+		/* counters: add what the queue counted since the last scrape */
+		cube_metric_add(p->m_adds, name,
+				(double)st.adds - cube_metric_value(p->m_adds, name));
+		cube_metric_add(p->m_retries, name,
+				(double)st.retries - cube_metric_value(p->m_retries, name));
+	}
+	cube_metric_set(p->m_leader, NULL, atomic_load(&m->leading) ? 1 : 0);
+}
+
 static bool healthy(void *ud, char *why, size_t size)
 {
 	cm *m = ud;
@@ -217,6 +237,16 @@ cm *cm_start(const cm_config *cfg, cube_err *err)
 			cube_err_set(err, CUBE_ENOMEM, "out of memory");
 		goto fail;
 	}
+	static const char *const by_name[] = {"name", NULL};
+	p->m_depth = cube_metrics_gauge(m->metrics, "workqueue_depth", "Current depth of workqueue",
+					by_name);
+	p->m_adds = cube_metrics_counter(m->metrics, "workqueue_adds_total",
+					 "Total number of adds handled by workqueue", by_name);
+	p->m_retries =
+		cube_metrics_counter(m->metrics, "workqueue_retries_total",
+				     "Total number of retries handled by workqueue", by_name);
+	p->m_leader = cube_metrics_gauge(m->metrics, "leader_election_master_status",
+					 "1 while this process leads, else 0", NULL);
 	for (const cm_desc *d = cm_controllers; d->name; d++) {
 		if (!cm_enabled(cfg->controllers, d->name)) {
 			cube_log_info("cube-controller-manager: \"%s\" is disabled", d->name);
@@ -253,6 +283,7 @@ cm *cm_start(const cm_config *cfg, cube_err *err)
 					       .port = cfg->port,
 					       .metrics = m->metrics,
 					       .healthy = healthy,
+					       .collect = collect,
 					       .ud = m};
 		if (!(p->httpd = cube_daemon_serve(&hc, err)))
 			goto fail;

@@ -46,6 +46,11 @@ cube_workqueue *cube_controller_queue(cube_controller *c)
 	return c->q;
 }
 
+const char *cube_controller_name(const cube_controller *c)
+{
+	return c->name ? c->name : "";
+}
+
 void cube_controller_enqueue(cube_controller *c, const char *key)
 {
 	cube_err err = CUBE_ERR_INIT;

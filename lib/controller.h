@@ -64,5 +64,7 @@ void cube_controller_free(cube_controller *c);
 
 /* The work queue (for metrics). */
 cube_workqueue *cube_controller_queue(cube_controller *c);
+/* Its name (cfg.name), for logs and metrics labels. */
+const char *cube_controller_name(const cube_controller *c);
 
 #endif

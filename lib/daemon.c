@@ -34,6 +34,8 @@ static void serve(void *ud, cube_httpd_req *h)
 		cube_httpd_respond_text(h, ok ? 200 : 500, "text/plain; charset=utf-8",
 					ok ? "ok" : (why[0] ? why : "unhealthy"));
 	} else if (!strcmp(path, "/metrics") && cfg->metrics) {
+		if (cfg->collect)
+			cfg->collect(cfg->ud);
 		size_t len;
 		char *text = cube_metrics_render(cfg->metrics, &len);
 		if (text)

@@ -30,6 +30,8 @@ typedef struct cube_daemon_serve_config {
 	/* Health: true when healthy; otherwise `why` (size 256) says why.
 	 * NULL: always healthy. */
 	bool (*healthy)(void *ud, char *why, size_t size);
+	/* Called before each /metrics render to refresh gauges (may be NULL). */
+	void (*collect)(void *ud);
 	void *ud;
 } cube_daemon_serve_config;
 

@@ -3,7 +3,9 @@
 #
 # Until the lab (`cube up`, several nodes in network namespaces) exists, this
 # starts the control plane only: etcd on its own loopback ports and data dir,
-# then each control-plane binary that has been built (cube-apiserver first).
+# then each control-plane binary that has been built: cube-apiserver, then
+# cube-scheduler and cube-controller-manager (with leader election, as a
+# real control plane runs them).  No node runs pods yet (issues 8 and 9).
 # State lives in $CUBE_LAB_DIR (default .lab/ in the checkout): data, logs,
 # pid files, kubeconfig.  `make down` stops what this started, by PID.
 set -euo pipefail
@@ -75,6 +77,26 @@ users:
 - name: cube
   user: {}
 KC
+	# The rest of the control plane, each once built: they reach the API
+	# server through the kubeconfig and serve /healthz on their own port.
+	start_component() { # name binary port args...
+		local name=$1 binary=$2 port=$3
+		shift 3
+		[ -x "bin/$binary" ] || return 0
+		if alive "$name"; then
+			echo "$binary already running (pid $(cat "$LAB/run/$name.pid"))"
+			return 0
+		fi
+		port_free "$port" || { echo "up: port $port is taken" >&2; exit 1; }
+		setsid "bin/$binary" --kubeconfig "$LAB/kubeconfig" --port "$port" "$@" \
+			>"$LAB/logs/$name.log" 2>&1 </dev/null &
+		echo $! >"$LAB/run/$name.pid"
+		wait_http "http://127.0.0.1:$port/healthz" 20 ||
+			{ echo "up: $binary did not start; see $LAB/logs/$name.log" >&2; exit 1; }
+		step "$binary ready (health on :$port)"
+	}
+	start_component scheduler cube-scheduler "${CUBE_SCHEDULER_PORT:-10259}"
+	start_component controller-manager cube-controller-manager "${CUBE_CM_PORT:-10257}"
 	echo
 	echo "kubeconfig: $LAB/kubeconfig"
 	echo "  export KUBECONFIG=$LAB/kubeconfig"

@@ -36,6 +36,27 @@ static int cmp_pods(const void *a, const void *b)
 	return cm_pod_deletion_cmp(x->json, y->json);
 }
 
+typedef struct rs_batch {
+	rs_ctl *r;
+	const cJSON *rs;
+	const cJSON *pod;    /* the pod to create (creates) */
+	cube_robj **victims; /* the pods to delete (deletes) */
+} rs_batch;
+
+static int create_one(void *ud, long i, cube_err *err)
+{
+	(void)i;
+	rs_batch *b = ud;
+	cJSON *made = cube_kclient_create(b->r->m->client, &CUBE_GVR_PODS,
+					  cube_obj_namespace(b->rs), b->pod, err);
+	if (!made)
+		return -1;
+	cube_event(b->r->rec, b->rs, "Normal", "SuccessfulCreate", "Created pod: %s",
+		   cube_obj_name(made));
+	cJSON_Delete(made);
+	return 0;
+}
+
 static int create_pods(rs_ctl *r, const char *key, const cJSON *rs, long n, cube_err *err)
 {
 	cm_expect(r->exp, key, (int)n, 0);
@@ -45,25 +66,28 @@ static int create_pods(rs_ctl *r, const char *key, const cJSON *rs, long n, cube
 		cm_expect_observed(r->exp, key, (int)n, 0);
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
-	long done = 0;
-	for (long batch = 1; done < n; batch *= 2) {
-		long todo = batch < n - done ? batch : n - done;
-		for (long i = 0; i < todo; i++) {
-			cJSON *made = cube_kclient_create(r->m->client, &CUBE_GVR_PODS,
-							  cube_obj_namespace(rs), pod, err);
-			if (!made) {
-				/* These creates will never be observed. */
-				cm_expect_observed(r->exp, key, (int)(n - done), 0);
-				cube_event(r->rec, rs, "Warning", "FailedCreate",
-					   "Error creating: %s", err->msg);
-				return -1;
-			}
-			cube_event(r->rec, rs, "Normal", "SuccessfulCreate", "Created pod: %s",
-				   cube_obj_name(made));
-			cJSON_Delete(made);
-			done++;
-		}
-	}
+	rs_batch b = {.r = r, .rs = rs, .pod = pod};
+	long made = cm_slow_start(n, create_one, &b, err);
+	if (made == n)
+		return 0;
+	/* The creates that failed or never ran will not be observed. */
+	cm_expect_observed(r->exp, key, (int)(n - made), 0);
+	cube_event(r->rec, rs, "Warning", "FailedCreate", "Error creating: %s", err->msg);
+	return -1;
+}
+
+static int delete_one(void *ud, long i, cube_err *err)
+{
+	rs_batch *b = ud;
+	const cJSON *p = b->victims[i]->json;
+	cube_autojson cJSON *opts = cJSON_CreateObject();
+	cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
+	cJSON_AddStringToObject(pre, "uid", cube_obj_uid(p) ? cube_obj_uid(p) : "");
+	if (cube_kclient_delete(b->r->m->client, &CUBE_GVR_PODS, cube_obj_namespace(p),
+				cube_obj_name(p), opts, err) < 0)
+		return cube_err_prefix(err, "pod %s", b->victims[i]->key);
+	cube_event(b->r->rec, b->rs, "Normal", "SuccessfulDelete", "Deleted pod: %s",
+		   cube_obj_name(p));
 	return 0;
 }
 
@@ -71,28 +95,18 @@ static int delete_pods(rs_ctl *r, const char *key, const cJSON *rs, cube_robj **
 		       cube_err *err)
 {
 	cm_expect(r->exp, key, 0, (int)n);
-	int rc = 0;
-	for (long i = 0; i < n; i++) {
-		const cJSON *p = pods[i]->json;
-		cube_autojson cJSON *opts = cJSON_CreateObject();
-		cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
-		cJSON_AddStringToObject(pre, "uid", cube_obj_uid(p) ? cube_obj_uid(p) : "");
-		cube_err e = CUBE_ERR_INIT;
-		if (cube_kclient_delete(r->m->client, &CUBE_GVR_PODS, cube_obj_namespace(p),
-					cube_obj_name(p), opts, &e) < 0) {
-			cm_expect_observed(r->exp, key, 0, 1);
-			if (e.code == CUBE_ENOTFOUND)
-				continue;
-			cube_event(r->rec, rs, "Warning", "FailedDelete", "Error deleting: %s",
-				   e.msg);
-			*err = e;
-			rc = -1;
-			continue;
-		}
-		cube_event(r->rec, rs, "Normal", "SuccessfulDelete", "Deleted pod: %s",
-			   cube_obj_name(p));
-	}
-	return rc;
+	rs_batch b = {.r = r, .rs = rs, .victims = pods};
+	cube_err e = CUBE_ERR_INIT;
+	long gone = cm_parallel(n, delete_one, &b, &e);
+	if (gone == n)
+		return 0;
+	/* Deletes that failed will not be observed (a pod already gone was). */
+	cm_expect_observed(r->exp, key, 0, (int)(n - gone));
+	if (e.code == CUBE_ENOTFOUND)
+		return 0;
+	cube_event(r->rec, rs, "Warning", "FailedDelete", "Error deleting: %s", e.msg);
+	*err = e;
+	return -1;
 }
 
 static bool labels_cover(const cJSON *want, const cJSON *have)

@@ -590,3 +590,82 @@ cube_informer_handlers cm_owner_handlers(cm_owner_enqueuer *oe)
 	return (cube_informer_handlers){
 		.on_add = dep_add, .on_update = dep_update, .on_delete = dep_delete, .ud = oe};
 }
+
+/* ---- batches
+ * ------------------------------------------------------------------------------------------- */
+
+#define BATCH_THREADS 16
+
+typedef struct batch {
+	pthread_mutex_t mu;
+	long next, end, ok;
+	bool failed;
+	cm_batch_fn fn;
+	void *ud;
+	cube_err err;
+} batch;
+
+static void *batch_main(void *arg)
+{
+	batch *b = arg;
+	for (;;) {
+		pthread_mutex_lock(&b->mu);
+		long i = b->next < b->end ? b->next++ : -1;
+		pthread_mutex_unlock(&b->mu);
+		if (i < 0)
+			return NULL;
+		cube_err e = CUBE_ERR_INIT;
+		int rc = b->fn(b->ud, i, &e);
+		pthread_mutex_lock(&b->mu);
+		if (rc == 0) {
+			b->ok++;
+		} else if (!b->failed) {
+			b->failed = true;
+			b->err = e;
+		}
+		pthread_mutex_unlock(&b->mu);
+	}
+}
+
+/* Runs [from, to) in parallel; threads beyond the first run on this one. */
+static void run_batch(batch *b, long from, long to)
+{
+	b->next = from;
+	b->end = to;
+	long width = to - from < BATCH_THREADS ? to - from : BATCH_THREADS;
+	pthread_t t[BATCH_THREADS];
+	long started = 0;
+	for (long i = 1; i < width; i++)
+		if (pthread_create(&t[started], NULL, batch_main, b) == 0)
+			started++;
+	batch_main(b);
+	for (long i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+long cm_slow_start(long n, cm_batch_fn fn, void *ud, cube_err *err)
+{
+	batch b = {.fn = fn, .ud = ud, .err = CUBE_ERR_INIT};
+	pthread_mutex_init(&b.mu, NULL);
+	long done = 0;
+	for (long size = 1; done < n && !b.failed; size *= 2) {
+		long to = done + size < n ? done + size : n;
+		run_batch(&b, done, to);
+		done = to;
+	}
+	pthread_mutex_destroy(&b.mu);
+	if (b.failed && err)
+		*err = b.err;
+	return b.ok;
+}
+
+long cm_parallel(long n, cm_batch_fn fn, void *ud, cube_err *err)
+{
+	batch b = {.fn = fn, .ud = ud, .err = CUBE_ERR_INIT};
+	pthread_mutex_init(&b.mu, NULL);
+	run_batch(&b, 0, n);
+	pthread_mutex_destroy(&b.mu);
+	if (b.failed && err)
+		*err = b.err;
+	return b.ok;
+}

@@ -117,3 +117,15 @@ size_t cm_list_namespace(cube_informer *inf, const char *ns, cube_robj ***out);
 double cm_now(void);
 
 #endif
+
+/* ---- batches
+ * ------------------------------------------------------------------------------------------ */
+
+/* Kubernetes' slowStartBatch: calls fn(ud, i) for i in 0..n-1 in batches of
+ * 1, 2, 4, ... (each batch in parallel, up to 16 threads), stopping after
+ * the first batch in which a call fails.  Returns how many succeeded; the
+ * first failure's error is left in err. */
+typedef int (*cm_batch_fn)(void *ud, long i, cube_err *err);
+long cm_slow_start(long n, cm_batch_fn fn, void *ud, cube_err *err);
+/* All n calls at once (up to 16 threads); returns how many succeeded. */
+long cm_parallel(long n, cm_batch_fn fn, void *ud, cube_err *err);

@@ -49,17 +49,12 @@ static int create_pods(rs_ctl *r, const char *key, const cJSON *rs, long n, cube
 	for (long batch = 1; done < n; batch *= 2) {
 		long todo = batch < n - done ? batch : n - done;
 		for (long i = 0; i < todo; i++) {
-			cJSON *made = cube_kclient_create(r->m->client, &CUBE_GVR_PODS,
-							  cube_obj_namespace(rs), pod, err);
+			cJSON *made = cm_create_pod(r->m, r->rec, rs, pod, err);
 			if (!made) {
 				/* These creates will never be observed. */
 				cm_expect_observed(r->exp, key, (int)(n - done), 0);
-				cube_event(r->rec, rs, "Warning", "FailedCreate",
-					   "Error creating: %s", err->msg);
 				return -1;
 			}
-			cube_event(r->rec, rs, "Normal", "SuccessfulCreate", "Created pod: %s",
-				   cube_obj_name(made));
 			cJSON_Delete(made);
 			done++;
 		}
@@ -73,24 +68,14 @@ static int delete_pods(rs_ctl *r, const char *key, const cJSON *rs, cube_robj **
 	cm_expect(r->exp, key, 0, (int)n);
 	int rc = 0;
 	for (long i = 0; i < n; i++) {
-		const cJSON *p = pods[i]->json;
-		cube_autojson cJSON *opts = cJSON_CreateObject();
-		cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
-		cJSON_AddStringToObject(pre, "uid", cube_obj_uid(p) ? cube_obj_uid(p) : "");
 		cube_err e = CUBE_ERR_INIT;
-		if (cube_kclient_delete(r->m->client, &CUBE_GVR_PODS, cube_obj_namespace(p),
-					cube_obj_name(p), opts, &e) < 0) {
+		int d = cm_delete_pod(r->m, r->rec, rs, pods[i]->json, &e);
+		if (d != 0)
 			cm_expect_observed(r->exp, key, 0, 1);
-			if (e.code == CUBE_ENOTFOUND)
-				continue;
-			cube_event(r->rec, rs, "Warning", "FailedDelete", "Error deleting: %s",
-				   e.msg);
+		if (d < 0) {
 			*err = e;
 			rc = -1;
-			continue;
 		}
-		cube_event(r->rec, rs, "Normal", "SuccessfulDelete", "Deleted pod: %s",
-			   cube_obj_name(p));
 	}
 	return rc;
 }

@@ -139,17 +139,18 @@ static int set_node_affinity(cJSON *spec, const char *node)
 
 cJSON *ds_new_pod(const cJSON *ds, const char *node, const char *hash, int64_t generation)
 {
-	cube_autojson cJSON *pod = cm_from_template(cube_json_path(ds, "spec.template"), "v1", "Pod",
-						    ds, "apps/v1", "DaemonSet", NULL);
+	cube_autojson cJSON *pod = cm_from_template(cube_json_path(ds, "spec.template"), "v1",
+						    "Pod", ds, "apps/v1", "DaemonSet", NULL);
 	if (!pod)
 		return NULL;
 	cJSON *labels = cube_json_ensure_obj(cube_json_ensure_obj(pod, "metadata"), "labels");
 	cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
 	char gen[32];
 	snprintf(gen, sizeof(gen), "%lld", (long long)generation);
-	if (!labels || (hash && hash[0] && cube_json_set_str(labels, DS_REVISION_LABEL, hash) < 0) ||
-	    cube_json_set_str(labels, DS_GENERATION_LABEL, gen) < 0 || ds_add_tolerations(spec) < 0 ||
-	    (node && set_node_affinity(spec, node) < 0))
+	if (!labels ||
+	    (hash && hash[0] && cube_json_set_str(labels, DS_REVISION_LABEL, hash) < 0) ||
+	    cube_json_set_str(labels, DS_GENERATION_LABEL, gen) < 0 ||
+	    ds_add_tolerations(spec) < 0 || (node && set_node_affinity(spec, node) < 0))
 		return NULL;
 	return CUBE_STEAL(pod);
 }
@@ -321,7 +322,8 @@ static bool surging(const ds_sync *s, int32_t *surge, int32_t *unavailable, cube
 	*unavailable = 1;
 	if (type && strcmp(type, "RollingUpdate"))
 		return false;
-	const cJSON *ms = cube_json_path(ru, "maxSurge"), *mu = cube_json_path(ru, "maxUnavailable");
+	const cJSON *ms = cube_json_path(ru, "maxSurge"),
+		    *mu = cube_json_path(ru, "maxUnavailable");
 	if (ms && rollout_scaled(ms, "0%", s->desired, true, surge, err) < 0) {
 		cube_err_prefix(err, "spec.updateStrategy.rollingUpdate.maxSurge");
 		return false;
@@ -348,7 +350,8 @@ static int sync_nodes(ds_sync *s, const ptrs *del, const ptrs *create, cube_err 
 	int rc = 0;
 	for (long i = 0; i < ndel; i++) {
 		cube_err e = CUBE_ERR_INIT;
-		int r = cm_delete_pod(d->m, d->rec, s->ds, ((const cube_robj *)del->v[i])->json, &e);
+		int r = cm_delete_pod(d->m, d->rec, s->ds, ((const cube_robj *)del->v[i])->json,
+				      &e);
 		if (r != 0)
 			cm_expect_observed(d->exp, s->key, 0, 1);
 		if (r < 0) {
@@ -433,8 +436,7 @@ static int node_plan(ds_sync *s, ds_node *n, bool surge, ptrs *del, ptrs *create
 		else if (ptrs_add(del, running[i]) < 0)
 			return -1;
 	}
-	if (new_pod && old_pod &&
-	    (!cm_pod_ready(old_pod->json) || cm_pod_ready(new_pod->json)))
+	if (new_pod && old_pod && (!cm_pod_ready(old_pod->json) || cm_pod_ready(new_pod->json)))
 		return ptrs_add(del, old_pod);
 	return 0;
 }
@@ -551,7 +553,8 @@ static int roll_surge(ds_sync *s, int32_t max_surge, cube_err *err)
 			continue;
 		if (!np) {
 			if (!available(s, op)) {
-				rc = n->run ? ptrs_add(&create, n->name) : ptrs_add(&del, robj_of(n, op));
+				rc = n->run ? ptrs_add(&create, n->name)
+					    : ptrs_add(&del, robj_of(n, op));
 			} else if (surged < max_surge) {
 				rc = n->run ? ptrs_add(&candidates, n->name)
 					    : ptrs_add(&sunset, robj_of(n, op));

@@ -127,7 +127,8 @@ cJSON *sts_template_from_pod(const cJSON *pod)
 	return CUBE_STEAL(t);
 }
 
-/* ---- the controller ----------------------------------------------------------------------------- */
+/* ---- the controller -----------------------------------------------------------------------------
+ */
 
 typedef struct sts_ctl {
 	cm *m;
@@ -209,9 +210,10 @@ static int create_pod(sts_sync *s, int64_t ordinal, cube_err *err)
 			tmpl = s->current_tmpl;
 			rev = s->current_rev;
 		} else {
-			cube_log_info("StatefulSet %s: no pod of revision %s left to copy; pod %lld "
-				      "is made at %s",
-				      s->key, s->current_rev, (long long)ordinal, s->update_rev);
+			cube_log_info(
+				"StatefulSet %s: no pod of revision %s left to copy; pod %lld "
+				"is made at %s",
+				s->key, s->current_rev, (long long)ordinal, s->update_rev);
 		}
 	}
 	cube_autojson cJSON *pod = sts_new_pod(set, tmpl, ordinal, rev);
@@ -409,7 +411,8 @@ static int arrange(sts_sync *s, cube_robj **pods, long n)
 		else if (ord >= 0)
 			s->condemned[s->n_condemned++] = p;
 		if (!s->current_tmpl && strcmp(s->current_rev, s->update_rev) &&
-		    !strcmp(revision_of(p), s->current_rev) && !(s->current_tmpl = sts_template_from_pod(p)))
+		    !strcmp(revision_of(p), s->current_rev) &&
+		    !(s->current_tmpl = sts_template_from_pod(p)))
 			return -1;
 	}
 	qsort(s->condemned, s->n_condemned, sizeof(*s->condemned), cmp_ordinal_desc);
@@ -522,8 +525,8 @@ int statefulset_init(cm *m, cube_err *err)
 		return -1;
 	if (!(c->rec = cm_recorder(m, "statefulset-controller", err)))
 		return -1;
-	c->sets =
-		cube_informer_factory_get(m->factory, &CUBE_GVR_STATEFULSETS, NULL, NULL, NULL, err);
+	c->sets = cube_informer_factory_get(m->factory, &CUBE_GVR_STATEFULSETS, NULL, NULL, NULL,
+					    err);
 	c->pods = c->sets ? cube_informer_factory_get(m->factory, &CUBE_GVR_PODS, NULL, NULL, NULL,
 						      err)
 			  : NULL;

@@ -153,10 +153,11 @@ Test(daemonset, one_pod_per_node_and_rolling_update, .timeout = 90)
 	cJSON *l = pods("app=ds-all");
 	const cJSON *p;
 	cJSON_ArrayForEach (p, cube_json_path(l, "items")) {
-		const cJSON *mf = cube_json_path(
-			p, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
-			   "nodeSelectorTerms")
-					  ->child;
+		const cJSON *mf =
+			cube_json_path(p, "spec.affinity.nodeAffinity."
+					  "requiredDuringSchedulingIgnoredDuringExecution."
+					  "nodeSelectorTerms")
+				->child;
 		mf = cube_json_path(mf, "matchFields")->child;
 		cr_expect_str_eq(cube_json_str(mf, "key"), "metadata.name");
 		cr_expect_str_eq(cube_json_path(mf, "values")->child->valuestring,
@@ -171,7 +172,7 @@ Test(daemonset, one_pod_per_node_and_rolling_update, .timeout = 90)
 	char words[512], *w[12];
 	int n = cube_test_words(out, 0, words, sizeof(words), w, 12);
 	cr_assert_eq(n, 9, "%s", out);
-	const char *head[] = {"NAME",	   "DESIRED", "CURRENT", "READY", "UP-TO-DATE",
+	const char *head[] = {"NAME",	   "DESIRED", "CURRENT",  "READY", "UP-TO-DATE",
 			      "AVAILABLE", "NODE",    "SELECTOR", "AGE"};
 	for (int i = 0; i < 9; i++)
 		cr_expect_str_eq(w[i], head[i]);
@@ -227,7 +228,8 @@ typedef struct pod_log {
 	pthread_t th;
 	atomic_int cancel;
 	pthread_mutex_t mu;
-	char ev[MAX_EVENTS][80]; /* "ADDED web-0", "READY web-0", "DELETING web-2", "DELETED web-2" */
+	char ev[MAX_EVENTS]
+	       [80]; /* "ADDED web-0", "READY web-0", "DELETING web-2", "DELETED web-2" */
 	int n;
 	char rv[32];
 } pod_log;
@@ -377,7 +379,8 @@ Test(statefulset, ordered_ready_create_update_scale_down, .timeout = 120)
 	const cJSON *p;
 	cJSON_ArrayForEach (p, cube_json_path(list, "items")) {
 		const char *name = cube_obj_name(p);
-		cr_expect(!strcmp(name, "web-0") || !strcmp(name, "web-1") || !strcmp(name, "web-2"),
+		cr_expect(!strcmp(name, "web-0") || !strcmp(name, "web-1") ||
+				  !strcmp(name, "web-2"),
 			  "%s", name);
 		cr_expect_str_eq(cube_obj_label(p, "statefulset.kubernetes.io/pod-name"), name);
 		cr_expect_str_eq(cube_obj_label(p, "apps.kubernetes.io/pod-index"), name + 4);
@@ -396,8 +399,9 @@ Test(statefulset, ordered_ready_create_update_scale_down, .timeout = 120)
 	cr_expect_str_eq(w[2], "AGE");
 	cr_assert_eq(cube_test_words(out, 1, words, sizeof(words), w, 8), 3, "%s", out);
 	cr_expect_str_eq(w[1], "3/3");
-	kubectl_ok(out, sizeof(out), "get events --field-selector involvedObject.name=web -o "
-				     "custom-columns=R:.reason,M:.message --no-headers");
+	kubectl_ok(out, sizeof(out),
+		   "get events --field-selector involvedObject.name=web -o "
+		   "custom-columns=R:.reason,M:.message --no-headers");
 	cr_expect(strstr(out, "create Pod web-0 in StatefulSet web successful"), "%s", out);
 
 	/* Rolling update: from the highest ordinal down, one at a time. */
@@ -416,7 +420,8 @@ Test(statefulset, ordered_ready_create_update_scale_down, .timeout = 120)
 	list = pods("app=web");
 	cJSON_ArrayForEach (p, cube_json_path(list, "items")) {
 		cr_expect_str_eq(
-			cube_json_str(cube_json_path(p, "spec.containers")->child, "image"), "img:2");
+			cube_json_str(cube_json_path(p, "spec.containers")->child, "image"),
+			"img:2");
 	}
 	cJSON_Delete(list);
 	cr_expect(wait_status(&CUBE_GVR_STATEFULSETS, "web", "status.currentReplicas", 3));
@@ -464,8 +469,8 @@ Test(statefulset, parallel_creates_all_at_once, .timeout = 60)
 int main(int argc, char *argv[])
 {
 	static cube_test_cluster k;
-	if (cube_test_cluster_start(&k, &(cube_test_cluster_opts){.cubelets = 2,
-								   .hollow_nodes = 2}) < 0)
+	if (cube_test_cluster_start(
+		    &k, &(cube_test_cluster_opts){.cubelets = 2, .hollow_nodes = 2}) < 0)
 		return 1;
 	setenv("CUBE_TEST_KUBECTL", k.api.kubectl, 1);
 	setenv("CUBE_TEST_API_URL", k.api.url, 1);

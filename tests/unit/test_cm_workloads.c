@@ -128,7 +128,8 @@ static const cJSON *find_toleration(const cJSON *pod, const char *key, const cha
 {
 	const cJSON *t;
 	cJSON_ArrayForEach (t, cube_json_path(pod, "spec.tolerations")) {
-		if (!strcmp(cube_json_str(t, "key"), key) && !strcmp(cube_json_str(t, "effect"), effect))
+		if (!strcmp(cube_json_str(t, "key"), key) &&
+		    !strcmp(cube_json_str(t, "effect"), effect))
 			return t;
 	}
 	return NULL;
@@ -138,7 +139,8 @@ Test(ds, new_pod)
 {
 	const cJSON *ds = ds_with(
 		"{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':{"
-		"'nodeSelectorTerms':[{'matchExpressions':[{'key':'zone','operator':'Exists'}]}]}}},"
+		"'nodeSelectorTerms':[{'matchExpressions':[{'key':'zone','operator':'Exists'}]}]}}}"
+		","
 		"'tolerations':[{'key':'node.kubernetes.io/not-ready','operator':'Exists',"
 		"'effect':'NoExecute'}],'containers':[{'name':'c'}]}");
 	const cJSON *pod = kept(ds_new_pod(ds, "hollow-3", "abc", 3));
@@ -174,10 +176,12 @@ Test(ds, new_pod)
 		cr_assert_not_null(t, "%s:%s", want[i][0], want[i][1]);
 		cr_expect_str_eq(cube_json_str(t, "operator"), "Exists");
 	}
-	cr_expect_null(find_toleration(pod, "node.kubernetes.io/network-unavailable", "NoSchedule"));
+	cr_expect_null(
+		find_toleration(pod, "node.kubernetes.io/network-unavailable", "NoSchedule"));
 	const cJSON *host = ds_with("{'hostNetwork':true,'containers':[{'name':'c'}]}");
 	const cJSON *hp = kept(ds_new_pod(host, "n", "h", 1));
-	cr_expect_not_null(find_toleration(hp, "node.kubernetes.io/network-unavailable", "NoSchedule"));
+	cr_expect_not_null(
+		find_toleration(hp, "node.kubernetes.io/network-unavailable", "NoSchedule"));
 	/* The DaemonSet itself is not changed. */
 	cr_expect_eq(cJSON_GetArraySize(cube_json_path(ds, "spec.template.spec.tolerations")), 1);
 }
@@ -187,24 +191,26 @@ Test(ds, target_node_and_updated)
 	const cJSON *ds = ds_with("{'containers':[{'name':'c'}]}");
 	const cJSON *pod = kept(ds_new_pod(ds, "hollow-1", "h1", 2));
 	cr_expect_str_eq(ds_pod_target_node(pod), "hollow-1");
-	const cJSON *bound = js("{'spec':{'nodeName':'hollow-2','affinity':{'nodeAffinity':{"
-				"'requiredDuringSchedulingIgnoredDuringExecution':{'nodeSelectorTerms'"
-				":[{'matchFields':[{'key':'metadata.name','operator':'In','values':["
-				"'hollow-1']}]}]}}}}}");
+	const cJSON *bound =
+		js("{'spec':{'nodeName':'hollow-2','affinity':{'nodeAffinity':{"
+		   "'requiredDuringSchedulingIgnoredDuringExecution':{'nodeSelectorTerms'"
+		   ":[{'matchFields':[{'key':'metadata.name','operator':'In','values':["
+		   "'hollow-1']}]}]}}}}}");
 	cr_expect_str_eq(ds_pod_target_node(bound), "hollow-2", "spec.nodeName wins");
 	cr_expect_null(ds_pod_target_node(js("{'spec':{}}")));
 	cr_expect_null(ds_pod_target_node(js(
-		"{'spec':{'affinity':{'nodeAffinity':{'requiredDuringSchedulingIgnoredDuringExecution'"
+		"{'spec':{'affinity':{'nodeAffinity':{'"
+		"requiredDuringSchedulingIgnoredDuringExecution'"
 		":{'nodeSelectorTerms':[{'matchFields':[{'key':'metadata.name','operator':'NotIn',"
 		"'values':['x']}]}]}}}}}")));
 	cr_expect(ds_pod_updated(pod, "h1", 9), "hash matches");
 	cr_expect(ds_pod_updated(pod, "other", 2), "generation matches");
 	cr_expect_not(ds_pod_updated(pod, "other", 3));
 	cr_expect_eq(ds_template_generation(ds), 3);
-	cr_expect_eq(ds_template_generation(js(
-			     "{'metadata':{'generation':7,'annotations':{"
-			     "'deprecated.daemonset.template.generation':'4'}}}")),
-		     4);
+	cr_expect_eq(
+		ds_template_generation(js("{'metadata':{'generation':7,'annotations':{"
+					  "'deprecated.daemonset.template.generation':'4'}}}")),
+		4);
 }
 
 Test(sts, ordinals)
@@ -252,8 +258,9 @@ Test(sts, new_pod_and_revision)
 	cr_expect_str_eq(cube_obj_label(pod, "controller-revision-hash"), rev);
 	cr_expect_str_eq(cube_json_str(pod, "spec.hostname"), "web-2");
 	cr_expect_str_eq(cube_json_str(pod, "spec.subdomain"), "nginx");
-	cr_expect_str_eq(cube_json_str(cube_json_path(pod, "metadata.ownerReferences")->child, "kind"),
-			 "StatefulSet");
+	cr_expect_str_eq(
+		cube_json_str(cube_json_path(pod, "metadata.ownerReferences")->child, "kind"),
+		"StatefulSet");
 	/* A template rebuilt from a pod makes the same pod again. */
 	cJSON *bound = kept(cJSON_Duplicate(pod, true));
 	cJSON_AddStringToObject(cJSON_GetObjectItem(bound, "spec"), "nodeName", "hollow-0");

@@ -750,16 +750,16 @@ static int sync_ds(void *ud, const char *key, cube_err *err)
 		int32_t max_surge, max_unavailable;
 		cube_err se = CUBE_ERR_INIT;
 		bool surge = surging(&s, &max_surge, &max_unavailable, &se);
-		if (se.code != CUBE_OK) {
+		/* A malformed strategy stops the rolling update, not the rest. */
+		if (se.code != CUBE_OK)
 			cube_event(d->rec, ds, "Warning", "InvalidUpdateStrategy", "%s", se.msg);
-		} else {
-			rc = manage(&s, surge, err);
-			const char *type = cube_json_str(ds, "spec.updateStrategy.type");
-			bool rolling = !type || !strcmp(type, "RollingUpdate");
-			if (rc == 0 && rolling && cm_expectations_satisfied(d->exp, key))
-				rc = surge ? roll_surge(&s, max_surge, err)
-					   : roll_no_surge(&s, max_unavailable, err);
-		}
+		rc = manage(&s, surge, err);
+		const char *type = cube_json_str(ds, "spec.updateStrategy.type");
+		bool rolling = !type || !strcmp(type, "RollingUpdate");
+		if (rc == 0 && rolling && se.code == CUBE_OK &&
+		    cm_expectations_satisfied(d->exp, key))
+			rc = surge ? roll_surge(&s, max_surge, err)
+				   : roll_no_surge(&s, max_unavailable, err);
 	}
 	double next = 0;
 	cube_err se = CUBE_ERR_INIT;

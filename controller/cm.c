@@ -17,6 +17,9 @@ const cm_desc cm_controllers[] = {
 	{"replicaset", replicaset_init, "keeps spec.replicas pods of each ReplicaSet"},
 	{"deployment", deployment_init, "rolls Deployments out through ReplicaSets"},
 	{"garbagecollector", gc_init, "deletes dependents whose owners are gone"},
+	{"daemonset", daemonset_init, "runs one pod of each DaemonSet on every node it selects"},
+	{"statefulset", statefulset_init,
+	 "keeps StatefulSets' ordinal pods, created, scaled and updated in order"},
 	{NULL, NULL, NULL},
 };
 

@@ -8,5 +8,7 @@
 int replicaset_init(cm *m, cube_err *err);
 int deployment_init(cm *m, cube_err *err);
 int gc_init(cm *m, cube_err *err);
+int daemonset_init(cm *m, cube_err *err);
+int statefulset_init(cm *m, cube_err *err);
 
 #endif

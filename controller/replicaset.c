@@ -47,14 +47,9 @@ static int create_one(void *ud, long i, cube_err *err)
 {
 	(void)i;
 	rs_batch *b = ud;
-	cJSON *made = cube_kclient_create(b->r->m->client, &CUBE_GVR_PODS,
-					  cube_obj_namespace(b->rs), b->pod, err);
-	if (!made)
-		return -1;
-	cube_event(b->r->rec, b->rs, "Normal", "SuccessfulCreate", "Created pod: %s",
-		   cube_obj_name(made));
+	cJSON *made = cm_create_pod(b->r->m, b->r->rec, b->rs, b->pod, err);
 	cJSON_Delete(made);
-	return 0;
+	return made ? 0 : -1;
 }
 
 static int create_pods(rs_ctl *r, const char *key, const cJSON *rs, long n, cube_err *err)
@@ -72,23 +67,16 @@ static int create_pods(rs_ctl *r, const char *key, const cJSON *rs, long n, cube
 		return 0;
 	/* The creates that failed or never ran will not be observed. */
 	cm_expect_observed(r->exp, key, (int)(n - made), 0);
-	cube_event(r->rec, rs, "Warning", "FailedCreate", "Error creating: %s", err->msg);
-	return -1;
+	return -1; /* cm_create_pod recorded FailedCreate */
 }
 
 static int delete_one(void *ud, long i, cube_err *err)
 {
 	rs_batch *b = ud;
-	const cJSON *p = b->victims[i]->json;
-	cube_autojson cJSON *opts = cJSON_CreateObject();
-	cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
-	cJSON_AddStringToObject(pre, "uid", cube_obj_uid(p) ? cube_obj_uid(p) : "");
-	if (cube_kclient_delete(b->r->m->client, &CUBE_GVR_PODS, cube_obj_namespace(p),
-				cube_obj_name(p), opts, err) < 0)
-		return cube_err_prefix(err, "pod %s", b->victims[i]->key);
-	cube_event(b->r->rec, b->rs, "Normal", "SuccessfulDelete", "Deleted pod: %s",
-		   cube_obj_name(p));
-	return 0;
+	int rc = cm_delete_pod(b->r->m, b->r->rec, b->rs, b->victims[i]->json, err);
+	if (rc == 1)
+		cube_err_set(err, CUBE_ENOTFOUND, "pod %s is gone already", b->victims[i]->key);
+	return rc == 0 ? 0 : -1;
 }
 
 static int delete_pods(rs_ctl *r, const char *key, const cJSON *rs, cube_robj **pods, long n,
@@ -104,8 +92,7 @@ static int delete_pods(rs_ctl *r, const char *key, const cJSON *rs, cube_robj **
 	cm_expect_observed(r->exp, key, 0, (int)(n - gone));
 	if (e.code == CUBE_ENOTFOUND)
 		return 0;
-	cube_event(r->rec, rs, "Warning", "FailedDelete", "Error deleting: %s", e.msg);
-	*err = e;
+	*err = e; /* cm_delete_pod recorded FailedDelete */
 	return -1;
 }
 

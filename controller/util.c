@@ -669,3 +669,34 @@ long cm_parallel(long n, cm_batch_fn fn, void *ud, cube_err *err)
 		*err = b.err;
 	return b.ok;
 }
+
+/* ---- pod control ----------------------------------------------------------------------------- */
+
+cJSON *cm_create_pod(cm *m, cube_recorder *rec, const cJSON *owner, const cJSON *pod, cube_err *err)
+{
+	cJSON *made =
+		cube_kclient_create(m->client, &CUBE_GVR_PODS, cube_obj_namespace(owner), pod, err);
+	if (!made) {
+		cube_event(rec, owner, "Warning", "FailedCreate", "Error creating: %s", err->msg);
+		return NULL;
+	}
+	cube_event(rec, owner, "Normal", "SuccessfulCreate", "Created pod: %s",
+		   cube_obj_name(made));
+	return made;
+}
+
+int cm_delete_pod(cm *m, cube_recorder *rec, const cJSON *owner, const cJSON *pod, cube_err *err)
+{
+	cube_autojson cJSON *opts = cJSON_CreateObject();
+	cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
+	cJSON_AddStringToObject(pre, "uid", cube_obj_uid(pod) ? cube_obj_uid(pod) : "");
+	if (cube_kclient_delete(m->client, &CUBE_GVR_PODS, cube_obj_namespace(pod),
+				cube_obj_name(pod), opts, err) < 0) {
+		if (err->code == CUBE_ENOTFOUND)
+			return 1;
+		cube_event(rec, owner, "Warning", "FailedDelete", "Error deleting: %s", err->msg);
+		return -1;
+	}
+	cube_event(rec, owner, "Normal", "SuccessfulDelete", "Deleted pod: %s", cube_obj_name(pod));
+	return 0;
+}

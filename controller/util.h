@@ -116,6 +116,21 @@ size_t cm_list_namespace(cube_informer *inf, const char *ns, cube_robj ***out);
 /* Wall-clock seconds since the epoch. */
 double cm_now(void);
 
+/* ---- pod control ----------------------------------------------------------------------------- */
+
+/* Creates `pod` in the owner's namespace and records Kubernetes' pod
+ * control events on the owner: Normal SuccessfulCreate "Created pod: <name>",
+ * or Warning FailedCreate "Error creating: <why>".  Returns the created pod
+ * (a new object), or NULL with err. */
+cJSON *cm_create_pod(cm *m, cube_recorder *rec, const cJSON *owner, const cJSON *pod,
+		     cube_err *err);
+
+/* Deletes `pod` (guarded by its uid) and records Normal SuccessfulDelete
+ * "Deleted pod: <name>" or Warning FailedDelete "Error deleting: <why>" on
+ * the owner.  Returns 0, 1 if the pod was already gone (no event), or -1
+ * with err. */
+int cm_delete_pod(cm *m, cube_recorder *rec, const cJSON *owner, const cJSON *pod, cube_err *err);
+
 #endif
 
 /* ---- batches

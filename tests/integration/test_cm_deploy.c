@@ -501,3 +501,49 @@ Test(cm_deploy, deleting_a_deployment_deletes_or_orphans_what_it_owned)
 	cJSON_Delete(l);
 	cr_expect_eq(count(&CUBE_GVR_PODS, "app=orph"), 2);
 }
+
+Test(cm_deploy, a_stuck_rollout_exceeds_its_progress_deadline)
+{
+	char y[2048], out[8192];
+	apply(deployment_yaml(y, sizeof(y), "stuck", 2, "web:v1",
+			      "  progressDeadlineSeconds: 3\n"));
+	cr_assert(wait_rolled_out("stuck", 2, 60000));
+	/* The new pods can go nowhere: no node has the label. */
+	cr_assert_eq(cube_test_kubectl(out, sizeof(out),
+				       "patch deploy stuck -p "
+				       "'{\"spec\":{\"template\":{\"spec\":{\"nodeSelector\":{"
+				       "\"disk\":\"none\"}}}}}'"),
+		     0, "%s", out);
+	int rc = cube_test_kubectl(out, sizeof(out), "rollout status deploy/stuck --timeout=60s");
+	cr_expect_neq(rc, 0, "rollout status succeeded: %s", out);
+	cr_expect(strstr(out, "error: deployment \"stuck\" exceeded its progress deadline"), "%s",
+		  out);
+	cr_assert_eq(cube_test_kubectl(out, sizeof(out), "describe deploy stuck"), 0);
+	cr_expect(strstr(out, "Progressing    False   ProgressDeadlineExceeded"), "%s", out);
+	/* The old pods still serve: maxUnavailable 25% of 2 rounds down to 0. */
+	cJSON *d = cube_kclient_get(k.client, &CUBE_GVR_DEPLOYMENTS, "default", "stuck", NULL);
+	cr_expect_eq(field(d, "status.availableReplicas"), 2);
+	cJSON_Delete(d);
+}
+
+Test(cm_deploy, pods_count_as_available_only_after_min_ready_seconds)
+{
+	char y[2048];
+	apply(deployment_yaml(y, sizeof(y), "slow", 3, "web:v1", "  minReadySeconds: 3\n"));
+	/* Ready soon (hollow pods are ready at once), available 3 s later. */
+	int ready_at = -1, available_at = -1;
+	for (int w = 0; w < 30000 && available_at < 0; w += 100) {
+		cJSON *d =
+			cube_kclient_get(k.client, &CUBE_GVR_DEPLOYMENTS, "default", "slow", NULL);
+		if (ready_at < 0 && field(d, "status.readyReplicas") == 3)
+			ready_at = w;
+		if (field(d, "status.availableReplicas") == 3)
+			available_at = w;
+		cJSON_Delete(d);
+		cube_test_sleep_ms(100);
+	}
+	cr_assert_geq(ready_at, 0, "never ready");
+	cr_assert_geq(available_at, 0, "never available");
+	cr_expect_geq(available_at - ready_at, 2000, "available %d ms after ready (< 3 s)",
+		      available_at - ready_at);
+}

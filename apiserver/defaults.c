@@ -7,6 +7,7 @@
  * readable line instead of a ladder of error checks.
  */
 #include "defaults.h"
+#include "imageref.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -111,39 +112,6 @@ static cJSON *obj(dctx *d, cJSON *o, const char *k)
 
 /* ---- containers --------------------------------------------------------------------- */
 
-/* Kubernetes' parsers.ParseImageName, reduced to what imagePullPolicy needs:
- * true if the image's tag is "latest", or it has neither tag nor digest.  A
- * reference that does not parse (empty, upper case in the repository path)
- * has no tag, so IfNotPresent, as in Kubernetes, which ignores the error. */
-static bool image_is_latest(const char *image)
-{
-	if (!image || !image[0])
-		return false;
-	const char *at = strchr(image, '@');
-	size_t n = at ? (size_t)(at - image) : strlen(image);
-	const char *slash = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (image[i] == '/')
-			slash = image + i;
-	const char *last = slash ? slash + 1 : image;
-	const char *colon = memchr(last, ':', n - (size_t)(last - image));
-	size_t name_end = colon ? (size_t)(colon - image) : n;
-	/* The first component is a registry host if it has '.' or ':' or is
-	 * localhost; hosts may have upper case, repository paths may not. */
-	size_t first_end = 0;
-	while (first_end < n && image[first_end] != '/')
-		first_end++;
-	bool host =
-		first_end < n && (memchr(image, '.', first_end) || memchr(image, ':', first_end) ||
-				  (first_end == 9 && !strncmp(image, "localhost", 9)));
-	for (size_t i = host ? first_end : 0; i < name_end; i++)
-		if (image[i] >= 'A' && image[i] <= 'Z')
-			return false;
-	if (colon)
-		return n - (size_t)(colon + 1 - image) == 6 && !strncmp(colon + 1, "latest", 6);
-	return !at;
-}
-
 /* Requests and limits in canonical form, rounded up to milli-units
  * (SetDefaults_ResourceList and the Quantity serialisation). */
 static void canon_quantities(dctx *d, cJSON *list)
@@ -194,7 +162,7 @@ static void default_container(dctx *d, cJSON *c)
 		return;
 	if (unset_str(get(c, "imagePullPolicy")))
 		def_str(d, c, "imagePullPolicy",
-			image_is_latest(str(c, "image")) ? "Always" : "IfNotPresent");
+			cube_imageref_default_pull_policy(str(c, "image")));
 	def_str(d, c, "terminationMessagePath", "/dev/termination-log");
 	def_str(d, c, "terminationMessagePolicy", "File");
 	cJSON *res = obj(d, c, "resources");

@@ -66,9 +66,19 @@ static bool valid_domain(const char *d, size_t n)
 		return false;
 	if (d[0] == '[')
 		return d[host - 1] == ']';
-	for (size_t i = 0; i < host; i++)
-		if (!(isalnum((unsigned char)d[i]) || d[i] == '.' || d[i] == '-'))
+	/* labels: alphanumerics and '-', starting and ending alphanumeric */
+	size_t start = 0;
+	for (size_t i = 0; i <= host; i++) {
+		if (i < host && d[i] != '.') {
+			if (!(isalnum((unsigned char)d[i]) || d[i] == '-'))
+				return false;
+			continue;
+		}
+		if (i == start || !isalnum((unsigned char)d[start]) ||
+		    !isalnum((unsigned char)d[i - 1]))
 			return false;
+		start = i + 1;
+	}
 	return true;
 }
 
@@ -139,8 +149,8 @@ int cube_imageref_parse(const char *s, cube_imageref *out, cube_err *err)
 	bool library = !strcmp(out->domain, "docker.io") && !strchr(name, '/');
 	if (strlen(name) + (library ? 8 : 0) >= sizeof(out->path))
 		return cube_err_set(err, CUBE_EINVAL, "invalid reference format: name too long");
-	snprintf(out->path, sizeof(out->path), "%s%.*s", library ? "library/" : "",
-		 (int)(sizeof(out->path) - 9), name);
+	memcpy(out->path, "library/", library ? 8 : 0);
+	memcpy(out->path + (library ? 8 : 0), name, strlen(name) + 1); /* length checked above */
 	if (!out->tag[0] && !out->digest[0])
 		snprintf(out->tag, sizeof(out->tag), "latest");
 	return 0;
@@ -157,8 +167,14 @@ int cube_imageref_familiar(const cube_imageref *r, char *buf, size_t size)
 {
 	const char *path = r->path;
 	bool hub = !strcmp(r->domain, "docker.io");
-	if (hub && !strncmp(path, "library/", 8))
-		path += 8;
+	/* Keep docker.io when the path would read as a domain ("docker.io/a.b/c"). */
+	size_t first = strcspn(path, "/");
+	if (hub && path[first] == '/' &&
+	    (memchr(path, '.', first) || memchr(path, ':', first) ||
+	     (first == 9 && !strncmp(path, "localhost", 9))))
+		hub = false;
+	if (hub && !strncmp(path, "library/", 8) && !strchr(path + 8, '/'))
+		path += 8; /* only "library/x", as Docker's FamiliarName */
 	char name[2 * CUBE_IMAGEREF_MAX];
 	snprintf(name, sizeof(name), "%s%s%s", hub ? "" : r->domain, hub ? "" : "/", path);
 	if (r->digest[0])

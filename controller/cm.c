@@ -16,6 +16,8 @@
 const cm_desc cm_controllers[] = {
 	{"replicaset", replicaset_init, "keeps spec.replicas pods of each ReplicaSet"},
 	{"deployment", deployment_init, "rolls Deployments out through ReplicaSets"},
+	{"job", job_init, "runs each Job's pods to completion"},
+	{"cronjob", cronjob_init, "creates Jobs from CronJobs on their schedule"},
 	{NULL, NULL, NULL},
 };
 

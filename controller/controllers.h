@@ -7,5 +7,7 @@
 
 int replicaset_init(cm *m, cube_err *err);
 int deployment_init(cm *m, cube_err *err);
+int job_init(cm *m, cube_err *err);
+int cronjob_init(cm *m, cube_err *err);
 
 #endif

@@ -80,8 +80,9 @@ static double time_of(const cJSON *o, const char *path)
 
 static bool utc_zone(const char *z)
 {
-	static const char *const ok[] = {"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Etc/Universal",
-					 "Universal", "Zulu", "Etc/Zulu", NULL};
+	static const char *const ok[] = {"UTC",	    "Etc/UTC",	     "GMT",
+					 "Etc/GMT", "Etc/Universal", "Universal",
+					 "Zulu",    "Etc/Zulu",	     NULL};
 	for (int i = 0; ok[i]; i++)
 		if (!strcmp(z, ok[i]))
 			return true;
@@ -92,7 +93,8 @@ static cJSON *job_ref(const cJSON *job)
 {
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "kind", "Job");
-	cJSON_AddStringToObject(r, "namespace", cube_obj_namespace(job) ? cube_obj_namespace(job) : "");
+	cJSON_AddStringToObject(r, "namespace",
+				cube_obj_namespace(job) ? cube_obj_namespace(job) : "");
 	cJSON_AddStringToObject(r, "name", cube_obj_name(job) ? cube_obj_name(job) : "");
 	cJSON_AddStringToObject(r, "uid", cube_obj_uid(job) ? cube_obj_uid(job) : "");
 	cJSON_AddStringToObject(r, "apiVersion", "batch/v1");
@@ -214,7 +216,8 @@ static void reconcile_active(cjsync *s)
 			cJSON *j = cube_kclient_get(s->c->m->client, &CUBE_GVR_JOBS,
 						    cube_obj_namespace(s->cj), name, &e);
 			const char *ju = cube_obj_uid(j);
-			if ((!j && e.code == CUBE_ENOTFOUND) || (j && (!ju || !uid || strcmp(ju, uid)))) {
+			if ((!j && e.code == CUBE_ENOTFOUND) ||
+			    (j && (!ju || !uid || strcmp(ju, uid)))) {
 				cube_event(s->c->rec, s->cj, "Normal", "MissingJob",
 					   "Active job went missing: %s", name);
 				cJSON_Delete(cJSON_DetachItemViaPointer(arr, r));
@@ -309,8 +312,8 @@ static int run_schedule(cjsync *s, double scheduled, cube_err *err)
 	if (!job)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	cube_err e = CUBE_ERR_INIT;
-	cJSON *made = cube_kclient_create(s->c->m->client, &CUBE_GVR_JOBS, cube_obj_namespace(s->cj),
-					  job, &e);
+	cJSON *made = cube_kclient_create(s->c->m->client, &CUBE_GVR_JOBS,
+					  cube_obj_namespace(s->cj), job, &e);
 	if (!made) {
 		if (e.code == CUBE_EEXIST)
 			return 0; /* made by an earlier sync; the informer brings it */
@@ -437,8 +440,7 @@ static int sync_cronjob(void *ud, const char *key, cube_err *err)
 	if (can && !cJSON_IsTrue(cube_json_path(s.cj, "spec.suspend"))) {
 		double scheduled = most_recent(&s, &sched);
 		const cJSON *sds = cube_json_path(s.cj, "spec.startingDeadlineSeconds");
-		if (scheduled > 0 && cJSON_IsNumber(sds) &&
-		    scheduled + sds->valuedouble < s.now) {
+		if (scheduled > 0 && cJSON_IsNumber(sds) && scheduled + sds->valuedouble < s.now) {
 			char ts[32];
 			cube_time_format((time_t)scheduled, ts, sizeof(ts));
 			cube_event(c->rec, s.cj, "Warning", "MissSchedule",
@@ -460,8 +462,8 @@ static int sync_cronjob(void *ud, const char *key, cube_err *err)
 	if (can) {
 		time_t next = cube_cron_next(&sched, (time_t)s.now);
 		if (next)
-			cube_controller_enqueue_after(c->ctl, key,
-						      (int64_t)(((double)next - s.now) * 1000) + 100);
+			cube_controller_enqueue_after(
+				c->ctl, key, (int64_t)(((double)next - s.now) * 1000) + 100);
 	}
 out:
 	cJSON_Delete(s.st);

@@ -240,7 +240,8 @@ static int release_pods(job_ctl *j, const char *ns, const char *name, cube_err *
 	for (size_t i = 0; i < n; i++) {
 		const cJSON *ref = cm_controller_ref(pods[i]->json);
 		const char *k = cube_json_str(ref, "kind"), *nm = cube_json_str(ref, "name");
-		if (!k || strcmp(k, "Job") || !nm || strcmp(nm, name) || !has_finalizer(pods[i]->json))
+		if (!k || strcmp(k, "Job") || !nm || strcmp(nm, name) ||
+		    !has_finalizer(pods[i]->json))
 			continue;
 		if (remove_finalizer(j, pods[i]->json, err) < 0)
 			rc = -1;
@@ -326,7 +327,7 @@ typedef struct jsync {
 	long n_active, ready, terminating;
 	int64_t succeeded, failed; /* counted + uncounted */
 	int64_t active_restarts;
-	double last_fail;	/* when the latest failure since the last success finished */
+	double last_fail; /* when the latest failure since the last success finished */
 	int fails_since_success;
 } jsync;
 
@@ -416,7 +417,8 @@ static bool decide_finish(jsync *s, double *deadline_in)
 	}
 	double start;
 	const cJSON *ads = cJSON_GetObjectItemCaseSensitive(spec, "activeDeadlineSeconds");
-	if (cJSON_IsNumber(ads) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "suspend")) &&
+	if (cJSON_IsNumber(ads) &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "suspend")) &&
 	    cube_time_parse(cube_json_str(s->st, "startTime"), &start)) {
 		double left = start + ads->valuedouble - s->now;
 		if (left <= 0) {
@@ -445,7 +447,8 @@ static void maybe_terminal(jsync *s)
 		return;
 	const cJSON *ft = condition(s->st, "FailureTarget");
 	if (condition_true(s->st, "FailureTarget")) {
-		const char *reason = cube_json_str(ft, "reason"), *msg = cube_json_str(ft, "message");
+		const char *reason = cube_json_str(ft, "reason"),
+			   *msg = cube_json_str(ft, "message");
 		char r[128], m[256];
 		snprintf(r, sizeof(r), "%s", reason ? reason : "");
 		snprintf(m, sizeof(m), "%s", msg ? msg : "");
@@ -539,8 +542,8 @@ static int write_status(jsync *s, cube_err *err)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	cJSON_DeleteItemFromObjectCaseSensitive(next, "status");
 	cJSON_AddItemToObject(next, "status", cJSON_Duplicate(s->st, true));
-	cJSON *res = cube_kclient_update(s->j->m->client, &CUBE_GVR_JOBS, cube_obj_namespace(s->job),
-					 next, "status", err);
+	cJSON *res = cube_kclient_update(s->j->m->client, &CUBE_GVR_JOBS,
+					 cube_obj_namespace(s->job), next, "status", err);
 	if (!res)
 		return -1;
 	cJSON_Delete(res);
@@ -669,7 +672,7 @@ static int sync_job(void *ud, const char *key, cube_err *err)
 		rc = -1;
 	}
 	double again = deadline_in > 0 && (retry_in <= 0 || deadline_in < retry_in) ? deadline_in
-										   : retry_in;
+										    : retry_in;
 	if (again > 0)
 		cube_controller_enqueue_after(j->ctl, key, (int64_t)ceil(again * 1000) + 100);
 out:
@@ -708,12 +711,13 @@ int job_init(cm *m, cube_err *err)
 	if (!(j->rec = cm_recorder(m, "job-controller", err)))
 		return -1;
 	j->jobs = cube_informer_factory_get(m->factory, &CUBE_GVR_JOBS, NULL, NULL, NULL, err);
-	j->pods = j->jobs ? cube_informer_factory_get(m->factory, &CUBE_GVR_PODS, NULL, NULL,
-						      NULL, err)
+	j->pods = j->jobs ? cube_informer_factory_get(m->factory, &CUBE_GVR_PODS, NULL, NULL, NULL,
+						      err)
 			  : NULL;
 	if (!j->pods)
 		return -1;
-	j->oe = (cm_owner_enqueuer){.ctl = j->ctl, .kind = "Job", .owners = j->jobs, .observe = j->exp};
+	j->oe = (cm_owner_enqueuer){
+		.ctl = j->ctl, .kind = "Job", .owners = j->jobs, .observe = j->exp};
 	cube_informer_handlers jh = cube_controller_handlers(j->ctl);
 	cube_informer_handlers ph = cm_owner_handlers(&j->oe);
 	if (cube_informer_add_index(j->pods, "namespace", cube_index_namespace, err) < 0 ||

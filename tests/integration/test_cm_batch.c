@@ -45,9 +45,9 @@ static cJSON *create(const cube_gvr *r, const char *json)
 }
 
 /* A Job (or a CronJob's jobTemplate body) whose hollow pods exit. */
-#define JOB_SPEC(extra, code)                                                                   \
+#define JOB_SPEC(extra, code)                                                                    \
 	"{" extra "\"template\":{\"metadata\":{\"annotations\":{\"hollow.cube.dev/exit-after\":" \
-	"\"1\",\"hollow.cube.dev/exit-code\":\"" code "\"}},\"spec\":{\"restartPolicy\":"       \
+	"\"1\",\"hollow.cube.dev/exit-code\":\"" code "\"}},\"spec\":{\"restartPolicy\":"        \
 	"\"Never\",\"containers\":[{\"name\":\"work\",\"image\":\"busybox\"}]}}}"
 
 static const cJSON *condition(const cJSON *o, const char *type)
@@ -95,9 +95,10 @@ static cJSON *list_pods(const char *selector)
 
 Test(cm_batch, job_runs_completions_two_at_a_time, .init = up, .fini = down, .timeout = 90)
 {
-	cJSON *made = create(&CUBE_GVR_JOBS, "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\","
-					     "\"metadata\":{\"name\":\"pi\"},\"spec\":" JOB_SPEC(
-						     "\"completions\":3,\"parallelism\":2,", "0") "}");
+	cJSON *made =
+		create(&CUBE_GVR_JOBS, "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\","
+				       "\"metadata\":{\"name\":\"pi\"},\"spec\":" JOB_SPEC(
+					       "\"completions\":3,\"parallelism\":2,", "0") "}");
 	char uid[64];
 	snprintf(uid, sizeof(uid), "%s", cube_obj_uid(made));
 	cJSON_Delete(made);
@@ -192,7 +193,8 @@ Test(cm_batch, job_fails_past_its_backoff_limit, .init = up, .fini = down, .time
 	free(txt);
 	const cJSON *c = condition(job, "Failed");
 	cr_assert_str_eq(cube_json_str(c, "reason"), "BackoffLimitExceeded");
-	cr_assert_str_eq(cube_json_str(c, "message"), "Job has reached the specified backoff limit");
+	cr_assert_str_eq(cube_json_str(c, "message"),
+			 "Job has reached the specified backoff limit");
 	cr_assert_not_null(condition(job, "FailureTarget"));
 	cr_assert_eq(cube_json_int(job, "status.failed", 0), 2);
 	cr_assert_eq(cube_json_int(job, "status.succeeded", 0), 0);
@@ -211,6 +213,104 @@ Test(cm_batch, job_fails_past_its_backoff_limit, .init = up, .fini = down, .time
 	cJSON_Delete(l);
 	cr_assert(wait_event("BackoffLimitExceeded", "Job has reached the specified backoff limit",
 			     5000));
+}
+
+static int count_active_pods(const char *selector)
+{
+	cJSON *l = list_pods(selector);
+	int n = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach (p, cJSON_GetObjectItemCaseSensitive(l, "items")) {
+		const char *ph = cube_json_str(p, "status.phase");
+		if (!cube_json_str(p, "metadata.deletionTimestamp") &&
+		    (!ph || (strcmp(ph, "Succeeded") && strcmp(ph, "Failed"))))
+			n++;
+	}
+	cJSON_Delete(l);
+	return n;
+}
+
+static cJSON *wait_condition(const char *job, const char *type, int ms)
+{
+	cJSON *j = NULL;
+	for (int w = 0; w < ms; w += 200) {
+		cJSON_Delete(j);
+		j = cube_kclient_get(k.client, &CUBE_GVR_JOBS, "default", job, NULL);
+		if (condition(j, type))
+			break;
+		cube_test_sleep_ms(200);
+	}
+	return j;
+}
+
+static void set_suspend(const char *job, bool on)
+{
+	cJSON *p = parse(on ? "{\"spec\":{\"suspend\":true}}" : "{\"spec\":{\"suspend\":false}}");
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *res = cube_kclient_patch(k.client, &CUBE_GVR_JOBS, "default", job, NULL, "merge", p,
+					&err);
+	cr_assert_not_null(res, "%s", err.msg);
+	cJSON_Delete(res);
+	cJSON_Delete(p);
+}
+
+Test(cm_batch, job_suspend_resume_and_active_deadline, .init = up, .fini = down, .timeout = 90)
+{
+	/* Suspended from the start: no pods, condition Suspended. */
+	cJSON_Delete(create(
+		&CUBE_GVR_JOBS,
+		"{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":"
+		"\"later\"},\"spec\":{\"suspend\":true,\"parallelism\":2,\"completions\":4,"
+		"\"template\":{\"metadata\":{\"annotations\":{\"hollow.cube.dev/exit-after\":"
+		"\"600\"}},\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":"
+		"\"w\",\"image\":\"busybox\"}]}}}}"));
+	cJSON *j = wait_condition("later", "Suspended", 10000);
+	const cJSON *c = condition(j, "Suspended");
+	cr_assert_not_null(c);
+	cr_assert_str_eq(cube_json_str(c, "reason"), "JobSuspended");
+	cJSON_Delete(j);
+	cr_assert_eq(count_active_pods("job-name=later"), 0);
+
+	/* Resumed: 2 pods run. */
+	set_suspend("later", false);
+	int n = 0;
+	for (int w = 0; w < 10000 && n < 2; w += 200) {
+		n = count_active_pods("job-name=later");
+		if (n < 2)
+			cube_test_sleep_ms(200);
+	}
+	cr_assert_eq(n, 2);
+	cr_assert(wait_event("Resumed", "Job resumed", 5000));
+
+	/* Suspended again: they are deleted. */
+	set_suspend("later", true);
+	for (int w = 0; w < 10000 && n > 0; w += 200) {
+		n = count_active_pods("job-name=later");
+		if (n > 0)
+			cube_test_sleep_ms(200);
+	}
+	cr_assert_eq(n, 0, "%d pods still run while suspended", n);
+	j = wait_condition("later", "Suspended", 5000);
+	cr_assert_not_null(condition(j, "Suspended"));
+	cJSON_Delete(j);
+
+	/* activeDeadlineSeconds: a Job running past it fails, its pod deleted. */
+	cJSON_Delete(create(
+		&CUBE_GVR_JOBS,
+		"{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":"
+		"\"slow\"},\"spec\":{\"activeDeadlineSeconds\":2,\"template\":{\"metadata\":{"
+		"\"annotations\":{\"hollow.cube.dev/exit-after\":\"600\"}},\"spec\":{"
+		"\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"w\",\"image\":"
+		"\"busybox\"}]}}}}"));
+	j = wait_condition("slow", "Failed", 20000);
+	c = condition(j, "Failed");
+	cr_assert_not_null(c, "slow did not fail");
+	cr_assert_str_eq(cube_json_str(c, "reason"), "DeadlineExceeded");
+	cr_assert_str_eq(cube_json_str(c, "message"),
+			 "Job was active longer than specified deadline");
+	cr_assert_eq(cube_json_int(j, "status.failed", 0), 1);
+	cJSON_Delete(j);
+	cr_assert_eq(count_active_pods("job-name=slow"), 0);
 }
 
 /* A finished Job the CronJob `owner` controls, started `ago` seconds ago. */
@@ -239,17 +339,19 @@ static void finished_job(const cJSON *owner, const char *name, const char *cond,
 			 cond, end, end);
 		if (!strcmp(cond, "Failed")) {
 			/* a Failed Job carries FailureTarget first (API server validation) */
-			snprintf(buf, sizeof(buf),
-				 "{\"startTime\":\"%s\",\"conditions\":[{\"type\":\"FailureTarget\","
-				 "\"status\":\"True\",\"lastProbeTime\":\"%s\","
-				 "\"lastTransitionTime\":\"%s\"},{\"type\":\"Failed\",\"status\":"
-				 "\"True\",\"lastProbeTime\":\"%s\",\"lastTransitionTime\":\"%s\"}]}",
-				 start, end, end, end, end);
+			snprintf(
+				buf, sizeof(buf),
+				"{\"startTime\":\"%s\",\"conditions\":[{\"type\":\"FailureTarget\","
+				"\"status\":\"True\",\"lastProbeTime\":\"%s\","
+				"\"lastTransitionTime\":\"%s\"},{\"type\":\"Failed\",\"status\":"
+				"\"True\",\"lastProbeTime\":\"%s\",\"lastTransitionTime\":\"%s\"}]"
+				"}",
+				start, end, end, end, end);
 		}
 		cJSON_ReplaceItemInObjectCaseSensitive(j, "status", parse(buf));
 		cube_err err = CUBE_ERR_INIT;
-		cJSON *res = cube_kclient_update(k.client, &CUBE_GVR_JOBS, "default", j, "status",
-						 &err);
+		cJSON *res =
+			cube_kclient_update(k.client, &CUBE_GVR_JOBS, "default", j, "status", &err);
 		cJSON_Delete(j);
 		if (res) {
 			cJSON_Delete(res);
@@ -274,8 +376,8 @@ Test(cm_batch, cronjob_runs_on_the_minute_and_keeps_history_limits, .init = up, 
 	/* A schedule robfig/cron refuses is a 422 naming the field. */
 	cube_err err = CUBE_ERR_INIT;
 	cJSON *o = parse("{\"apiVersion\":\"batch/v1\",\"kind\":\"CronJob\",\"metadata\":{\"name\":"
-			 "\"nope\"},\"spec\":{\"schedule\":\"0 0 * * 7\",\"jobTemplate\":{\"spec\":" JOB_SPEC(
-				 "", "0") "}}}");
+			 "\"nope\"},\"spec\":{\"schedule\":\"0 0 * * "
+			 "7\",\"jobTemplate\":{\"spec\":" JOB_SPEC("", "0") "}}}");
 	cJSON *bad = cube_kclient_create(k.client, &CUBE_GVR_CRONJOBS, "default", o, &err);
 	cr_assert_null(bad);
 	cr_assert_eq(err.code, CUBE_EINVAL, "%s", err.msg);
@@ -312,7 +414,8 @@ Test(cm_batch, cronjob_runs_on_the_minute_and_keeps_history_limits, .init = up, 
 		cJSON *l = cube_kclient_list(k.client, &CUBE_GVR_JOBS, "default", NULL, NULL);
 		const cJSON *j;
 		cJSON_ArrayForEach (j, cJSON_GetObjectItemCaseSensitive(l, "items")) {
-			if (cube_obj_annotation(j, "batch.kubernetes.io/cronjob-scheduled-timestamp"))
+			if (cube_obj_annotation(j,
+						"batch.kubernetes.io/cronjob-scheduled-timestamp"))
 				snprintf(name, sizeof(name), "%s", cube_obj_name(j));
 		}
 		cJSON_Delete(l);
@@ -321,7 +424,8 @@ Test(cm_batch, cronjob_runs_on_the_minute_and_keeps_history_limits, .init = up, 
 	}
 	cr_assert(name[0], "no Job was scheduled");
 	job = cube_kclient_get(k.client, &CUBE_GVR_JOBS, "default", name, NULL);
-	const char *ts = cube_obj_annotation(job, "batch.kubernetes.io/cronjob-scheduled-timestamp");
+	const char *ts =
+		cube_obj_annotation(job, "batch.kubernetes.io/cronjob-scheduled-timestamp");
 	double t = 0;
 	cr_assert(cube_time_parse(ts, &t), "%s", ts);
 	char want[64];

@@ -20,6 +20,8 @@ const cm_desc cm_controllers[] = {
 	{"daemonset", daemonset_init, "runs one pod of each DaemonSet on every node it selects"},
 	{"statefulset", statefulset_init,
 	 "keeps StatefulSets' ordinal pods, created, scaled and updated in order"},
+	{"job", job_init, "runs each Job's pods to completion"},
+	{"cronjob", cronjob_init, "creates Jobs from CronJobs on their schedule"},
 	{NULL, NULL, NULL},
 };
 

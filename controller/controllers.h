@@ -10,5 +10,7 @@ int deployment_init(cm *m, cube_err *err);
 int gc_init(cm *m, cube_err *err);
 int daemonset_init(cm *m, cube_err *err);
 int statefulset_init(cm *m, cube_err *err);
+int job_init(cm *m, cube_err *err);
+int cronjob_init(cm *m, cube_err *err);
 
 #endif

@@ -2,8 +2,30 @@
  * Ready at once with an IP from the node's pod CIDR, as a real node would
  * report them.  It lets one process stand in for many nodes (kubemark) and
  * lets the scheduler, controllers and Services be tested without
- * containers. */
+ * containers.
+ *
+ * A hollow container runs forever, unless its pod models a program that
+ * finishes, with two annotations:
+ *
+ *   hollow.cube.dev/exit-after: "<seconds>"   the containers exit that long
+ *                                             after they (re)started
+ *   hollow.cube.dev/exit-code: "<n>"          with this code (0..255; 0 if
+ *                                             absent)
+ *
+ * Then, as a kubelet would: with restartPolicy Never, or OnFailure and code
+ * 0, the pod ends Succeeded (code 0) or Failed, its containers terminated
+ * with that exitCode and reason Completed (0) or Error, Ready False
+ * (PodCompleted); otherwise (Always, or OnFailure and a non-zero code) the
+ * containers restart at once (no crash-loop back-off): restartCount goes
+ * up, lastState holds the terminated state, and they run for exit-after
+ * seconds again.  Every container of the pod exits at the same moment with
+ * the same code.  The time is taken from the containers' reported
+ * startedAt, so a restarted cubelet carries on where the last one was.  A
+ * malformed value gets a Warning event (InvalidHollowAnnotation) and the
+ * pod runs forever. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +34,11 @@
 #include "cleanup.h"
 #include "cubelet.h"
 #include "ktime.h"
+#include "log.h"
 #include "obj.h"
+
+#define ANN_EXIT_AFTER "hollow.cube.dev/exit-after"
+#define ANN_EXIT_CODE "hollow.cube.dev/exit-code"
 
 typedef struct hollow_state {
 	pthread_mutex_t mu;
@@ -120,6 +146,138 @@ static void container_statuses(cJSON *st, const char *field, const cJSON *contai
 	}
 }
 
+/* The pod's finishing program, from its annotations: false if it runs
+ * forever (no annotation, or a malformed one: *bad then names it). */
+typedef struct hollow_exit {
+	double after_s;
+	int code;
+} hollow_exit;
+
+static bool parse_exit(const cJSON *pod, hollow_exit *x, const char **bad)
+{
+	const char *after = cube_obj_annotation(pod, ANN_EXIT_AFTER);
+	const char *code = cube_obj_annotation(pod, ANN_EXIT_CODE);
+	*bad = NULL;
+	if (!after)
+		return false;
+	char *end;
+	errno = 0;
+	x->after_s = strtod(after, &end);
+	if (!after[0] || *end || errno || !isfinite(x->after_s) || x->after_s < 0) {
+		*bad = ANN_EXIT_AFTER;
+		return false;
+	}
+	x->code = 0;
+	if (code) {
+		long c = strtol(code, &end, 10);
+		if (!code[0] || *end || c < 0 || c > 255) {
+			*bad = ANN_EXIT_CODE;
+			return false;
+		}
+		x->code = (int)c;
+	}
+	return true;
+}
+
+/* When the running containers started (their first reported startedAt, else
+ * the pod's startTime); 0 if unknown. */
+static double running_since(const cJSON *pod)
+{
+	double t = 0;
+	const cJSON *cs;
+	cJSON_ArrayForEach (cs, cube_json_path(pod, "status.containerStatuses")) {
+		if (cube_time_parse(cube_json_str(cs, "state.running.startedAt"), &t))
+			return t;
+	}
+	return cube_time_parse(cube_json_str(pod, "status.startTime"), &t) ? t : 0;
+}
+
+static void set_condition(cJSON *st, const char *type, bool status, const char *reason,
+			  const char *now)
+{
+	cJSON *c;
+	cJSON_ArrayForEach (c, cJSON_GetObjectItemCaseSensitive(st, "conditions")) {
+		const char *t = cube_json_str(c, "type");
+		if (!t || strcmp(t, type))
+			continue;
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			c, "status", cJSON_CreateString(status ? "True" : "False"));
+		cJSON_ReplaceItemInObjectCaseSensitive(c, "lastTransitionTime",
+						       cJSON_CreateString(now));
+		cJSON_DeleteItemFromObjectCaseSensitive(c, "reason");
+		if (reason)
+			cJSON_AddStringToObject(c, "reason", reason);
+	}
+}
+
+/* The containers of `st` (a copy of the running pod's status) exit with
+ * x->code at `now`: the pod ends (terminal) or they restart. */
+static void containers_exit(cJSON *st, const hollow_exit *x, bool terminal, const char *now)
+{
+	cJSON *cs;
+	cJSON_ArrayForEach (cs, cJSON_GetObjectItemCaseSensitive(st, "containerStatuses")) {
+		const char *started = cube_json_str(cs, "state.running.startedAt");
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddNumberToObject(t, "exitCode", x->code);
+		cJSON_AddStringToObject(t, "reason", x->code ? "Error" : "Completed");
+		cJSON_AddStringToObject(t, "startedAt", started ? started : now);
+		cJSON_AddStringToObject(t, "finishedAt", now);
+		const char *id = cube_json_str(cs, "containerID");
+		if (id)
+			cJSON_AddStringToObject(t, "containerID", id);
+		cJSON *state = cJSON_CreateObject();
+		if (terminal) {
+			cJSON_AddItemToObject(state, "terminated", t);
+			cJSON_ReplaceItemInObjectCaseSensitive(cs, "ready", cJSON_CreateFalse());
+			cJSON_ReplaceItemInObjectCaseSensitive(cs, "started", cJSON_CreateFalse());
+		} else {
+			cJSON *last = cJSON_CreateObject();
+			cJSON_AddItemToObject(last, "terminated", t);
+			cJSON_ReplaceItemInObjectCaseSensitive(cs, "lastState", last);
+			cJSON *r = cJSON_AddObjectToObject(state, "running");
+			cJSON_AddStringToObject(r, "startedAt", now);
+			cJSON_ReplaceItemInObjectCaseSensitive(
+				cs, "restartCount",
+				cJSON_CreateNumber((double)cube_json_int(cs, "restartCount", 0) +
+						   1));
+		}
+		cJSON_ReplaceItemInObjectCaseSensitive(cs, "state", state);
+	}
+	if (!terminal)
+		return;
+	cJSON_ReplaceItemInObjectCaseSensitive(
+		st, "phase", cJSON_CreateString(x->code ? "Failed" : "Succeeded"));
+	set_condition(st, "PodReadyToStartContainers", false, NULL, now);
+	set_condition(st, "Ready", false, "PodCompleted", now);
+	set_condition(st, "ContainersReady", false, "PodCompleted", now);
+}
+
+/* For a running pod that models a finishing program: the status once its
+ * containers exit (new, in *out) if that time has come; else NULL, and the
+ * pod's key comes back when it will have. */
+static cJSON *maybe_exit(kubelet_node *n, const cJSON *pod, const hollow_exit *x)
+{
+	double since = running_since(pod), now = cube_time_wall();
+	double left = since + x->after_s - now;
+	if (left > 0) {
+		char key[CUBE_OBJ_KEY_MAX];
+		if (cube_obj_key(pod, key, sizeof(key), NULL) > 0 && n->k->pod_ctl)
+			cube_controller_enqueue_after(n->k->pod_ctl, key,
+						      (int64_t)ceil(left * 1000) + 50);
+		return NULL;
+	}
+	const char *rp = cube_json_str(pod, "spec.restartPolicy");
+	bool never = rp && !strcmp(rp, "Never"), on_failure = rp && !strcmp(rp, "OnFailure");
+	bool terminal = never || (on_failure && x->code == 0);
+	cJSON *st = cube_obj_copy(cube_json_path(pod, "status"));
+	if (!st)
+		return NULL;
+	char ts[32];
+	cube_time_now(ts, sizeof(ts));
+	containers_exit(st, x, terminal, ts);
+	return st;
+}
+
 static int hollow_sync(kubelet_node *n, const cJSON *pod, cJSON **out, cube_err *err)
 {
 	hollow_state *s = n->runtime_state;
@@ -135,13 +293,23 @@ static int hollow_sync(kubelet_node *n, const cJSON *pod, cJSON **out, cube_err 
 	if (!ip)
 		return cube_err_set(err, CUBE_ETOOBIG, "node %s: no free pod IP in %s", n->name,
 				    n->pod_cidr);
-	/* Already reported as running here: nothing changes (no write). */
+	hollow_exit x;
+	const char *bad;
+	bool exits = parse_exit(pod, &x, &bad);
+	/* Already reported as running here: nothing changes (no write), unless
+	 * its program has finished. */
 	const char *phase = cube_json_str(pod, "status.phase");
 	const char *have = cube_json_str(pod, "status.podIP");
 	if (phase && !strcmp(phase, "Running") && have && !strcmp(have, ipbuf)) {
-		*out = cube_obj_copy(cube_json_path(pod, "status"));
+		*out = exits ? maybe_exit(n, pod, &x) : NULL;
+		if (!*out)
+			*out = cube_obj_copy(cube_json_path(pod, "status"));
 		return *out ? 0 : cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	}
+	if (bad)
+		cube_event(n->k->recorder, pod, "Warning", "InvalidHollowAnnotation",
+			   "%s: \"%.100s\" is not valid; the pod runs until deleted", bad,
+			   cube_obj_annotation(pod, bad));
 	char now[32];
 	cube_time_now(now, sizeof(now));
 	cJSON *st = cJSON_CreateObject();

@@ -202,3 +202,134 @@ Test(cubelet, a_thousand_hollow_nodes, .timeout = 180)
 	cube_kclient_free(c);
 	cube_test_api_destroy(&api);
 }
+
+static cJSON *finishing_pod(const char *name, const char *policy, const char *after,
+			    const char *code)
+{
+	char buf[1024], ann[256];
+	snprintf(ann, sizeof(ann), "\"hollow.cube.dev/exit-after\":\"%s\"%s%s%s", after,
+		 code ? ",\"hollow.cube.dev/exit-code\":\"" : "", code ? code : "",
+		 code ? "\"" : "");
+	snprintf(buf, sizeof(buf),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","
+		 "\"annotations\":{%s}},\"spec\":{\"nodeName\":\"hollow-0\",\"restartPolicy\":"
+		 "\"%s\",\"containers\":[{\"name\":\"c\",\"image\":\"batch:v1\"}]}}",
+		 name, ann, policy);
+	return cube_json_parse(buf, strlen(buf), NULL);
+}
+
+/* Polls the pod until its phase is `phase` (up to ms); returns it. */
+static cJSON *wait_phase(cube_kclient *c, const char *name, const char *phase, int ms)
+{
+	cJSON *pod = NULL;
+	for (int w = 0; w < ms; w += 100) {
+		cJSON_Delete(pod);
+		pod = cube_kclient_get(c, &CUBE_GVR_PODS, "default", name, NULL);
+		const char *ph = cube_json_str(pod, "status.phase");
+		if (ph && !strcmp(ph, phase))
+			break;
+		sleep_ms(100);
+	}
+	return pod;
+}
+
+static const char *condition_status(const cJSON *pod, const char *type)
+{
+	const cJSON *cond;
+	cJSON_ArrayForEach (cond, cube_json_path(pod, "status.conditions")) {
+		const char *t = cube_json_str(cond, "type");
+		if (t && !strcmp(t, type))
+			return cube_json_str(cond, "status");
+	}
+	return NULL;
+}
+
+Test(cubelet, hollow_pods_finish_by_annotation, .timeout = 60)
+{
+	cube_test_api api;
+	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
+	char log[700];
+	snprintf(log, sizeof(log), "%s/cubelet.log", api.etcd.dir);
+	pid_t kl = start_cubelet(&api, "1", log);
+	cube_kclient *c = client(&api);
+	for (int i = 0; i < 100 && ready_nodes(c) < 1; i++)
+		sleep_ms(100);
+	struct {
+		const char *name, *policy, *after, *code;
+	} pods[] = {{"done", "Never", "1", NULL},
+		    {"ok-once", "OnFailure", "1", "0"},
+		    {"fail", "Never", "1", "3"},
+		    {"retry", "OnFailure", "1", "1"},
+		    {"forever", "Never", "soon", NULL}};
+	for (size_t i = 0; i < sizeof(pods) / sizeof(pods[0]); i++) {
+		cube_err err = CUBE_ERR_INIT;
+		cJSON *p = finishing_pod(pods[i].name, pods[i].policy, pods[i].after, pods[i].code);
+		cJSON *made = cube_kclient_create(c, &CUBE_GVR_PODS, "default", p, &err);
+		cr_assert_not_null(made, "%s", err.msg);
+		cJSON_Delete(made);
+		cJSON_Delete(p);
+	}
+
+	/* Exit code 0 with Never or OnFailure: Succeeded, the container Completed. */
+	const char *ok[] = {"done", "ok-once"};
+	for (int i = 0; i < 2; i++) {
+		cJSON *pod = wait_phase(c, ok[i], "Succeeded", 10000);
+		char *txt = cube_json_print(cube_json_path(pod, "status"));
+		cr_assert_str_eq(cube_json_str(pod, "status.phase"), "Succeeded", "%s: %s", ok[i],
+				 txt);
+		free(txt);
+		const cJSON *cs =
+			cJSON_GetArrayItem(cube_json_path(pod, "status.containerStatuses"), 0);
+		cr_assert_eq(cube_json_int(cs, "state.terminated.exitCode", -1), 0);
+		cr_assert_str_eq(cube_json_str(cs, "state.terminated.reason"), "Completed");
+		cr_assert_not_null(cube_json_str(cs, "state.terminated.finishedAt"));
+		cr_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cs, "ready")));
+		cr_assert_str_eq(condition_status(pod, "Ready"), "False");
+		cJSON_Delete(pod);
+	}
+
+	/* Non-zero with Never: Failed, reason Error. */
+	cJSON *pod = wait_phase(c, "fail", "Failed", 10000);
+	cr_assert_str_eq(cube_json_str(pod, "status.phase"), "Failed");
+	const cJSON *cs = cJSON_GetArrayItem(cube_json_path(pod, "status.containerStatuses"), 0);
+	cr_assert_eq(cube_json_int(cs, "state.terminated.exitCode", -1), 3);
+	cr_assert_str_eq(cube_json_str(cs, "state.terminated.reason"), "Error");
+	cJSON_Delete(pod);
+
+	/* Non-zero with OnFailure: it restarts and keeps running. */
+	int64_t restarts = 0;
+	for (int w = 0; w < 10000 && restarts < 2; w += 200) {
+		sleep_ms(200);
+		pod = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "retry", NULL);
+		cs = cJSON_GetArrayItem(cube_json_path(pod, "status.containerStatuses"), 0);
+		restarts = cube_json_int(cs, "restartCount", 0);
+		if (restarts >= 2) {
+			cr_assert_str_eq(cube_json_str(pod, "status.phase"), "Running");
+			cr_assert_eq(cube_json_int(cs, "lastState.terminated.exitCode", -1), 1);
+			cr_assert_str_eq(cube_json_str(cs, "lastState.terminated.reason"), "Error");
+			cr_assert_not_null(cube_json_str(cs, "state.running.startedAt"));
+		}
+		cJSON_Delete(pod);
+	}
+	cr_assert_geq(restarts, 2, "restartCount %lld", (long long)restarts);
+
+	/* A malformed annotation: the pod runs on, and a Warning says why. */
+	pod = cube_kclient_get(c, &CUBE_GVR_PODS, "default", "forever", NULL);
+	cr_assert_str_eq(cube_json_str(pod, "status.phase"), "Running");
+	cJSON_Delete(pod);
+	bool warned = false;
+	for (int w = 0; w < 5000 && !warned; w += 200) {
+		cJSON *l = cube_kclient_list(
+			c, &CUBE_GVR_EVENTS, "default",
+			&(cube_list_opts){.field_selector = "reason=InvalidHollowAnnotation"},
+			NULL);
+		warned = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "items")) > 0;
+		cJSON_Delete(l);
+		if (!warned)
+			sleep_ms(200);
+	}
+	cr_assert(warned, "no InvalidHollowAnnotation event");
+	cube_test_kill(kl, 5000);
+	cube_kclient_free(c);
+	cube_test_api_destroy(&api);
+}

@@ -613,8 +613,10 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 		MHD_OPTION_THREAD_POOL_SIZE, d->cfg.threads > 1 ? d->cfg.threads : 0,
 		MHD_OPTION_CONNECTION_LIMIT, d->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		d->cfg.idle_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, d, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1U,
-		MHD_OPTION_END);
+		/* No SO_REUSEPORT: a second server on a port in use must fail, not
+		 * share the port (and half the requests) with the first. MHD's
+		 * default SO_REUSEADDR still allows a quick restart. */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, d, MHD_OPTION_END);
 	if (!d->mhd) {
 		cube_err_set(err, CUBE_EUNAVAIL, "cannot serve on %s:%d (address in use?)", bind,
 			     cfg->port);

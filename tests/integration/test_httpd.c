@@ -198,6 +198,22 @@ Test(httpd, bad_bind_address_is_an_error)
 	cr_assert(strstr(err.msg, "not-an-ip"), "%s", err.msg);
 }
 
+/* A port in use is refused, never shared (no SO_REUSEPORT): two API servers
+ * on one port would each answer half of the requests. */
+Test(httpd, a_port_in_use_is_refused)
+{
+	cube_err err = CUBE_ERR_INIT;
+	cube_httpd_config cfg = {.bind_address = "127.0.0.1", .handler = handler};
+	cube_httpd *a = cube_httpd_start(&cfg, &err);
+	cr_assert_not_null(a, "%s", err.msg);
+	cfg.port = cube_httpd_port(a);
+	cube_httpd *b = cube_httpd_start(&cfg, &err);
+	cube_httpd_stop(b);
+	cube_httpd_stop(a);
+	cr_assert_null(b, "a second server bound port %d", cfg.port);
+	cr_assert(strstr(err.msg, "address in use"), "%s", err.msg);
+}
+
 struct idle_client {
 	int port;
 	long status;

@@ -16,6 +16,10 @@
 const cm_desc cm_controllers[] = {
 	{"replicaset", replicaset_init, "keeps spec.replicas pods of each ReplicaSet"},
 	{"deployment", deployment_init, "rolls Deployments out through ReplicaSets"},
+	{"endpoint", endpoints_init, "lists the ready and not-ready pod addresses of each Service"},
+	{"nodelifecycle", nodelifecycle_init,
+	 "marks silent nodes Unknown, taints them and evicts their pods"},
+	{"namespace", namespace_init, "deletes the content of terminating namespaces"},
 	{NULL, NULL, NULL},
 };
 

@@ -7,5 +7,8 @@
 
 int replicaset_init(cm *m, cube_err *err);
 int deployment_init(cm *m, cube_err *err);
+int endpoints_init(cm *m, cube_err *err);
+int nodelifecycle_init(cm *m, cube_err *err);
+int namespace_init(cm *m, cube_err *err);
 
 #endif

@@ -188,7 +188,11 @@ static void serve_resource(api_req *r, const char *path)
 		not_found(r->h);
 		return;
 	}
-	if (n - i >= 3 && !strcmp(segs[i], "namespaces")) {
+	/* namespaces/<name>/status and namespaces/<name>/finalize are a
+	 * Namespace's subresources, not a resource inside a namespace. */
+	bool ns_sub = n - i == 3 && !strcmp(segs[i], "namespaces") && !group[0] &&
+		      (!strcmp(segs[i + 2], "status") || !strcmp(segs[i + 2], "finalize"));
+	if (n - i >= 3 && !strcmp(segs[i], "namespaces") && !ns_sub) {
 		const api_resource *res = api_resource_find(group, version, segs[i + 2]);
 		if (!res || !res->namespaced || !seg(segs, n, i + 1, r->ns, sizeof(r->ns))) {
 			not_found(r->h);

@@ -22,6 +22,10 @@ const cm_desc cm_controllers[] = {
 	 "keeps StatefulSets' ordinal pods, created, scaled and updated in order"},
 	{"job", job_init, "runs each Job's pods to completion"},
 	{"cronjob", cronjob_init, "creates Jobs from CronJobs on their schedule"},
+	{"endpoint", endpoints_init, "lists the ready and not-ready pod addresses of each Service"},
+	{"nodelifecycle", nodelifecycle_init,
+	 "marks silent nodes Unknown, taints them and evicts their pods"},
+	{"namespace", namespace_init, "deletes the content of terminating namespaces"},
 	{NULL, NULL, NULL},
 };
 

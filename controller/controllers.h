@@ -12,5 +12,8 @@ int daemonset_init(cm *m, cube_err *err);
 int statefulset_init(cm *m, cube_err *err);
 int job_init(cm *m, cube_err *err);
 int cronjob_init(cm *m, cube_err *err);
+int endpoints_init(cm *m, cube_err *err);
+int nodelifecycle_init(cm *m, cube_err *err);
+int namespace_init(cm *m, cube_err *err);
 
 #endif

@@ -69,6 +69,7 @@ typedef struct kubelet_node {
 	cJSON *lease; /* the last Lease object we wrote */
 	int64_t next_heartbeat_ms;
 	int64_t next_status_ms;
+	atomic_bool report_now; /* someone else changed our Ready condition */
 	bool registered;
 } kubelet_node;
 
@@ -101,7 +102,7 @@ typedef struct cubelet {
 	size_t n_nodes;
 	cube_strmap *by_name; /* node name -> kubelet_node* */
 	cube_informer *pods;
-	cube_informer *node_inf;
+	cube_informer *node_inf; /* our Node(s), to notice another writer's Ready */
 	cube_controller *pod_ctl;
 	cube_httpd *httpd;
 	cube_metrics *metrics;
@@ -124,6 +125,7 @@ int node_register(kubelet_node *n, cube_err *err);
 int node_heartbeat(kubelet_node *n, cube_err *err);
 void *node_heartbeat_main(void *arg);
 
+int nodes_watch(cubelet *k, cube_err *err);
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);
 void pods_stop(cubelet *k);

@@ -240,6 +240,45 @@ static int node_report(kubelet_node *n, cube_err *err)
 	return out ? 0 : -1;
 }
 
+/* The node lifecycle controller marks a silent node Ready=Unknown; once this
+ * node is heard again, it says Ready=True at once (as the kubelet does when
+ * its status differs from what the API holds), not at the next 5-minute
+ * report. */
+static void node_seen(void *ud, cube_robj *o)
+{
+	cubelet *k = ud;
+	kubelet_node *n = cube_strmap_get(k->by_name, cube_obj_name(o->json));
+	if (!n)
+		return;
+	const cJSON *c;
+	cJSON_ArrayForEach (c, cube_json_path(o->json, "status.conditions")) {
+		const char *t = cube_json_str(c, "type"), *s = cube_json_str(c, "status");
+		if (t && !strcmp(t, "Ready") && (!s || strcmp(s, "True")))
+			atomic_store(&n->report_now, true);
+	}
+}
+
+static void node_changed(void *ud, cube_robj *old, cube_robj *cur)
+{
+	(void)old;
+	node_seen(ud, cur);
+}
+
+int nodes_watch(cubelet *k, cube_err *err)
+{
+	char fs[200] = "";
+	if (k->n_nodes == 1)
+		snprintf(fs, sizeof(fs), "metadata.name=%s", k->nodes[0].name);
+	cube_informer_opts io = {.gvr = &CUBE_GVR_NODES, .field_selector = fs[0] ? fs : NULL};
+	if (!(k->node_inf = cube_informer_new(k->client, &io, err)))
+		return -1;
+	cube_informer_handlers h = {.on_add = node_seen, .on_update = node_changed, .ud = k};
+	if (cube_informer_add_handlers(k->node_inf, &h, err) < 0 ||
+	    cube_informer_start(k->node_inf, err) < 0)
+		return -1;
+	return 0;
+}
+
 /* One thread renews every node's Lease, spread over the heartbeat period
  * (1,000 hollow nodes: one renewal every 10 ms, not a burst every 10 s). */
 void *node_heartbeat_main(void *arg)
@@ -271,7 +310,7 @@ void *node_heartbeat_main(void *arg)
 				if (n->next_heartbeat_ms < now)
 					n->next_heartbeat_ms = now + period;
 			}
-			if (now >= n->next_status_ms) {
+			if (now >= n->next_status_ms || atomic_exchange(&n->report_now, false)) {
 				cube_err err = CUBE_ERR_INIT;
 				if (node_report(n, &err) < 0)
 					cube_log_warn("node %s: status report: %s", n->name,

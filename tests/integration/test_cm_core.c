@@ -10,6 +10,7 @@
  *     the live nodes; a pod tolerating the taint forever stays;
  *   - `kubectl delete namespace` empties the namespace and it goes away. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,4 +467,58 @@ Test(namespace, kubectl_delete_namespace_empties_and_removes_it, .fini = teardow
 			     "%s left in the deleted namespace", kinds[i]->resource);
 		cJSON_Delete(l);
 	}
+}
+
+/* Ready status and unreachable taints of a node. */
+static void node_state(const char *name, char *ready_st, size_t size, int *unreachable)
+{
+	cJSON *n = cube_kclient_get(k.client, &CUBE_GVR_NODES, NULL, name, NULL);
+	const char *st = cube_json_str(cond(n, "Ready"), "status");
+	snprintf(ready_st, size, "%s", st ? st : "");
+	*unreachable = 0;
+	const cJSON *t;
+	cJSON_ArrayForEach (t, cube_json_path(n, "spec.taints")) {
+		const char *key = cube_json_str(t, "key");
+		*unreachable += key && !strcmp(key, "node.kubernetes.io/unreachable");
+	}
+	cJSON_Delete(n);
+}
+
+/* A cubelet that pauses (SIGSTOP) and comes back: its node goes Unknown and
+ * tainted, then Ready again and untainted within seconds of its return (the
+ * cubelet reports at once when it sees another writer's Ready). */
+Test(nodelifecycle, a_node_heard_again_is_ready_and_untainted, .fini = teardown, .timeout = 120)
+{
+	static const char *const cm_args[] = {"--node-monitor-grace-period", "4",
+					      "--node-monitor-period", "1", NULL};
+	cr_assert_eq(cube_test_cluster_start(&k, &(cube_test_cluster_opts){.cubelets = 2,
+									   .hollow_nodes = 1,
+									   .cm_args = cm_args}),
+		     0);
+	char st[32];
+	int taints = 0;
+	kill(k.cubelets[0], SIGSTOP);
+	bool marked = false;
+	for (int w = 0; w < 20000 && !marked; w += 200) {
+		node_state("hollow-0", st, sizeof(st), &taints);
+		marked = !strcmp(st, "Unknown") && taints == 2;
+		if (!marked)
+			cube_test_sleep_ms(200);
+	}
+	kill(k.cubelets[0], SIGCONT);
+	cr_assert(marked, "hollow-0 not marked Unknown and tainted (Ready %s, %d taints)", st,
+		  taints);
+	bool back = false;
+	int w = 0;
+	for (; w < 15000 && !back; w += 200) {
+		node_state("hollow-0", st, sizeof(st), &taints);
+		back = !strcmp(st, "True") && taints == 0;
+		if (!back)
+			cube_test_sleep_ms(200);
+	}
+	cr_assert(back, "hollow-0 still Ready %s with %d taints %d ms after its return", st, taints,
+		  w);
+	node_state("hollow-1", st, sizeof(st), &taints);
+	cr_expect_str_eq(st, "True");
+	cr_expect_eq(taints, 0);
 }

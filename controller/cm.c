@@ -26,6 +26,7 @@ const cm_desc cm_controllers[] = {
 	{"nodelifecycle", nodelifecycle_init,
 	 "marks silent nodes Unknown, taints them and evicts their pods"},
 	{"namespace", namespace_init, "deletes the content of terminating namespaces"},
+	{"podgc", podgc_init, "deletes terminated pods beyond a threshold and orphaned pods"},
 	{NULL, NULL, NULL},
 };
 

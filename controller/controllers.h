@@ -15,5 +15,6 @@ int cronjob_init(cm *m, cube_err *err);
 int endpoints_init(cm *m, cube_err *err);
 int nodelifecycle_init(cm *m, cube_err *err);
 int namespace_init(cm *m, cube_err *err);
+int podgc_init(cm *m, cube_err *err);
 
 #endif

@@ -522,3 +522,60 @@ Test(nodelifecycle, a_node_heard_again_is_ready_and_untainted, .fini = teardown,
 	cr_expect_str_eq(st, "True");
 	cr_expect_eq(taints, 0);
 }
+
+/* ---- pod GC -------------------------------------------------------------------------- */
+
+static int pods_named(const char *prefix)
+{
+	cJSON *l = cube_kclient_list(k.client, &CUBE_GVR_PODS, "default", NULL, NULL);
+	int n = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach (p, cJSON_GetObjectItemCaseSensitive(l, "items"))
+		n += !strncmp(cube_obj_name(p), prefix, strlen(prefix));
+	cJSON_Delete(l);
+	return n;
+}
+
+Test(podgc, terminated_pods_beyond_the_threshold_and_orphans_go, .fini = teardown, .timeout = 120)
+{
+	static const char *const cm_args[] = {"--terminated-pod-gc-threshold", "2",
+					      "--node-monitor-grace-period", "2", NULL};
+	cr_assert_eq(cube_test_cluster_start(
+			     &k, &(cube_test_cluster_opts){.hollow_nodes = 1, .cm_args = cm_args}),
+		     0);
+	/* Four pods that finish at once, created a second apart (oldest first). */
+	for (int i = 0; i < 4; i++) {
+		char body[800];
+		snprintf(body, sizeof(body),
+			 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"done-%"
+			 "d\","
+			 "\"annotations\":{\"hollow.cube.dev/exit-after\":\"0\"}},\"spec\":{"
+			 "\"nodeName\":\"hollow-0\",\"restartPolicy\":\"Never\",\"containers\":[{"
+			 "\"name\":\"c\",\"image\":\"busybox\"}]}}",
+			 i);
+		create(&CUBE_GVR_PODS, "default", body);
+		cube_test_sleep_ms(1100);
+	}
+	/* A pod bound to a node that never existed. */
+	create(&CUBE_GVR_PODS, "default",
+	       "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"ghost-pod\"},"
+	       "\"spec\":{\"nodeName\":\"ghost\",\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}"
+	       "}");
+	bool done = false;
+	for (int w = 0; w < 60000 && !done; w += 500) {
+		done = pods_named("done-") == 2 && pods_named("ghost-") == 0;
+		if (!done)
+			cube_test_sleep_ms(500);
+	}
+	cr_assert(done, "%d terminated pods and %d orphans left", pods_named("done-"),
+		  pods_named("ghost-"));
+	/* The two newest stayed. */
+	for (int i = 2; i < 4; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "done-%d", i);
+		cJSON *p = cube_kclient_get(k.client, &CUBE_GVR_PODS, "default", name, NULL);
+		cr_expect_not_null(p, "%s (one of the newest) was deleted", name);
+		cr_expect_str_eq(cube_json_str(p, "status.phase"), "Succeeded");
+		cJSON_Delete(p);
+	}
+}

@@ -22,6 +22,7 @@ struct proxy_engine {
 	cube_strmap *active;  /* per-service chains written by the last successful sync */
 	bool need_full;
 	char *last_batch;
+	proxy_top_digest digest; /* top-level chains as last applied (rules.h) */
 };
 
 static double mono(void)
@@ -286,6 +287,8 @@ int proxy_engine_sync(proxy_engine *e, bool full, proxy_sync_stats *st, cube_err
 	const char **keys = NULL;
 	proxy_service **svcs = NULL;
 	proxy_rules_out out = {0};
+	char *elided = NULL;
+	size_t elided_len = 0;
 	int rc = -1;
 
 	if (full) {
@@ -338,16 +341,24 @@ int proxy_engine_sync(proxy_engine *e, bool full, proxy_sync_stats *st, cube_err
 	st->nat_rules = out.nat_rules;
 	st->nat_rules_total = out.nat_rules_total;
 	st->deleted_chains = out.deleted_chains;
-	st->batch_bytes = out.len;
+	proxy_top_digest digest;
+	if (proxy_rules_elide(out.text, full ? NULL : &e->digest, &digest, full ? NULL : &elided,
+			      &elided_len, &st->elided_chains) < 0) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		goto done;
+	}
+	const char *text = elided ? elided : out.text;
+	size_t len = elided ? elided_len : out.len;
+	st->batch_bytes = len;
 
-	if (proxy_ipt_restore(&e->cfg.ipt, out.text, out.len, err) < 0) {
+	if (proxy_ipt_restore(&e->cfg.ipt, text, len, err) < 0) {
 		long line = 0;
 		const char *l = strstr(err->msg, "line ");
 		if (l)
 			line = strtol(l + 5, NULL, 10);
 		if (line > 0) {
 			char ctx[400];
-			context_lines(out.text, line, ctx, sizeof(ctx));
+			context_lines(text, line, ctx, sizeof(ctx));
 			cube_err_prefix(err, "iptables-restore (around %s)", ctx);
 		}
 		st->restore_s = mono() - t1;
@@ -366,8 +377,14 @@ int proxy_engine_sync(proxy_engine *e, bool full, proxy_sync_stats *st, cube_err
 	e->active = out.active;
 	out.active = NULL;
 	free(e->last_batch);
-	e->last_batch = out.text;
-	out.text = NULL;
+	if (elided) {
+		e->last_batch = elided;
+		elided = NULL;
+	} else {
+		e->last_batch = out.text;
+		out.text = NULL;
+	}
+	e->digest = digest;
 	/* A failed allocation of the fresh set keeps the old one: the next
 	 * sync rewrites those services again, which is harmless. */
 	e->need_full = false;
@@ -377,6 +394,7 @@ done:
 		e->need_full = true;
 	st->total_s = mono() - t0;
 	proxy_rules_out_free(&out);
+	free(elided);
 	free(filter_save);
 	free(nat_save);
 	free(filter_jumps);

@@ -10,11 +10,11 @@
  * jump rules from the built-in chains that are missing, and rewrites every
  * chain; a partial sync rewrites the top-level chains and only the chains of
  * the services set since the last successful sync, and deletes the chains
- * that sync left unused.  After a successful sync, stale UDP conntrack
- * entries are deleted: for every UDP endpoint that went away (its
- * clusterIP, externalIPs and nodePort flows DNATed to it) and for every UDP
- * service that went from no endpoints to some (entries that cached the
- * REJECT), as kube-proxy's conntrack.CleanStaleEntries does.
+ * that sync left unused, and leaves out the top-level chains whose rules
+ * did not change since they were last applied (rules.h).  After a successful sync, stale UDP
+ * conntrack entries are deleted: for every UDP endpoint that went away (its clusterIP, externalIPs
+ * and nodePort flows DNATed to it) and for every UDP service that went from no endpoints to some
+ * (entries that cached the REJECT), as kube-proxy's conntrack.CleanStaleEntries does.
  *
  * If iptables-restore fails nothing is half-applied (the batch is one
  * transaction), the error names the lines around the failure, and the next
@@ -44,6 +44,7 @@ typedef struct proxy_sync_stats {
 	size_t services, endpoints;
 	size_t filter_rules, nat_rules, nat_rules_total, deleted_chains;
 	size_t batch_bytes;
+	size_t elided_chains; /* unchanged top-level chains left out (rules.h) */
 	double build_s, restore_s, total_s;
 	size_t conntrack_flushes;
 } proxy_sync_stats;

@@ -522,3 +522,103 @@ void proxy_rules_out_free(proxy_rules_out *out)
 	cube_strmap_free(out->active);
 	memset(out, 0, sizeof(*out));
 }
+
+/* ---- eliding unchanged top-level chains ---------------------------------------------------- */
+
+static const char *const top_chains[PROXY_TOP_CHAINS][2] = {
+	{"filter", "KUBE-SERVICES"},	   {"filter", "KUBE-EXTERNAL-SERVICES"},
+	{"filter", "KUBE-FORWARD"},	   {"filter", "KUBE-NODEPORTS"},
+	{"filter", "KUBE-PROXY-FIREWALL"}, {"nat", "KUBE-SERVICES"},
+	{"nat", "KUBE-NODEPORTS"},	   {"nat", "KUBE-POSTROUTING"},
+	{"nat", "KUBE-MARK-MASQ"},
+};
+
+/* Which top-level chain (or -1) a line declares (":NAME ...") or appends
+ * to ("-A NAME ..."), in `table`. */
+static int top_index(const char *table, const char *l, size_t len, bool *is_rule)
+{
+	const char *name;
+	if (len > 1 && l[0] == ':') {
+		name = l + 1;
+		*is_rule = false;
+	} else if (len > 3 && !strncmp(l, "-A ", 3)) {
+		name = l + 3;
+		*is_rule = true;
+	} else {
+		return -1;
+	}
+	const char *end = memchr(name, ' ', len - (size_t)(name - l));
+	size_t nl = end ? (size_t)(end - name) : len - (size_t)(name - l);
+	for (int i = 0; i < PROXY_TOP_CHAINS; i++)
+		if (!strcmp(table, top_chains[i][0]) && strlen(top_chains[i][1]) == nl &&
+		    !strncmp(name, top_chains[i][1], nl))
+			return i;
+	return -1;
+}
+
+int proxy_rules_elide(const char *text, const proxy_top_digest *prev, proxy_top_digest *cur,
+		      char **out, size_t *out_len, size_t *elided)
+{
+	/* FNV-1a, 64 bits, over each chain's rule lines in order. */
+	for (int i = 0; i < PROXY_TOP_CHAINS; i++)
+		cur->h[i] = 14695981039346656037ULL;
+	cur->valid = true;
+	char table[16] = "";
+	for (const char *l = text; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		if (l[0] == '*') {
+			snprintf(table, sizeof(table), "%.*s", (int)(len - 1), l + 1);
+		} else {
+			bool rule;
+			int i = top_index(table, l, len, &rule);
+			if (i >= 0 && rule) {
+				for (size_t k = 0; k <= len; k++) {
+					cur->h[i] ^= k < len ? (unsigned char)l[k] : '\n';
+					cur->h[i] *= 1099511628211ULL;
+				}
+			}
+		}
+		l = e ? e + 1 : l + len;
+	}
+	if (elided)
+		*elided = 0;
+	if (!out)
+		return 0;
+	size_t total = strlen(text);
+	char *o = malloc(total + 1);
+	if (!o)
+		return -1;
+	size_t off = 0;
+	bool same[PROXY_TOP_CHAINS];
+	for (int i = 0; i < PROXY_TOP_CHAINS; i++) {
+		same[i] = prev && prev->valid && prev->h[i] == cur->h[i];
+		if (same[i] && elided)
+			(*elided)++;
+	}
+	table[0] = '\0';
+	for (const char *l = text; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		bool keep = true;
+		if (l[0] == '*') {
+			snprintf(table, sizeof(table), "%.*s", (int)(len - 1), l + 1);
+		} else {
+			bool rule;
+			int i = top_index(table, l, len, &rule);
+			keep = i < 0 || !same[i];
+		}
+		if (keep) {
+			memcpy(o + off, l, len);
+			off += len;
+			if (e)
+				o[off++] = '\n';
+		}
+		l = e ? e + 1 : l + len;
+	}
+	o[off] = '\0';
+	*out = o;
+	if (out_len)
+		*out_len = off;
+	return 0;
+}

@@ -31,7 +31,7 @@
 
 static cube_test_api api;
 static cube_kclient *c;
-static char pfx[64];		/* cubet-<pid>-<n> */
+static char pfx[64]; /* cubet-<pid>-<n> */
 static pid_t srv_pid[3], proxy_pid;
 static bool have_topology;
 static int health_port, metrics_port;
@@ -65,7 +65,8 @@ static void topology(void)
 	have_topology = true;
 	static const char script[] =
 		"set -e; P=%s;"
-		"for n in node cl b1 b2 b3; do ip netns add $P-$n; ip -n $P-$n link set lo up; done;"
+		"for n in node cl b1 b2 b3; do ip netns add $P-$n; ip -n $P-$n link set lo up; "
+		"done;"
 		"ip -n $P-node link add br0 type bridge;"
 		"ip -n $P-node addr add 10.244.1.1/24 dev br0; ip -n $P-node link set br0 up;"
 		"for i in 1 2 3; do"
@@ -87,8 +88,8 @@ static void topology(void)
 			 dir);
 		cr_assert_eq(cube_test_sh(out, sizeof(out), "%s", cmd), 0);
 		snprintf(ns, sizeof(ns), "%s-b%d", pfx, i + 1);
-		const char *argv[] = {"ip",	 "netns", "exec", ns, "busybox", "httpd",
-				      "-f",	 "-p",	  "80",	  "-h", dir,	   NULL};
+		const char *argv[] = {"ip", "netns", "exec", ns,   "busybox", "httpd",
+				      "-f", "-p",    "80",   "-h", dir,	      NULL};
 		srv_pid[i] = cube_test_spawn(argv, log_path, true);
 		cr_assert_gt(srv_pid[i], 0);
 	}
@@ -195,7 +196,7 @@ static void put_endpoints(const char *name, const char *ips, bool update)
 	cJSON_Delete(o);
 }
 
-#define THREE_IPS                                                                          \
+#define THREE_IPS                                                                                \
 	"{\"ip\":\"10.244.1.11\",\"nodeName\":\"node-1\"},{\"ip\":\"10.244.1.12\",\"nodeName\":" \
 	"\"node-1\"},{\"ip\":\"10.244.1.13\",\"nodeName\":\"node-1\"}"
 
@@ -285,9 +286,9 @@ Test(proxy, cluster_ip_spreads_over_three_backends_and_drops_a_removed_one, .ini
 	cr_assert(strstr(out, "200 OK") && strstr(out, "\"lastUpdated\": \"") &&
 			  strstr(out, "\"nodeEligible\": true}"),
 		  "%s", out);
-	cr_assert_eq(cube_test_sh(out, sizeof(out), "curl -s http://127.0.0.1:%d/metrics",
-				  metrics_port),
-		     0);
+	cr_assert_eq(
+		cube_test_sh(out, sizeof(out), "curl -s http://127.0.0.1:%d/metrics", metrics_port),
+		0);
 	cr_assert(strstr(out, "kubeproxy_sync_proxy_rules_duration_seconds_count "), "%s", out);
 	cr_assert(strstr(out, "kubeproxy_sync_partial_proxy_rules_duration_seconds_count "));
 }

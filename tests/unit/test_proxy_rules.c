@@ -580,3 +580,85 @@ Test(proxy_rules, durations_and_go_time)
 	proxy_go_time(1714557600, b, sizeof(b));
 	cr_assert_str_eq(b, "2024-05-01 10:00:00 +0000 UTC");
 }
+
+/* ---- unchanged top-level chains left out of partial syncs ----------------------------------- */
+
+Test(proxy_rules, partial_sync_leaves_out_unchanged_top_level_chains)
+{
+	proxy_service *a1 = compile(svc1, eps3);
+	proxy_rules_out first;
+	char *t1 = build(&a1, 1, NULL, NULL, 0, &first);
+	proxy_top_digest d1, d2;
+	cr_assert_eq(proxy_rules_elide(t1, NULL, &d1, NULL, NULL, NULL), 0);
+	cr_assert(d1.valid);
+
+	/* An endpoint goes away: KUBE-SERVICES is unchanged and left out;
+	 * the service's own chains and the -X are kept. */
+	proxy_service *a2 = compile(
+		svc1, "{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"svc1\"},\"subsets\":[{"
+		      "\"addresses\":[{\"ip\":\"10.180.2.1\"},{\"ip\":\"10.180.0.1\"}],\"ports\":[{"
+		      "\"name\":\"p80\",\"port\":80}]}]}");
+	cube_strmap *changed = cube_strmap_new();
+	cube_strmap_put(changed, "ns1/svc1", (void *)1, NULL);
+	const char *existing[] = {"KUBE-SEP-TOIS5JUHRKSSXDL7"};
+	char *t2 = build(&a2, 1, changed, existing, 1, NULL);
+	char *out = NULL;
+	size_t len = 0, elided = 0;
+	cr_assert_eq(proxy_rules_elide(t2, &d1, &d2, &out, &len, &elided), 0);
+	cr_assert_eq(elided, PROXY_TOP_CHAINS);
+	const char *want =
+		"*filter\n"
+		"COMMIT\n"
+		"*nat\n"
+		":KUBE-SVC-XPGD46QRK7WJZT7O - [0:0]\n"
+		":KUBE-SEP-SXIVWICOYRO3J4NJ - [0:0]\n"
+		":KUBE-SEP-ZX7GRIZKSNUQ3LAJ - [0:0]\n"
+		":KUBE-SEP-TOIS5JUHRKSSXDL7 - [0:0]\n"
+		"-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment \"ns1/svc1:p80 cluster IP\" -m "
+		"tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ\n"
+		"-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment \"ns1/svc1:p80 -> "
+		"10.180.0.1:80\" "
+		"-m statistic --mode random --probability 0.5000000000 -j "
+		"KUBE-SEP-SXIVWICOYRO3J4NJ\n"
+		"-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment \"ns1/svc1:p80 -> "
+		"10.180.2.1:80\" "
+		"-j KUBE-SEP-ZX7GRIZKSNUQ3LAJ\n"
+		"-A KUBE-SEP-SXIVWICOYRO3J4NJ -m comment --comment ns1/svc1:p80 -s 10.180.0.1 -j "
+		"KUBE-MARK-MASQ\n"
+		"-A KUBE-SEP-SXIVWICOYRO3J4NJ -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j "
+		"DNAT --to-destination 10.180.0.1:80\n"
+		"-A KUBE-SEP-ZX7GRIZKSNUQ3LAJ -m comment --comment ns1/svc1:p80 -s 10.180.2.1 -j "
+		"KUBE-MARK-MASQ\n"
+		"-A KUBE-SEP-ZX7GRIZKSNUQ3LAJ -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j "
+		"DNAT --to-destination 10.180.2.1:80\n"
+		"-X KUBE-SEP-TOIS5JUHRKSSXDL7\n"
+		"COMMIT\n";
+	cr_assert_str_eq(out, want);
+	cr_assert_eq(len, strlen(want));
+	free(out);
+	free(t2);
+
+	/* The last endpoint goes: the clusterIP rule moves from nat
+	 * KUBE-SERVICES to a REJECT in filter KUBE-SERVICES; both are kept,
+	 * the other top-level chains are left out. */
+	proxy_service *a3 = compile(svc1, NULL);
+	t2 = build(&a3, 1, changed, NULL, 0, NULL);
+	cr_assert_eq(proxy_rules_elide(t2, &d1, &d2, &out, &len, &elided), 0);
+	cr_assert_eq(elided, PROXY_TOP_CHAINS - 2);
+	cr_assert(strstr(out, "*filter\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m comment "
+			      "--comment \"ns1/svc1:p80 has no endpoints\""),
+		  "%s", out);
+	cr_assert(strstr(out, "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -m comment "
+			      "--comment \"kubernetes service nodeports;"),
+		  "%s", out);
+	cr_assert(!strstr(out, "KUBE-FORWARD"));
+	cr_assert(!strstr(out, "KUBE-POSTROUTING"));
+	free(out);
+	free(t1);
+	free(t2);
+	cube_strmap_free(changed);
+	proxy_rules_out_free(&first);
+	proxy_service_free(a1);
+	proxy_service_free(a2);
+	proxy_service_free(a3);
+}

@@ -28,6 +28,7 @@
 #include "apiserver_harness.h"
 #include "kclient.h"
 #include "obj.h"
+#include "proxy/engine.h"
 
 static cube_test_api api;
 static cube_kclient *c;
@@ -370,4 +371,62 @@ Test(proxy, cleanup_removes_every_chain, .init = setup, .fini = teardown)
 	cr_assert(strstr(out, ":OTHER-CHAIN"), "--cleanup removed a chain not its own");
 	/* Run again: nothing to do, still success. */
 	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s", cmd), 0, "%s", out);
+}
+
+/* ---- the engine against a failing iptables-restore (no root needed) ---------------------- */
+
+Test(proxy_engine, restore_failure_keeps_state_and_the_next_sync_retries_in_full, .timeout = 30)
+{
+	char dir[600], script[700], cmd[4000], batch[700];
+	cr_assert_eq(cube_test_temp_dir(dir, sizeof(dir), "cube-proxy-engine"), 0);
+	snprintf(script, sizeof(script), "%s/restore", dir);
+	snprintf(batch, sizeof(batch), "%s/batch", dir);
+	/* A stand-in iptables-restore: keeps the batch, fails while "fail" exists. */
+	snprintf(cmd, sizeof(cmd),
+		 "printf '#!/bin/sh\\ncat > %s/batch\\nif [ -e %s/fail ]; then echo "
+		 "\"iptables-restore: line 3 failed\" >&2; exit 1; fi\\n' > %s && chmod +x %s && "
+		 "touch %s/fail",
+		 dir, dir, script, script, dir);
+	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s", cmd), 0, "%s", out);
+	proxy_engine_config cfg = {.rules = {.masquerade_mark = "0x004000"},
+				   .ipt = {.iptables_restore = script, .iptables_save = "true"},
+				   .hostname = "node-1"};
+	cube_err err = CUBE_ERR_INIT;
+	proxy_engine *e = proxy_engine_new(&cfg, &err);
+	cr_assert_not_null(e);
+	static const char svc_json[] =
+		"{\"metadata\":{\"namespace\":\"ns1\",\"name\":\"svc1\"},\"spec\":{\"clusterIP\":"
+		"\"10.96.0.10\",\"ports\":[{\"name\":\"p80\",\"port\":80}]}}";
+	cJSON *svc = cube_json_parse(svc_json, strlen(svc_json), NULL);
+	cr_assert_not_null(svc);
+	cr_assert_eq(proxy_engine_set(e, "ns1/svc1", svc, NULL, &err), 0);
+
+	proxy_sync_stats st;
+	cr_assert_eq(proxy_engine_sync(e, false, &st, &err), -1);
+	cr_assert(st.full);
+	cr_assert(strstr(err.msg, "line 3 failed"), "%s", err.msg);
+	/* The message shows the batch around the failing line. */
+	cr_assert(strstr(err.msg, "3: :KUBE-EXTERNAL-SERVICES - [0:0]"), "%s", err.msg);
+	cr_assert(proxy_engine_needs_full(e));
+	cr_assert(proxy_engine_pending(e));
+
+	/* The next sync retries, in full, and succeeds. */
+	snprintf(cmd, sizeof(cmd), "rm %s/fail", dir);
+	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s", cmd), 0);
+	cr_assert_eq(proxy_engine_sync(e, false, &st, &err), 0, "%s", err.msg);
+	cr_assert(st.full);
+	cr_assert(!proxy_engine_needs_full(e));
+	cr_assert(!proxy_engine_pending(e));
+	cube_test_read_file(batch, out, sizeof(out));
+	cr_assert(strstr(out, "\"ns1/svc1:p80 has no endpoints\""), "%s", out);
+
+	/* A change afterwards is a partial sync. */
+	cr_assert_eq(proxy_engine_set(e, "ns1/svc1", NULL, NULL, &err), 0);
+	cr_assert_eq(proxy_engine_sync(e, false, &st, &err), 0, "%s", err.msg);
+	cr_assert(!st.full);
+	cube_test_read_file(batch, out, sizeof(out));
+	cr_assert(!strstr(out, "ns1/svc1"), "%s", out);
+	cJSON_Delete(svc);
+	proxy_engine_free(e);
+	cube_test_remove_dir(dir);
 }

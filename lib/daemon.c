@@ -28,6 +28,8 @@ static void serve(void *ud, cube_httpd_req *h)
 {
 	const cube_daemon_serve_config *cfg = ud;
 	const char *path = cube_httpd_path(h);
+	if (cfg->handle && cfg->handle(cfg->ud, h))
+		return;
 	if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") || !strcmp(path, "/livez")) {
 		char why[256] = "";
 		bool ok = !cfg->healthy || cfg->healthy(cfg->ud, why, sizeof(why));

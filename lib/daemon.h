@@ -33,6 +33,9 @@ typedef struct cube_daemon_serve_config {
 	/* Called before each /metrics render to refresh gauges (may be NULL). */
 	void (*collect)(void *ud);
 	void *ud;
+	/* Called first for every request (may be NULL): returns true when it
+	 * answered the request itself (cube-proxy's JSON /healthz). */
+	bool (*handle)(void *ud, cube_httpd_req *req);
 } cube_daemon_serve_config;
 
 /* Starts serving /healthz, /readyz, /livez and /metrics (404 Status for the

@@ -1,0 +1,433 @@
+/* iptables.c - running the iptables and conntrack tools (in a network
+ * namespace if asked), and the jump rules and chains cube-proxy owns.
+ *
+ * Programs are started with posix_spawnp (no fork of a big, threaded
+ * process); a namespace is entered through `nsenter --net=PATH --`, so that
+ * the proxy itself, its API connections and its health port stay where they
+ * are. */
+#include "iptables.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "svc.h"
+
+extern char **environ;
+
+typedef struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+int proxy_exec(const proxy_ipt *x, const char *const *argv, const char *in, size_t in_len,
+	       char **out, size_t *out_len, int *status, cube_err *err)
+{
+	const char *full[48];
+	size_t n = 0;
+	char nsarg[600];
+	if (x && x->netns) {
+		snprintf(nsarg, sizeof(nsarg), "--net=%s", x->netns);
+		full[n++] = "nsenter";
+		full[n++] = nsarg;
+		full[n++] = "--";
+	}
+	for (size_t i = 0; argv[i] && n < 47; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+
+	int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
+	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			if (pin[i] >= 0)
+				close(pin[i]);
+			if (pout[i] >= 0)
+				close(pout[i]);
+			if (perr[i] >= 0)
+				close(perr[i]);
+		}
+		return cube_err_errno(err, e, "%s: pipe", argv[0]);
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, full[0], &fa, NULL, (char *const *)full, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	if (rc != 0) {
+		close(pin[1]);
+		close(pout[0]);
+		close(perr[0]);
+		return cube_err_errno(err, rc, "%s: cannot run", full[0]);
+	}
+	fcntl(pin[1], F_SETFL, O_NONBLOCK);
+	if (!in || !in_len) {
+		close(pin[1]);
+		pin[1] = -1;
+	}
+	sbuf so = {0}, se = {0};
+	size_t written = 0;
+	char chunk[65536];
+	while (pout[0] >= 0 || perr[0] >= 0 || pin[1] >= 0) {
+		struct pollfd pf[3];
+		int np = 0, iw = -1, io = -1, ie = -1;
+		if (pin[1] >= 0) {
+			pf[np] = (struct pollfd){.fd = pin[1], .events = POLLOUT};
+			iw = np++;
+		}
+		if (pout[0] >= 0) {
+			pf[np] = (struct pollfd){.fd = pout[0], .events = POLLIN};
+			io = np++;
+		}
+		if (perr[0] >= 0) {
+			pf[np] = (struct pollfd){.fd = perr[0], .events = POLLIN};
+			ie = np++;
+		}
+		if (poll(pf, (nfds_t)np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (iw >= 0 && pf[iw].revents) {
+			ssize_t w = write(pin[1], in + written, in_len - written);
+			if (w > 0)
+				written += (size_t)w;
+			if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == in_len) {
+				close(pin[1]);
+				pin[1] = -1;
+			}
+		}
+		int fds[2] = {io, ie};
+		int *pipes[2] = {&pout[0], &perr[0]};
+		sbuf *bufs[2] = {&so, &se};
+		for (int k = 0; k < 2; k++) {
+			if (fds[k] < 0 || !pf[fds[k]].revents)
+				continue;
+			ssize_t r = read(*pipes[k], chunk, sizeof(chunk));
+			if (r > 0) {
+				if (k == 0 && !out)
+					continue;
+				sb_add(bufs[k], chunk, (size_t)r);
+			} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(*pipes[k]);
+				*pipes[k] = -1;
+			}
+		}
+	}
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	int code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+	if (status)
+		*status = code;
+	if (so.oom || se.oom) {
+		free(so.p);
+		free(se.p);
+		return cube_err_set(err, CUBE_ENOMEM, "%s: out of memory", argv[0]);
+	}
+	if (code != 0) {
+		char *msg = se.p ? se.p : (char *)"";
+		size_t l = strlen(msg);
+		while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+			msg[--l] = '\0';
+		cube_err_set(err, CUBE_EIO, "%s exited with status %d: %s", argv[0], code, msg);
+		free(so.p);
+		free(se.p);
+		return -1;
+	}
+	free(se.p);
+	if (out) {
+		if (!so.p) {
+			so.p = strdup("");
+			if (!so.p)
+				return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		}
+		*out = so.p;
+		if (out_len)
+			*out_len = so.len;
+	}
+	return 0;
+}
+
+int proxy_ipt_restore(const proxy_ipt *x, const char *text, size_t len, cube_err *err)
+{
+	const char *argv[] = {x && x->iptables_restore ? x->iptables_restore : "iptables-restore",
+			      "-w",
+			      "5",
+			      "--noflush",
+			      "--counters",
+			      NULL};
+	return proxy_exec(x, argv, text, len, NULL, NULL, NULL, err);
+}
+
+int proxy_ipt_save(const proxy_ipt *x, const char *table, char **out, cube_err *err)
+{
+	const char *argv[] = {x && x->iptables_save ? x->iptables_save : "iptables-save", "-t",
+			      table, NULL};
+	return proxy_exec(x, argv, NULL, 0, out, NULL, NULL, err);
+}
+
+void proxy_ipt_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+long proxy_ipt_chains(const char *save, char ***names)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	for (const char *l = save; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		if (l[0] == ':') {
+			const char *sp = memchr(l, ' ', len);
+			size_t nl = sp ? (size_t)(sp - l - 1) : len - 1;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				char **nv = realloc(v, cap * sizeof(*nv));
+				if (!nv) {
+					proxy_ipt_names_free(v, n);
+					return -1;
+				}
+				v = nv;
+			}
+			v[n] = strndup(l + 1, nl);
+			if (!v[n]) {
+				proxy_ipt_names_free(v, n);
+				return -1;
+			}
+			n++;
+		}
+		l = e ? e + 1 : l + len;
+	}
+	*names = v;
+	return (long)n;
+}
+
+/* kube-proxy's iptablesJumpChains: table, destination, source, and the rule
+ * between them exactly as iptables-save prints it. */
+typedef struct jump {
+	const char *table, *dst, *src, *spec;
+} jump;
+
+static const jump jumps[] = {
+	{"filter", "KUBE-EXTERNAL-SERVICES", "INPUT",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service "
+	 "portals\" -j KUBE-EXTERNAL-SERVICES"},
+	{"filter", "KUBE-EXTERNAL-SERVICES", "FORWARD",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes externally-visible service "
+	 "portals\" -j KUBE-EXTERNAL-SERVICES"},
+	{"filter", "KUBE-NODEPORTS", "INPUT",
+	 "-m comment --comment \"kubernetes health check service ports\" -j KUBE-NODEPORTS"},
+	{"filter", "KUBE-SERVICES", "FORWARD",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j "
+	 "KUBE-SERVICES"},
+	{"filter", "KUBE-SERVICES", "OUTPUT",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j "
+	 "KUBE-SERVICES"},
+	{"filter", "KUBE-FORWARD", "FORWARD",
+	 "-m comment --comment \"kubernetes forwarding rules\" -j KUBE-FORWARD"},
+	{"filter", "KUBE-PROXY-FIREWALL", "INPUT",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" "
+	 "-j KUBE-PROXY-FIREWALL"},
+	{"filter", "KUBE-PROXY-FIREWALL", "OUTPUT",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" "
+	 "-j KUBE-PROXY-FIREWALL"},
+	{"filter", "KUBE-PROXY-FIREWALL", "FORWARD",
+	 "-m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" "
+	 "-j KUBE-PROXY-FIREWALL"},
+	{"nat", "KUBE-SERVICES", "OUTPUT",
+	 "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"},
+	{"nat", "KUBE-SERVICES", "PREROUTING",
+	 "-m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"},
+	{"nat", "KUBE-POSTROUTING", "POSTROUTING",
+	 "-m comment --comment \"kubernetes postrouting rules\" -j KUBE-POSTROUTING"},
+};
+
+static const char *const owned_filter[] = {"KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES",
+					   "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL"};
+static const char *const owned_nat[] = {"KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING",
+					"KUBE-MARK-MASQ"};
+
+/* Is "-A src spec" a whole line of save? */
+static bool has_rule(const char *save, const char *src, const char *spec)
+{
+	char want[512];
+	int n = snprintf(want, sizeof(want), "-A %s %s", src, spec);
+	if (n < 0 || (size_t)n >= sizeof(want))
+		return false;
+	for (const char *p = save; p && (p = strstr(p, want)); p += (size_t)n) {
+		bool starts = p == save || p[-1] == '\n';
+		bool ends = p[n] == '\n' || p[n] == '\0';
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+char *proxy_ipt_missing_jumps(const char *table, const char *save)
+{
+	sbuf b = {0};
+	sb_str(&b, "");
+	/* Inserted at the top (kube-proxy prepends), in reverse so that the
+	 * table's own order comes out as kube-proxy's. */
+	for (size_t i = sizeof(jumps) / sizeof(*jumps); i-- > 0;) {
+		if (strcmp(jumps[i].table, table) || has_rule(save, jumps[i].src, jumps[i].spec))
+			continue;
+		sb_str(&b, "-I ");
+		sb_str(&b, jumps[i].src);
+		sb_str(&b, " 1 ");
+		sb_str(&b, jumps[i].spec);
+		sb_str(&b, "\n");
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static void cleanup_table(sbuf *b, const char *table, const char *save, const char *const *owned,
+			  size_t n_owned, bool service_chains, bool *any)
+{
+	sbuf chains = {0}, rules = {0};
+	sb_str(&chains, "");
+	sb_str(&rules, "");
+	bool some = false;
+	for (size_t i = 0; i < sizeof(jumps) / sizeof(*jumps); i++) {
+		if (strcmp(jumps[i].table, table))
+			continue;
+		/* A rule may have been added more than once: delete each copy. */
+		char want[512];
+		snprintf(want, sizeof(want), "-A %s %s", jumps[i].src, jumps[i].spec);
+		size_t wl = strlen(want);
+		for (const char *p = save; p && (p = strstr(p, want)); p += wl) {
+			if ((p == save || p[-1] == '\n') && (p[wl] == '\n' || p[wl] == '\0')) {
+				sb_str(&rules, "-D ");
+				sb_str(&rules, jumps[i].src);
+				sb_str(&rules, " ");
+				sb_str(&rules, jumps[i].spec);
+				sb_str(&rules, "\n");
+				some = true;
+			}
+		}
+	}
+	char **names = NULL;
+	long n = proxy_ipt_chains(save, &names);
+	for (long i = 0; i < n; i++) {
+		bool ours = service_chains && proxy_is_service_chain(names[i]);
+		for (size_t k = 0; k < n_owned && !ours; k++)
+			ours = !strcmp(names[i], owned[k]);
+		if (!ours)
+			continue;
+		sb_str(&chains, ":");
+		sb_str(&chains, names[i]);
+		sb_str(&chains, " - [0:0]\n");
+		some = true;
+	}
+	for (long i = 0; i < n; i++) {
+		bool ours = service_chains && proxy_is_service_chain(names[i]);
+		for (size_t k = 0; k < n_owned && !ours; k++)
+			ours = !strcmp(names[i], owned[k]);
+		if (!ours)
+			continue;
+		sb_str(&rules, "-X ");
+		sb_str(&rules, names[i]);
+		sb_str(&rules, "\n");
+	}
+	if (n < 0)
+		b->oom = true;
+	else
+		proxy_ipt_names_free(names, (size_t)n);
+	if (some) {
+		*any = true;
+		sb_str(b, "*");
+		sb_str(b, table);
+		sb_str(b, "\n");
+		sb_str(b, chains.p);
+		sb_str(b, rules.p);
+		sb_str(b, "COMMIT\n");
+	}
+	if (chains.oom || rules.oom)
+		b->oom = true;
+	free(chains.p);
+	free(rules.p);
+}
+
+char *proxy_ipt_cleanup_batch(const char *filter_save, const char *nat_save)
+{
+	sbuf b = {0};
+	sb_str(&b, "");
+	bool any = false;
+	cleanup_table(&b, "filter", filter_save, owned_filter,
+		      sizeof(owned_filter) / sizeof(*owned_filter), false, &any);
+	cleanup_table(&b, "nat", nat_save, owned_nat, sizeof(owned_nat) / sizeof(*owned_nat), true,
+		      &any);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+int proxy_ipt_cleanup(const proxy_ipt *x, cube_err *err)
+{
+	char *fs = NULL, *ns = NULL;
+	if (proxy_ipt_save(x, "filter", &fs, err) < 0)
+		return -1;
+	if (proxy_ipt_save(x, "nat", &ns, err) < 0) {
+		free(fs);
+		return -1;
+	}
+	char *batch = proxy_ipt_cleanup_batch(fs, ns);
+	free(fs);
+	free(ns);
+	if (!batch)
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	int rc = 0;
+	if (*batch)
+		rc = proxy_ipt_restore(x, batch, strlen(batch), err);
+	free(batch);
+	return rc;
+}

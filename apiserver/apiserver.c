@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "apiserver.h"
+#include "defaults.h"
 #include "cleanup.h"
 #include "schema.h"
 #include "log.h"
@@ -421,6 +422,7 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 			   cfg->service_cidr ? cfg->service_cidr : "10.96.0.0/12",
 			   cfg->node_port_range ? cfg->node_port_range : "30000-32767", err) < 0)
 		goto fail;
+	api_defaults_tolerations(cfg->not_ready_toleration_s, cfg->unreachable_toleration_s);
 	if (bootstrap(s, err) < 0)
 		goto fail;
 	s->metrics = cube_metrics_new();

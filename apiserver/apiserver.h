@@ -36,6 +36,9 @@ typedef struct apiserver_config {
 	int event_ttl_s;	     /* events expire after (default 3600) */
 	const char *service_cidr;    /* --service-cluster-ip-range (default 10.96.0.0/12) */
 	const char *node_port_range; /* --service-node-port-range (default 30000-32767) */
+	/* --default-not-ready-toleration-seconds, --default-unreachable-toleration-seconds
+	 * (the DefaultTolerationSeconds admission plugin; main's defaults: 300 and 300) */
+	int not_ready_toleration_s, unreachable_toleration_s;
 } apiserver_config;
 
 typedef struct apiserver apiserver;

@@ -309,7 +309,15 @@ static void host_network_ports(dctx *d, cJSON *c)
 }
 
 /* The DefaultTolerationSeconds admission plugin: pods tolerate not-ready and
- * unreachable nodes for 300 s unless they say otherwise. */
+ * unreachable nodes for 300 s (the flags) unless they say otherwise. */
+static _Atomic int toleration_s[2] = {300, 300};
+
+void api_defaults_tolerations(int not_ready_s, int unreachable_s)
+{
+	toleration_s[0] = not_ready_s;
+	toleration_s[1] = unreachable_s;
+}
+
 static void default_tolerations(dctx *d, cJSON *spec)
 {
 	static const char *const keys[] = {"node.kubernetes.io/not-ready",
@@ -339,7 +347,7 @@ static void default_tolerations(dctx *d, cJSON *spec)
 		if (!n || !cJSON_AddStringToObject(n, "key", keys[i]) ||
 		    !cJSON_AddStringToObject(n, "operator", "Exists") ||
 		    !cJSON_AddStringToObject(n, "effect", "NoExecute") ||
-		    !cJSON_AddNumberToObject(n, "tolerationSeconds", 300) ||
+		    !cJSON_AddNumberToObject(n, "tolerationSeconds", toleration_s[i]) ||
 		    !cJSON_AddItemToArray(tol, n)) {
 			cJSON_Delete(n);
 			d->oom = true;

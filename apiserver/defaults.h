@@ -67,4 +67,9 @@
  * Returns 0, or -1 on ENOMEM (obj may then be partly defaulted). */
 int api_default(const api_resource *r, cJSON *obj) __attribute__((warn_unused_result));
 
+/* The tolerationSeconds the DefaultTolerationSeconds admission plugin gives
+ * pods for not-ready and unreachable nodes (300 and 300 until set; the API
+ * server sets them once at start from its flags). */
+void api_defaults_tolerations(int not_ready_s, int unreachable_s);
+
 #endif

@@ -28,7 +28,9 @@ int main(int argc, char **argv)
 				.bookmark_interval_s = 60,
 				.event_ttl_s = 3600,
 				.service_cidr = "10.96.0.0/12",
-				.node_port_range = "30000-32767"};
+				.node_port_range = "30000-32767",
+				.not_ready_toleration_s = 300,
+				.unreachable_toleration_s = 300};
 	int threads = 32, cache = 4096, verbosity = 2;
 	const cube_flag flags[] = {
 		{"etcd-servers", CUBE_FLAG_STRING, &cfg.etcd_servers,
@@ -45,6 +47,11 @@ int main(int argc, char **argv)
 		 "IPv4 CIDR from which Service ClusterIPs are allocated"},
 		{"service-node-port-range", CUBE_FLAG_STRING, &cfg.node_port_range,
 		 "port range for NodePort Services"},
+		{"default-not-ready-toleration-seconds", CUBE_FLAG_INT, &cfg.not_ready_toleration_s,
+		 "tolerationSeconds of the not-ready:NoExecute toleration added to every pod"},
+		{"default-unreachable-toleration-seconds", CUBE_FLAG_INT,
+		 &cfg.unreachable_toleration_s,
+		 "tolerationSeconds of the unreachable:NoExecute toleration added to every pod"},
 		{"watch-cache-size", CUBE_FLAG_INT, &cache,
 		 "events kept per resource for resuming watches"},
 		{"threads", CUBE_FLAG_INT, &threads,
@@ -70,6 +77,12 @@ int main(int argc, char **argv)
 	if (cfg.port < 0 || cfg.port > 65535 || threads < 1 || threads > 1024 || cache < 16) {
 		fprintf(stderr, "cube-apiserver: invalid value: --port 0..65535, --threads "
 				"1..1024, --watch-cache-size >= 16\n");
+		return 2;
+	}
+	if (cfg.not_ready_toleration_s < 0 || cfg.unreachable_toleration_s < 0) {
+		fprintf(stderr,
+			"cube-apiserver: invalid value: --default-not-ready-toleration-seconds "
+			"and --default-unreachable-toleration-seconds must be >= 0\n");
 		return 2;
 	}
 	cfg.threads = (unsigned)threads;

@@ -49,7 +49,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				.bind_address = "127.0.0.1",
 				.port = 0,
 				.threads = 2,
-				.event_ttl_s = 60};
+				.event_ttl_s = 60,
+				.not_ready_toleration_s = 300,
+				.unreachable_toleration_s = 300};
 	server = apiserver_start(&cfg, &err);
 	if (!server) {
 		fprintf(stderr, "fuzz_apiserver: %s\n", err.msg);

@@ -2004,3 +2004,35 @@ int main(int argc, char *argv[])
 	cube_test_api_destroy(&shared);
 	return result;
 }
+
+/* ---- admission: DefaultTolerationSeconds ------------------------------------------------ */
+
+Test(admission, default_toleration_seconds_come_from_the_flags)
+{
+	cube_test_api a;
+	const char *const extra[] = {"--default-unreachable-toleration-seconds", "7", NULL};
+	cr_assert_eq(cube_test_api_start(&a, extra), 0);
+	char *out = NULL;
+	long st = cube_test_http(
+		&a, "POST", "/api/v1/namespaces/default/pods",
+		"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"t\"},"
+		"\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+		&out);
+	cJSON *p = out ? cube_json_parse(out, strlen(out), NULL) : NULL;
+	free(out);
+	int64_t unreachable = -1, not_ready = -1;
+	const cJSON *t;
+	cJSON_ArrayForEach (t, cube_json_path(p, "spec.tolerations")) {
+		const char *k = cube_json_str(t, "key");
+		int64_t s = cube_json_int(t, "tolerationSeconds", -2);
+		if (k && !strcmp(k, "node.kubernetes.io/unreachable"))
+			unreachable = s;
+		if (k && !strcmp(k, "node.kubernetes.io/not-ready"))
+			not_ready = s;
+	}
+	cJSON_Delete(p);
+	cube_test_api_destroy(&a);
+	cr_assert_eq(st, 201);
+	cr_expect_eq(unreachable, 7);
+	cr_expect_eq(not_ready, 300);
+}

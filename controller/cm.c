@@ -27,6 +27,8 @@ const cm_desc cm_controllers[] = {
 	 "marks silent nodes Unknown, taints them and evicts their pods"},
 	{"namespace", namespace_init, "deletes the content of terminating namespaces"},
 	{"podgc", podgc_init, "deletes terminated pods beyond a threshold and orphaned pods"},
+	{"nodeipam", nodeipam_init,
+	 "gives each Node a pod CIDR from --cluster-cidr (with --allocate-node-cidrs)"},
 	{NULL, NULL, NULL},
 };
 

@@ -42,6 +42,9 @@ typedef struct cm_config {
 	int node_monitor_period_s;	 /* --node-monitor-period (5) */
 	int pod_eviction_timeout_s;	 /* --pod-eviction-timeout (300) */
 	int terminated_pod_gc_threshold; /* --terminated-pod-gc-threshold (12500) */
+	bool allocate_node_cidrs;	 /* --allocate-node-cidrs (false, as Kubernetes) */
+	const char *cluster_cidr;	 /* --cluster-cidr (10.244.0.0/16) */
+	int node_cidr_mask_size;	 /* --node-cidr-mask-size (24) */
 } cm_config;
 
 typedef struct cm cm;

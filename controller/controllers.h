@@ -16,5 +16,6 @@ int endpoints_init(cm *m, cube_err *err);
 int nodelifecycle_init(cm *m, cube_err *err);
 int namespace_init(cm *m, cube_err *err);
 int podgc_init(cm *m, cube_err *err);
+int nodeipam_init(cm *m, cube_err *err);
 
 #endif

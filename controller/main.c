@@ -28,7 +28,9 @@ int main(int argc, char **argv)
 			 .node_monitor_grace_s = 40,
 			 .node_monitor_period_s = 5,
 			 .pod_eviction_timeout_s = 300,
-			 .terminated_pod_gc_threshold = 12500};
+			 .terminated_pod_gc_threshold = 12500,
+			 .cluster_cidr = "10.244.0.0/16",
+			 .node_cidr_mask_size = 24};
 	int verbosity = 2;
 	const cube_flag flags[] = {
 		{"master", CUBE_FLAG_STRING, &cfg.master,
@@ -50,6 +52,11 @@ int main(int argc, char **argv)
 		 "seconds a node may be unreachable before its pods are deleted"},
 		{"terminated-pod-gc-threshold", CUBE_FLAG_INT, &cfg.terminated_pod_gc_threshold,
 		 "terminated pods kept before the oldest are deleted"},
+		{"allocate-node-cidrs", CUBE_FLAG_BOOL, &cfg.allocate_node_cidrs,
+		 "give each Node a pod CIDR from --cluster-cidr (the nodeipam controller)"},
+		{"cluster-cidr", CUBE_FLAG_STRING, &cfg.cluster_cidr, "CIDR range of the pods"},
+		{"node-cidr-mask-size", CUBE_FLAG_INT, &cfg.node_cidr_mask_size,
+		 "prefix length of each node's pod CIDR"},
 		{"port", CUBE_FLAG_INT, &cfg.port,
 		 "port for /healthz and /metrics (0: any free port, -1: none)"},
 		{"bind-address", CUBE_FLAG_STRING, &cfg.bind_address,

@@ -579,3 +579,73 @@ Test(podgc, terminated_pods_beyond_the_threshold_and_orphans_go, .fini = teardow
 		cJSON_Delete(p);
 	}
 }
+
+/* ---- node IPAM ----------------------------------------------------------------------- */
+
+static char *pod_cidr_of(const char *node, int ms)
+{
+	for (int w = 0; w < ms; w += 100) {
+		cJSON *n = cube_kclient_get(k.client, &CUBE_GVR_NODES, NULL, node, NULL);
+		const char *c = cube_json_str(n, "spec.podCIDR");
+		char *out = c && c[0] ? strdup(c) : NULL;
+		cJSON_Delete(n);
+		if (out)
+			return out;
+		cube_test_sleep_ms(100);
+	}
+	return NULL;
+}
+
+static void create_node(const char *name)
+{
+	char body[256];
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\"}}", name);
+	cJSON *o = parse(body);
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *made = cube_kclient_create(k.client, &CUBE_GVR_NODES, NULL, o, &err);
+	cr_assert_not_null(made, "%s", err.msg);
+	cJSON_Delete(made);
+	cJSON_Delete(o);
+}
+
+Test(nodeipam, nodes_get_distinct_pod_cidrs_and_freed_ones_come_back, .fini = teardown,
+     .timeout = 90)
+{
+	static const char *const cm_args[] = {"--allocate-node-cidrs", "--cluster-cidr",
+					      "10.250.0.0/23", NULL};
+	cr_assert_eq(cube_test_cluster_start(
+			     &k, &(cube_test_cluster_opts){.hollow_nodes = 1, .cm_args = cm_args}),
+		     0);
+	/* hollow-0 has its own (10.128.0.0/24): left alone, not counted. */
+	create_node("ipam-a");
+	create_node("ipam-b");
+	char *a = pod_cidr_of("ipam-a", 20000), *b = pod_cidr_of("ipam-b", 20000);
+	cr_assert(a && b, "no pod CIDR assigned");
+	cr_expect_str_neq(a, b);
+	cr_expect(!strncmp(a, "10.250.", 7) && strstr(a, "/24"), "%s", a);
+	cr_expect(!strncmp(b, "10.250.", 7) && strstr(b, "/24"), "%s", b);
+	cJSON *n = cube_kclient_get(k.client, &CUBE_GVR_NODES, NULL, "ipam-a", NULL);
+	cr_expect_str_eq(cJSON_GetArrayItem(cube_json_path(n, "spec.podCIDRs"), 0)->valuestring, a);
+	cJSON_Delete(n);
+	char *h = pod_cidr_of("hollow-0", 1000);
+	cr_expect_str_eq(h, "10.128.0.0/24");
+	free(h);
+	/* The /23 holds two /24s: a third node waits, with an event. */
+	create_node("ipam-c");
+	cube_test_sleep_ms(1500);
+	char *c = pod_cidr_of("ipam-c", 100);
+	cr_expect_null(c, "a third /24 out of a /23: %s", c ? c : "");
+	free(c);
+	cr_expect(has_event("CIDRNotAvailable", "Node ipam-c status is now: CIDRNotAvailable"));
+	/* A node goes: its range goes to the one waiting. */
+	cube_err err = CUBE_ERR_INIT;
+	cr_assert_eq(cube_kclient_delete(k.client, &CUBE_GVR_NODES, NULL, "ipam-a", NULL, &err), 0,
+		     "%s", err.msg);
+	c = pod_cidr_of("ipam-c", 20000);
+	cr_assert_not_null(c, "the freed range was not handed out");
+	cr_expect_str_eq(c, a);
+	free(a);
+	free(b);
+	free(c);
+}

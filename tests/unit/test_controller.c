@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "controller/cm.h"
+#include "controller/ipam.h"
 #include "controller/rollout.h"
 #include "controller/util.h"
 #include "obj.h"
@@ -298,4 +299,55 @@ Test(flags, controllers_selection_as_kubernetes)
 	cr_expect_eq(cm_check_controllers("*,-deployment,replicaset", &err), 0);
 	cr_expect_eq(cm_check_controllers("*,-deploy", &err), -1);
 	cr_expect(strstr(err.msg, "\"-deploy\"") != NULL, "%s", err.msg);
+}
+
+/* ---- node IPAM ---- */
+
+Test(ipam, cuts_the_cluster_cidr_and_goes_round)
+{
+	cm_cidrset s;
+	cube_err err = CUBE_ERR_INIT;
+	cr_assert_eq(cm_cidrset_init(&s, "10.244.0.0/22", 24, &err), 0, "%s", err.msg);
+	char c[40];
+	/* a node that has one already (given with --pod-cidr) */
+	cr_expect_eq(cm_cidrset_occupy(&s, "10.244.1.0/24", &err), 0);
+	cr_expect_eq(cm_cidrset_occupy(&s, "10.128.0.0/24", &err), 1); /* not ours */
+	cr_expect_eq(cm_cidrset_occupy(&s, "10.244.2.0/25", &err), 1); /* another size */
+	cr_expect_eq(cm_cidrset_occupy(&s, "nonsense", &err), -1);
+	cr_assert_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), 0);
+	cr_expect_str_eq(c, "10.244.0.0/24");
+	cr_assert_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), 0);
+	cr_expect_str_eq(c, "10.244.2.0/24"); /* .1 is taken */
+	cr_assert_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), 0);
+	cr_expect_str_eq(c, "10.244.3.0/24");
+	cr_expect_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), -1);
+	cr_expect_eq(err.code, CUBE_ETOOBIG);
+	/* freed ranges come back, round from the last one handed out */
+	cm_cidrset_release(&s, "10.244.2.0/24");
+	cm_cidrset_release(&s, "10.244.0.0/24");
+	cm_cidrset_release(&s, "192.168.0.0/24"); /* not ours: ignored */
+	cr_assert_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), 0);
+	cr_expect_str_eq(c, "10.244.0.0/24");
+	cr_assert_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), 0);
+	cr_expect_str_eq(c, "10.244.2.0/24");
+	cm_cidrset_free(&s);
+}
+
+Test(ipam, refuses_bad_configuration)
+{
+	cm_cidrset s;
+	cube_err err = CUBE_ERR_INIT;
+	cr_expect_eq(cm_cidrset_init(&s, "10.244.0.0", 24, &err), -1);
+	cr_expect(strstr(err.msg, "--cluster-cidr"), "%s", err.msg);
+	cr_expect_eq(cm_cidrset_init(&s, "10.244.0.0/16", 16, &err), -1);
+	cr_expect(strstr(err.msg, "--node-cidr-mask-size"), "%s", err.msg);
+	cr_expect_eq(cm_cidrset_init(&s, "10.0.0.0/8", 30, &err), -1); /* 2^22 ranges */
+	cr_expect_eq(cm_cidrset_init(&s, "10.244.0.0/16", 31, &err), -1);
+	cr_expect_eq(cm_cidrset_init(&s, "10.244.0.0/33", 24, &err), -1);
+	/* a host address is cut to its network */
+	cr_assert_eq(cm_cidrset_init(&s, "10.244.7.9/16", 24, &err), 0);
+	char c[40];
+	cr_assert_eq(cm_cidrset_allocate(&s, c, sizeof(c), &err), 0);
+	cr_expect_str_eq(c, "10.244.0.0/24");
+	cm_cidrset_free(&s);
 }

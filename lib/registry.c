@@ -195,6 +195,14 @@ void cube_registry_error_message(long status, const char *body, size_t len, char
 	}
 	if (used)
 		return;
+	/* A HEAD answer has no body: say what the distribution spec's error
+	 * code for that status says. */
+	if ((!body || !len) && (status == 401 || status == 403)) {
+		snprintf(buf, size, "%s",
+			 status == 401 ? "unauthorized: authentication required"
+				       : "denied: requested access to the resource is denied");
+		return;
+	}
 	/* No JSON errors: the status, and a short plain-text body if there is one. */
 	int w = snprintf(buf, size, "HTTP %ld", status);
 	if (body && len && w > 0 && (size_t)w < size && !j) {

@@ -114,8 +114,9 @@ int cube_registry_parse_challenge(const char *header, cube_registry_challenge *o
 
 /* The registry's words for a failed request: "<code lower case with
  * spaces>: <message>" for each entry of a JSON {"errors":[...]} body,
- * joined with "; ", else "HTTP <status>" (plus a short plain body).  Writes
- * into buf (truncated to size). */
+ * joined with "; "; for a body-less 401/403 (a HEAD) the spec's words for
+ * it ("unauthorized: authentication required"); else "HTTP <status>" (plus
+ * a short plain body).  Writes into buf (truncated to size). */
 void cube_registry_error_message(long status, const char *body, size_t len, char *buf, size_t size);
 
 /* True for hosts Docker treats as insecure by default (loopback). */

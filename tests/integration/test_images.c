@@ -658,3 +658,77 @@ Test(images, cli_flags)
 	cr_expect_eq(rc, 0);
 	cr_expect(strstr(out, "--entrypoint"), "%s", out);
 }
+
+/* ---- overlayfs over converted whiteouts ---- */
+
+static void make_layer(const char *path, const char *const *names, const char *const *data,
+		       size_t n)
+{
+	struct archive *w = archive_write_new();
+	archive_write_add_filter_gzip(w);
+	archive_write_set_format_pax_restricted(w);
+	cr_assert_eq(archive_write_open_filename(w, path), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		bool dir = names[i][strlen(names[i]) - 1] == '/';
+		size_t len = data[i] ? strlen(data[i]) : 0;
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+		archive_entry_set_perm(e, dir ? 0755 : 0644);
+		archive_entry_set_size(e, (la_int64_t)len);
+		archive_write_header(w, e);
+		if (len)
+			archive_write_data(w, data[i], len);
+		archive_entry_free(e);
+	}
+	archive_write_close(w);
+	archive_write_free(w);
+}
+
+/* What an overlay mount of the unpacked layers shows: the whiteout hides a
+ * lower file, the opaque directory hides the lower directory's content. */
+Test(images, overlay_honours_converted_whiteouts, .timeout = 30)
+{
+	char tmp[512], p[700], lower[700], upper[700], merged[700];
+	cr_assert_eq(cube_test_temp_dir(tmp, sizeof(tmp), "overlay"), 0);
+	pathf(lower, sizeof(lower), "%s/%s", tmp, "l1");
+	pathf(upper, sizeof(upper), "%s/%s", tmp, "l2");
+	pathf(merged, sizeof(merged), "%s/%s", tmp, "merged");
+	mkdir(lower, 0755);
+	mkdir(upper, 0755);
+	mkdir(merged, 0755);
+	const char *n1[] = {"etc/", "etc/passwd", "etc/hosts", "opt/", "opt/old"};
+	const char *d1[] = {NULL, "root", "hosts", NULL, "old"};
+	const char *n2[] = {"etc/.wh.passwd", "opt/.wh..wh..opq", "opt/new"};
+	const char *d2[] = {NULL, NULL, "new"};
+	make_layer(pathf(p, sizeof(p), "%s/%s", tmp, "1.tgz"), n1, d1, 5);
+	cube_err err = CUBE_ERR_INIT;
+	cr_assert_eq(cube_imagestore_unpack(p, lower, &err), 0, "%s", err.msg);
+	make_layer(pathf(p, sizeof(p), "%s/%s", tmp, "2.tgz"), n2, d2, 3);
+	cr_assert_eq(cube_imagestore_unpack(p, upper, &err), 0, "%s", err.msg);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char opts[1600];
+		snprintf(opts, sizeof(opts), "lowerdir=%s:%s", upper, lower); /* topmost first */
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("overlay", merged, "overlay", MS_RDONLY, opts) < 0)
+			_exit(10);
+		char q[800];
+		int bad = 0;
+		snprintf(q, sizeof(q), "%s/etc/passwd", merged);
+		bad |= access(q, F_OK) == 0 ? 1 : 0; /* whited out */
+		snprintf(q, sizeof(q), "%s/etc/hosts", merged);
+		bad |= access(q, F_OK) == 0 ? 0 : 2; /* untouched */
+		snprintf(q, sizeof(q), "%s/opt/old", merged);
+		bad |= access(q, F_OK) == 0 ? 4 : 0; /* hidden by the opaque dir */
+		snprintf(q, sizeof(q), "%s/opt/new", merged);
+		bad |= access(q, F_OK) == 0 ? 0 : 8;
+		_exit(bad);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	cr_expect(WIFEXITED(st), "child died");
+	cr_expect_eq(WEXITSTATUS(st), 0,
+		     "overlay view wrong (10: mount failed; bits 1 whiteout, 2 hosts, 4 opaque, 8 new)");
+	cube_test_remove_dir(tmp);
+}

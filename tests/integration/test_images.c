@@ -710,7 +710,8 @@ Test(images, overlay_honours_converted_whiteouts, .timeout = 30)
 	if (pid == 0) {
 		char opts[1600];
 		snprintf(opts, sizeof(opts), "lowerdir=%s:%s", upper, lower); /* topmost first */
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount("overlay", merged, "overlay", MS_RDONLY, opts) < 0)
 			_exit(10);
 		char q[800];
@@ -728,7 +729,8 @@ Test(images, overlay_honours_converted_whiteouts, .timeout = 30)
 	int st = 0;
 	waitpid(pid, &st, 0);
 	cr_expect(WIFEXITED(st), "child died");
-	cr_expect_eq(WEXITSTATUS(st), 0,
-		     "overlay view wrong (10: mount failed; bits 1 whiteout, 2 hosts, 4 opaque, 8 new)");
+	cr_expect_eq(
+		WEXITSTATUS(st), 0,
+		"overlay view wrong (10: mount failed; bits 1 whiteout, 2 hosts, 4 opaque, 8 new)");
 	cube_test_remove_dir(tmp);
 }

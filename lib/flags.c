@@ -87,6 +87,15 @@ static int set_value(const cube_flag *f, const char *v, cube_err *err)
 					    "invalid value \"%s\" for flag --%s: not a boolean", v,
 					    f->name);
 		return 0;
+	case CUBE_FLAG_LIST: {
+		cube_flag_list *l = f->target;
+		const char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+		if (!nv)
+			return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		l->v = nv;
+		l->v[l->n++] = v;
+		return 0;
+	}
 	case CUBE_FLAG_DURATION:
 		if (cube_flags_duration(v, (int *)f->target) < 0)
 			return cube_err_set(err, CUBE_EINVAL,
@@ -177,6 +186,9 @@ char *cube_flags_usage(const char *prog, const char *summary, const cube_flag *f
 		case CUBE_FLAG_DURATION:
 			snprintf(dflt, sizeof(dflt), " (default %ds)", *(int *)fl->target);
 			fprintf(f, "      --%s duration\n", fl->name);
+			break;
+		case CUBE_FLAG_LIST:
+			fprintf(f, "      --%s string (repeatable)\n", fl->name);
 			break;
 		}
 		fprintf(f, "          %s%s\n", fl->help, dflt);

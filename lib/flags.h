@@ -15,6 +15,8 @@
 #ifndef CUBE_FLAGS_H
 #define CUBE_FLAGS_H
 
+#include <stddef.h>
+
 #include "error.h"
 
 typedef enum {
@@ -22,7 +24,15 @@ typedef enum {
 	CUBE_FLAG_INT,	    /* int * */
 	CUBE_FLAG_BOOL,	    /* bool * */
 	CUBE_FLAG_DURATION, /* int * seconds; accepts "90", "90s", "5m", "1h", "1h30m" */
+	CUBE_FLAG_LIST,	    /* cube_flag_list *: repeatable, each value appended */
 } cube_flag_type;
+
+/* The target of a CUBE_FLAG_LIST flag: values point into argv; the caller
+ * frees `v` (not the strings) once done. */
+typedef struct cube_flag_list {
+	const char **v;
+	size_t n;
+} cube_flag_list;
 
 typedef struct cube_flag {
 	const char *name;

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -79,6 +80,7 @@ void cube_http_resp_clear(cube_http_resp *resp)
 		return;
 	free(resp->body);
 	free(resp->content_type);
+	free(resp->headers);
 	memset(resp, 0, sizeof(*resp));
 }
 
@@ -90,7 +92,54 @@ struct xfer {
 	bool too_big;
 	bool aborted;
 	bool oom;
+	size_t hlen;
 };
+
+/* Keeps the header lines of the last response only: a redirect or a
+ * "100 Continue" starts a new block with its status line. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	cube_http_resp *r = x->resp;
+	if (n >= 5 && !strncmp(ptr, "HTTP/", 5)) {
+		x->hlen = 0;
+		if (r->headers)
+			r->headers[0] = '\0';
+		return n;
+	}
+	if (x->hlen + n > 256u << 10) /* headers over 256 KiB: keep what we have */
+		return n;
+	char *nh = realloc(r->headers, x->hlen + n + 1);
+	if (!nh) {
+		x->oom = true;
+		return 0;
+	}
+	memcpy(nh + x->hlen, ptr, n);
+	x->hlen += n;
+	nh[x->hlen] = '\0';
+	r->headers = nh;
+	return n;
+}
+
+char *cube_http_resp_header(const cube_http_resp *resp, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = resp ? resp->headers : NULL; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		if ((size_t)(end - p) > nl && p[nl] == ':' && !strncasecmp(p, name, nl)) {
+			const char *v = p + nl + 1;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			return strndup(v, (size_t)(end - v));
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return NULL;
+}
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -167,6 +216,15 @@ int cube_http_do(cube_http *h, const cube_http_req *req, cube_http_resp *resp, c
 	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
 	/* Loopback and lab addresses only: never let an environment proxy reroute them. */
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (req->want_headers) {
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
+	}
+	if (req->follow) {
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+		curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	}
 	if (h->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
 	if (h->cert_file)

@@ -38,6 +38,8 @@ typedef struct cube_http_req {
 	void *ud;
 	atomic_int *cancel; /* optional: non-zero stops the request */
 	size_t max_body;    /* collected body limit; 0 = 64 MiB */
+	bool want_headers;  /* collect the final response's headers in resp->headers */
+	bool follow;	    /* follow redirects (Authorization is not sent to another host) */
 } cube_http_req;
 
 typedef struct cube_http_resp {
@@ -45,6 +47,7 @@ typedef struct cube_http_resp {
 	char *body;  /* collected body (NUL-terminated), NULL when streamed */
 	size_t len;
 	char *content_type; /* the Content-Type header, or NULL */
+	char *headers;	    /* with want_headers: "Name: value\r\n" lines of the last response */
 } cube_http_resp;
 
 /* TLS settings for https:// URLs; all optional. */
@@ -73,6 +76,10 @@ void cube_http_free(cube_http *h);
  * max_body), CUBE_ENOMEM.  The caller owns resp's contents afterwards (also on
  * failure) and releases them with cube_http_resp_clear(). */
 int cube_http_do(cube_http *h, const cube_http_req *req, cube_http_resp *resp, cube_err *err);
+
+/* The value of header `name` (case-insensitive, first occurrence, trimmed)
+ * in resp->headers, as a new string; NULL when absent (or on ENOMEM). */
+char *cube_http_resp_header(const cube_http_resp *resp, const char *name);
 
 /* Frees what a response holds and zeroes it. Accepts NULL. */
 void cube_http_resp_clear(cube_http_resp *resp);

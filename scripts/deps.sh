@@ -13,11 +13,13 @@ PACKAGES=(
   libmicrohttpd-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
   libnl-3-dev libnl-route-3-dev libssl-dev
   libcriterion-dev
+  libarchive-dev                    # image layers (tar, gzip)
   clang libclang-rt-14-dev          # fuzzing (libFuzzer) and sanitizers
   cppcheck clang-format             # make lint
   # the real components and test tools
   etcd-server etcd-client runc iptables iproute2 conntrack
   busybox-static                    # test images
+  docker-registry                   # a real OCI registry for the image tests
   wrk                               # benchmarks' baselines
   python3-kubernetes                # the python client as a test client
 )

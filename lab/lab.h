@@ -7,4 +7,10 @@
 /* cube image build|push|load|pull|ls|rm ... (image.c) */
 int cube_cmd_image(int argc, char **argv);
 
+/* cube up|down|status|exec (up.c): the multi-node lab */
+int cube_cmd_up(int argc, char **argv);
+int cube_cmd_down(int argc, char **argv);
+int cube_cmd_status(int argc, char **argv);
+int cube_cmd_exec(int argc, char **argv);
+
 #endif

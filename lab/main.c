@@ -14,6 +14,10 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{"up", cube_cmd_up, "start a multi-node cluster on this machine"},
+	{"down", cube_cmd_down, "stop a lab and remove its network"},
+	{"status", cube_cmd_status, "show a lab's processes and nodes"},
+	{"exec", cube_cmd_exec, "run a command inside a node: cube exec NODE -- CMD"},
 	{"image", cube_cmd_image, "build, push, load and list OCI images"},
 };
 

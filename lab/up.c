@@ -1,0 +1,716 @@
+/* up.c - the lab: a multi-node cluster on one machine (cube up, down,
+ * status, exec), after ../shared/DESIGN.md's network plan.
+ *
+ *   root namespace   etcd (127.0.0.1), cube-apiserver (on the lab bridge's
+ *                    address), cube-scheduler, cube-controller-manager;
+ *                    the lab bridge cb-<name> with SUBNET.1/24
+ *   node i (1..N)    namespace cube-<name>-node<i>: eth0 = SUBNET.(i+1)/24,
+ *                    its veth cb-<name>-<i> on the lab bridge; a cubelet
+ *                    (pod CIDR 10.244.i.0/24) and a cube-proxy; host-gw
+ *                    routes to the other nodes' pod CIDRs through their
+ *                    node addresses
+ *
+ * Everything the lab starts is recorded under its directory (--dir,
+ * default .lab/<name>): lab.json (what was made), run/<proc>.pid (stopped
+ * by these PIDs, never by name), logs/<proc>.log, kubeconfig, etcd/ and
+ * nodes/<node>/ (each cubelet's root dir).  `cube down` stops and removes
+ * exactly what lab.json and run/ name.  No namespace gets a default route:
+ * traffic to an address nobody routes fails instead of leaving the machine.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "flags.h"
+#include "http.h"
+#include "kclient.h"
+#include "lab.h"
+#include "log.h"
+#include "netlink.h"
+#include "netns.h"
+#include "obj.h"
+
+#define MAX_NODES 16
+
+typedef struct lab {
+	const char *name;
+	char dir[512];
+	int nodes;
+	char subnet[32]; /* "172.30.0" (a /24) */
+	int api_port, etcd_port;
+	const char *runtime;
+	const char *backend;
+	const char *bin; /* directory of the cube binaries */
+	double t0;
+} lab;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void step(lab *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(lab *l, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("%-52s %6.2fs\n", msg, now_s() - l->t0);
+	fflush(stdout);
+}
+
+static bool valid_name(const char *n)
+{
+	size_t len = n ? strlen(n) : 0;
+	if (!len || len > 8)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9')))
+			return false;
+	return true;
+}
+
+static void lab_path(const lab *l, char *buf, size_t size, const char *rel)
+{
+	snprintf(buf, size, "%s/%s", l->dir, rel);
+}
+
+static void ns_name(const lab *l, int i, char *buf, size_t size)
+{
+	snprintf(buf, size, "cube-%s-node%d", l->name, i);
+}
+
+static void node_ip(const lab *l, int i, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.20s.%d", l->subnet, (i + 1) & 255);
+}
+
+/* ---- processes ------------------------------------------------------------------------ */
+
+/* Starts argv (in namespace `netns` when not NULL) in a session of its own,
+ * output to logs/<proc>.log, its PID in run/<proc>.pid. */
+static pid_t spawn(const lab *l, const char *proc, const char *netns, char *const *argv)
+{
+	char log[700], pidf[700];
+	snprintf(log, sizeof(log), "%s/logs/%s.log", l->dir, proc);
+	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", l->dir, proc);
+	int nsfd = -1;
+	if (netns && (nsfd = cube_netns_open(netns, NULL)) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+			_exit(126);
+		setsid();
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int in = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (in >= 0)
+			dup2(in, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (nsfd >= 0)
+		close(nsfd);
+	if (pid > 0) {
+		FILE *f = fopen(pidf, "w");
+		if (f) {
+			fprintf(f, "%d\n", (int)pid);
+			fclose(f);
+		}
+	}
+	return pid;
+}
+
+static bool alive(pid_t pid)
+{
+	if (pid <= 0)
+		return false;
+	int st;
+	if (waitpid(pid, &st, WNOHANG) == pid)
+		return false;
+	return kill(pid, 0) == 0;
+}
+
+static pid_t read_pid(const lab *l, const char *proc)
+{
+	char pidf[700];
+	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", l->dir, proc);
+	FILE *f = fopen(pidf, "r");
+	int pid = 0;
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 0;
+		fclose(f);
+	}
+	return pid;
+}
+
+/* SIGTERM, up to 5 s, then SIGKILL; removes the pid file. */
+static void stop_proc(const lab *l, const char *proc)
+{
+	pid_t pid = read_pid(l, proc);
+	if (pid > 0 && kill(pid, 0) == 0) {
+		kill(pid, SIGTERM);
+		for (int i = 0; i < 50 && kill(pid, 0) == 0; i++) {
+			waitpid(pid, NULL, WNOHANG);
+			usleep(100 * 1000);
+		}
+		if (kill(pid, 0) == 0)
+			kill(pid, SIGKILL);
+		waitpid(pid, NULL, WNOHANG);
+		printf("stopped %s (pid %d)\n", proc, (int)pid);
+	}
+	char pidf[700];
+	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", l->dir, proc);
+	unlink(pidf);
+}
+
+static bool wait_http(const char *url, int seconds)
+{
+	cube_http *h = cube_http_new(NULL);
+	bool ok = false;
+	for (int i = 0; i < seconds * 10 && !ok; i++) {
+		cube_http_resp r = {0};
+		cube_http_req q = {.url = url, .timeout_ms = 1000, .connect_timeout_ms = 500};
+		ok = cube_http_do(h, &q, &r, NULL) == 0 && r.status == 200;
+		cube_http_resp_clear(&r);
+		if (!ok)
+			usleep(100 * 1000);
+	}
+	cube_http_free(h);
+	return ok;
+}
+
+/* ---- the network ------------------------------------------------------------------------ */
+
+static int net_up(lab *l, cube_err *err)
+{
+	cube_nl *root = cube_nl_open(-1, err);
+	if (!root)
+		return -1;
+	char br[16], addr[48];
+	snprintf(br, sizeof(br), "cb-%s", l->name);
+	snprintf(addr, sizeof(addr), "%s.1/24", l->subnet);
+	int rc = cube_nl_bridge_add(root, br, err) < 0 ||
+				 cube_nl_addr_add(root, br, addr, err) < 0 ||
+				 cube_nl_link_up(root, br, err) < 0
+			 ? -1
+			 : 0;
+	for (int i = 1; rc == 0 && i <= l->nodes; i++) {
+		char ns[64], veth[16], ip[32];
+		ns_name(l, i, ns, sizeof(ns));
+		snprintf(veth, sizeof(veth), "cb-%s-%d", l->name, i);
+		node_ip(l, i, ip, sizeof(ip));
+		snprintf(addr, sizeof(addr), "%s/24", ip);
+		if (!cube_netns_exists(ns) && cube_netns_create(ns, err) < 0) {
+			rc = -1;
+			break;
+		}
+		int fd = cube_netns_open(ns, err);
+		cube_nl *node = fd >= 0 ? cube_nl_open(fd, err) : NULL;
+		if (!node ||
+		    (!cube_nl_ifindex(root, veth) &&
+		     cube_nl_veth_add(root, veth, "eth0", fd, err) < 0) ||
+		    cube_nl_link_set_master(root, veth, br, err) < 0 ||
+		    cube_nl_link_up(root, veth, err) < 0 || cube_nl_link_up(node, "lo", err) < 0 ||
+		    cube_nl_addr_add(node, "eth0", addr, err) < 0 ||
+		    cube_nl_link_up(node, "eth0", err) < 0)
+			rc = -1;
+		/* host-gw: the other nodes' pod CIDRs through their addresses */
+		for (int j = 1; rc == 0 && j <= l->nodes; j++) {
+			if (j == i)
+				continue;
+			char cidr[32], gw[32];
+			snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", j);
+			node_ip(l, j, gw, sizeof(gw));
+			rc = cube_nl_route_replace(node, cidr, gw, "eth0", false, err);
+		}
+		cube_nl_close(node);
+		if (fd >= 0)
+			close(fd);
+	}
+	cube_nl_close(root);
+	return rc;
+}
+
+static void net_down(lab *l)
+{
+	cube_nl *root = cube_nl_open(-1, NULL);
+	for (int i = 1; i <= l->nodes; i++) {
+		char ns[64], veth[16];
+		ns_name(l, i, ns, sizeof(ns));
+		snprintf(veth, sizeof(veth), "cb-%s-%d", l->name, i);
+		if (root)
+			cube_nl_link_del(root, veth, NULL);
+		cube_netns_delete(ns, NULL);
+	}
+	char br[16];
+	snprintf(br, sizeof(br), "cb-%s", l->name);
+	if (root)
+		cube_nl_link_del(root, br, NULL);
+	cube_nl_close(root);
+}
+
+/* ---- state ---------------------------------------------------------------------------- */
+
+static int save(const lab *l)
+{
+	char path[700];
+	lab_path(l, path, sizeof(path), "lab.json");
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"{\"name\":\"%s\",\"nodes\":%d,\"subnet\":\"%s\",\"apiPort\":%d,\"etcdPort\":%d,"
+		"\"runtime\":\"%s\",\"networkBackend\":\"%s\"}\n",
+		l->name, l->nodes, l->subnet, l->api_port, l->etcd_port, l->runtime, l->backend);
+	fclose(f);
+	lab_path(l, path, sizeof(path), "kubeconfig");
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"apiVersion: v1\nkind: Config\nclusters:\n- name: %s\n  cluster:\n    server: "
+		"http://%s.1:%d\ncontexts:\n- name: %s\n  context:\n    cluster: %s\n    user: "
+		"%s\ncurrent-context: %s\nusers:\n- name: %s\n  user: {}\n",
+		l->name, l->subnet, l->api_port, l->name, l->name, l->name, l->name, l->name);
+	fclose(f);
+	return 0;
+}
+
+static int load(lab *l, cube_err *err)
+{
+	char path[700];
+	lab_path(l, path, sizeof(path), "lab.json");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return cube_err_set(err, CUBE_ENOTFOUND, "no lab \"%s\" (%s)", l->name, path);
+	char buf[2048];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	cube_autojson cJSON *j = cube_json_parse(buf, n, err);
+	if (!j)
+		return -1;
+	l->nodes = (int)cube_json_int(j, "nodes", 0);
+	snprintf(l->subnet, sizeof(l->subnet), "%s",
+		 cube_json_str(j, "subnet") ? cube_json_str(j, "subnet") : "");
+	l->api_port = (int)cube_json_int(j, "apiPort", 6443);
+	if (l->nodes < 1 || l->nodes > MAX_NODES || !l->subnet[0])
+		return cube_err_set(err, CUBE_EPROTO, "%s: not a lab description", path);
+	return 0;
+}
+
+/* ---- commands ------------------------------------------------------------------------- */
+
+static const char *default_bin(char *buf, size_t size)
+{
+	/* The binaries beside this one. */
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	if (n <= 0)
+		return "bin";
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return buf;
+}
+
+static int parse_common(lab *l, cube_flag *extra, int argc, char **argv, const char *cmd,
+			const char *help, int *pos)
+{
+	const char *dir = NULL;
+	cube_flag flags[24];
+	int n = 0;
+	flags[n++] = (cube_flag){"name", CUBE_FLAG_STRING, &l->name,
+				 "the lab's name (up to 8 of a-z0-9)"};
+	flags[n++] = (cube_flag){"dir", CUBE_FLAG_STRING, &dir,
+				 "state directory (default $CUBE_LAB_DIR or .lab, then /<name>)"};
+	for (int i = 0; extra && extra[i].name && n < 22; i++)
+		flags[n++] = extra[i];
+	flags[n] = (cube_flag){0};
+	cube_err err = CUBE_ERR_INIT;
+	int rc = cube_flags_parse(flags, argc, argv, pos, &err);
+	if (rc == CUBE_FLAGS_HELP) {
+		char *u = cube_flags_usage(cmd, help, flags);
+		fputs(u ? u : "", stdout);
+		free(u);
+		return 1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", cmd, err.msg);
+		return 2;
+	}
+	if (!valid_name(l->name)) {
+		fprintf(stderr, "%s: --name \"%s\": 1 to 8 of a-z and 0-9\n", cmd, l->name);
+		return 2;
+	}
+	const char *base = dir ? dir : getenv("CUBE_LAB_DIR") ? getenv("CUBE_LAB_DIR") : ".lab";
+	char abs[512];
+	if (base[0] != '/' && getcwd(abs, sizeof(abs)))
+		snprintf(l->dir, sizeof(l->dir), "%.200s/%.200s/%s", abs, base, l->name);
+	else
+		snprintf(l->dir, sizeof(l->dir), "%.400s/%s", base, l->name);
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[700];
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *s = tmp + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			mkdir(tmp, 0755);
+			*s = '/';
+		}
+	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int count_ready_nodes(const lab *l)
+{
+	char url[128];
+	snprintf(url, sizeof(url), "http://%s.1:%d", l->subnet, l->api_port);
+	cube_kclient_config cc = {.server = url, .timeout_ms = 2000};
+	cube_kclient *c = cube_kclient_new(&cc, NULL);
+	cJSON *list = c ? cube_kclient_list(c, &CUBE_GVR_NODES, NULL, NULL, NULL) : NULL;
+	int ready = 0;
+	const cJSON *n;
+	cJSON_ArrayForEach (n, cJSON_GetObjectItemCaseSensitive(list, "items")) {
+		const cJSON *cond;
+		cJSON_ArrayForEach (cond, cube_json_path(n, "status.conditions")) {
+			const char *t = cube_json_str(cond, "type"),
+				   *s = cube_json_str(cond, "status");
+			ready += t && s && !strcmp(t, "Ready") && !strcmp(s, "True");
+		}
+	}
+	cJSON_Delete(list);
+	cube_kclient_free(c);
+	return ready;
+}
+
+int cube_cmd_down(int argc, char **argv);
+
+int cube_cmd_up(int argc, char **argv)
+{
+	lab l = {.name = "lab",
+		 .nodes = 3,
+		 .api_port = 6443,
+		 .etcd_port = 23790,
+		 .runtime = "runc",
+		 .backend = "host-gw"};
+	const char *subnet = "172.30.0";
+	char binbuf[512];
+	l.bin = default_bin(binbuf, sizeof(binbuf));
+	cube_flag extra[] = {
+		{"nodes", CUBE_FLAG_INT, &l.nodes, "how many nodes (1-16)"},
+		{"network-backend", CUBE_FLAG_STRING, &l.backend,
+		 "routes between nodes: host-gw (vxlan: not built yet)"},
+		{"runtime", CUBE_FLAG_STRING, &l.runtime, "the cubelets' runtime: runc or hollow"},
+		{"subnet", CUBE_FLAG_STRING, &subnet,
+		 "the lab network's first three octets (a /24; the bridge is .1)"},
+		{"api-port", CUBE_FLAG_INT, &l.api_port, "the API server's port on the lab bridge"},
+		{"etcd-port", CUBE_FLAG_INT, &l.etcd_port,
+		 "etcd's client port on 127.0.0.1 (the peer port is the next one)"},
+		{"bin-dir", CUBE_FLAG_STRING, &l.bin, "where the cube binaries are"},
+		{0}};
+	int rc = parse_common(&l, extra, argc, argv, "cube up",
+			      "cube up starts a multi-node cluster on this machine.", NULL);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	struct in_addr probe;
+	char probe_s[40];
+	snprintf(probe_s, sizeof(probe_s), "%s.1", subnet);
+	if (l.nodes < 1 || l.nodes > MAX_NODES || inet_pton(AF_INET, probe_s, &probe) != 1 ||
+	    strcmp(l.backend, "host-gw") ||
+	    (strcmp(l.runtime, "runc") && strcmp(l.runtime, "hollow"))) {
+		fprintf(stderr, "cube up: invalid value: --nodes 1..16, --subnet a.b.c, "
+				"--network-backend host-gw, --runtime runc|hollow\n");
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "cube up: needs root (network namespaces, bridges)\n");
+		return 1;
+	}
+	snprintf(l.subnet, sizeof(l.subnet), "%s", subnet);
+	l.t0 = now_s();
+	char path[700];
+	for (const char *d = "logs\0run\0etcd\0nodes\0"; *d; d += strlen(d) + 1) {
+		lab_path(&l, path, sizeof(path), d);
+		if (mkdir_p(path) < 0) {
+			fprintf(stderr, "cube up: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	if (save(&l) < 0) {
+		fprintf(stderr, "cube up: cannot write %s\n", l.dir);
+		return 1;
+	}
+	cube_err err = CUBE_ERR_INIT;
+	char a[600], b[600], c[64], d[64], e[96], f[128];
+	char kubeconfig[700], data[700];
+	lab_path(&l, kubeconfig, sizeof(kubeconfig), "kubeconfig");
+	lab_path(&l, data, sizeof(data), "etcd");
+	/* etcd */
+	snprintf(c, sizeof(c), "http://127.0.0.1:%d", l.etcd_port);
+	snprintf(d, sizeof(d), "http://127.0.0.1:%d", l.etcd_port + 1);
+	snprintf(e, sizeof(e), "cube=http://127.0.0.1:%d", l.etcd_port + 1);
+	char *etcd[] = {"/usr/bin/etcd",
+			"--name",
+			"cube",
+			"--data-dir",
+			data,
+			"--listen-client-urls",
+			c,
+			"--advertise-client-urls",
+			c,
+			"--listen-peer-urls",
+			d,
+			"--initial-advertise-peer-urls",
+			d,
+			"--initial-cluster",
+			e,
+			"--logger",
+			"zap",
+			"--log-level",
+			"warn",
+			NULL};
+	if (!alive(read_pid(&l, "etcd")) && spawn(&l, "etcd", NULL, etcd) < 0)
+		goto fail_msg;
+	snprintf(f, sizeof(f), "%s/health", c);
+	if (!wait_http(f, 20)) {
+		fprintf(stderr, "cube up: etcd did not start; see %s/logs/etcd.log\n", l.dir);
+		goto fail;
+	}
+	step(&l, "etcd ready on 127.0.0.1:%d", l.etcd_port);
+	/* the lab network first: the API server listens on the bridge */
+	if (net_up(&l, &err) < 0) {
+		fprintf(stderr, "cube up: network: %s\n", err.msg);
+		goto fail;
+	}
+	step(&l, "network: bridge cb-%s %s.1/24, %d node namespaces", l.name, l.subnet, l.nodes);
+	char api_bin[600], bind[40], port[16];
+	snprintf(api_bin, sizeof(api_bin), "%s/cube-apiserver", l.bin);
+	snprintf(bind, sizeof(bind), "%s.1", l.subnet);
+	snprintf(port, sizeof(port), "%d", l.api_port);
+	char *api[] = {api_bin, "--etcd-servers", c, "--bind-address", bind, "--port", port, NULL};
+	if (!alive(read_pid(&l, "apiserver")) && spawn(&l, "apiserver", NULL, api) < 0)
+		goto fail_msg;
+	snprintf(f, sizeof(f), "http://%s:%d/readyz", bind, l.api_port);
+	if (!wait_http(f, 30)) {
+		fprintf(stderr,
+			"cube up: cube-apiserver did not start; see %s/logs/apiserver.log\n",
+			l.dir);
+		goto fail;
+	}
+	step(&l, "cube-apiserver ready on %s:%d", bind, l.api_port);
+	snprintf(a, sizeof(a), "%s/cube-scheduler", l.bin);
+	char *sched[] = {a, "--kubeconfig", kubeconfig, "--port", "-1", NULL};
+	snprintf(b, sizeof(b), "%s/cube-controller-manager", l.bin);
+	char *cm[] = {b,    "--kubeconfig",	     kubeconfig,       "--port",
+		      "-1", "--allocate-node-cidrs", "--cluster-cidr", "10.244.0.0/16",
+		      NULL};
+	if ((!alive(read_pid(&l, "scheduler")) && spawn(&l, "scheduler", NULL, sched) < 0) ||
+	    (!alive(read_pid(&l, "controller-manager")) &&
+	     spawn(&l, "controller-manager", NULL, cm) < 0))
+		goto fail_msg;
+	step(&l, "cube-scheduler and cube-controller-manager started");
+	for (int i = 1; i <= l.nodes; i++) {
+		char ns[64], node[32], ip[32], cidr[32], root[600], proc[48];
+		char kbin[600], pbin[600];
+		ns_name(&l, i, ns, sizeof(ns));
+		snprintf(node, sizeof(node), "node%d", i);
+		node_ip(&l, i, ip, sizeof(ip));
+		snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", i);
+		snprintf(root, sizeof(root), "%s/nodes/%s", l.dir, node);
+		mkdir_p(root);
+		snprintf(kbin, sizeof(kbin), "%s/cubelet", l.bin);
+		snprintf(pbin, sizeof(pbin), "%s/cube-proxy", l.bin);
+		char *kub[] = {kbin,
+			       "--kubeconfig",
+			       kubeconfig,
+			       "--hostname-override",
+			       node,
+			       "--node-ip",
+			       ip,
+			       "--pod-cidr",
+			       cidr,
+			       "--root-dir",
+			       root,
+			       "--runtime",
+			       (char *)l.runtime,
+			       "--bind-address",
+			       ip,
+			       NULL};
+		char *prx[] = {pbin,
+			       "--kubeconfig",
+			       kubeconfig,
+			       "--hostname-override",
+			       node,
+			       "--node-ip",
+			       ip,
+			       "--cluster-cidr",
+			       "10.244.0.0/16",
+			       "--healthz-bind-address",
+			       ip,
+			       "--metrics-bind-address",
+			       ip,
+			       NULL};
+		snprintf(proc, sizeof(proc), "cubelet-%s", node);
+		if (!alive(read_pid(&l, proc)) && spawn(&l, proc, ns, kub) < 0)
+			goto fail_msg;
+		snprintf(proc, sizeof(proc), "proxy-%s", node);
+		if (!alive(read_pid(&l, proc)) && spawn(&l, proc, ns, prx) < 0)
+			goto fail_msg;
+	}
+	step(&l, "%d cubelets (%s) and cube-proxies started", l.nodes, l.runtime);
+	int ready = 0;
+	for (int w = 0; w < 600 && (ready = count_ready_nodes(&l)) < l.nodes; w++)
+		usleep(100 * 1000);
+	if (ready < l.nodes) {
+		fprintf(stderr, "cube up: %d of %d nodes Ready; see %s/logs/\n", ready, l.nodes,
+			l.dir);
+		goto fail;
+	}
+	step(&l, "%d nodes Ready", l.nodes);
+	printf("\nkubeconfig: %s\n  export KUBECONFIG=%s\n  kubectl get nodes -o wide\n"
+	       "  cube exec node1 -- ip addr        (a shell command inside a node)\n"
+	       "stop: cube down --name %s\n",
+	       kubeconfig, kubeconfig, l.name);
+	return 0;
+fail_msg:
+	fprintf(stderr, "cube up: cannot start a process: %s\n", strerror(errno));
+fail:
+	fprintf(stderr, "cube up: failed; `cube down --name %s` removes what was started\n",
+		l.name);
+	return 1;
+}
+
+int cube_cmd_down(int argc, char **argv)
+{
+	lab l = {.name = "lab"};
+	bool purge = false;
+	cube_flag extra[] = {{"purge", CUBE_FLAG_BOOL, &purge, "also remove the state directory"},
+			     {0}};
+	int rc = parse_common(&l, extra, argc, argv, "cube down",
+			      "cube down stops a lab and removes its network.", NULL);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	cube_err err = CUBE_ERR_INIT;
+	if (load(&l, &err) < 0) {
+		fprintf(stderr, "cube down: %s\n", err.msg);
+		return 1;
+	}
+	for (int i = l.nodes; i >= 1; i--) {
+		char proc[48];
+		snprintf(proc, sizeof(proc), "proxy-node%d", i);
+		stop_proc(&l, proc);
+		snprintf(proc, sizeof(proc), "cubelet-node%d", i);
+		stop_proc(&l, proc);
+	}
+	stop_proc(&l, "controller-manager");
+	stop_proc(&l, "scheduler");
+	stop_proc(&l, "apiserver");
+	stop_proc(&l, "etcd");
+	net_down(&l);
+	printf("removed the network of lab %s\n", l.name);
+	if (purge) {
+		char cmd[700];
+		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", l.dir);
+		if (strchr(l.dir, '\'') == NULL && system(cmd) == 0)
+			printf("removed %s\n", l.dir);
+	}
+	return 0;
+}
+
+int cube_cmd_status(int argc, char **argv)
+{
+	lab l = {.name = "lab"};
+	int rc =
+		parse_common(&l, NULL, argc, argv, "cube status", "cube status shows a lab.", NULL);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	cube_err err = CUBE_ERR_INIT;
+	if (load(&l, &err) < 0) {
+		fprintf(stderr, "cube status: %s\n", err.msg);
+		return 1;
+	}
+	printf("lab %s: %d nodes, API http://%s.1:%d\n", l.name, l.nodes, l.subnet, l.api_port);
+	const char *procs[] = {"etcd", "apiserver", "scheduler", "controller-manager"};
+	int down = 0;
+	for (size_t i = 0; i < CUBE_ARRAY_LEN(procs); i++) {
+		pid_t pid = read_pid(&l, procs[i]);
+		bool up = pid > 0 && kill(pid, 0) == 0;
+		down += !up;
+		printf("  %-22s %s (pid %d)\n", procs[i], up ? "running" : "STOPPED", (int)pid);
+	}
+	for (int i = 1; i <= l.nodes; i++)
+		for (int k = 0; k < 2; k++) {
+			char proc[48];
+			snprintf(proc, sizeof(proc), "%s-node%d", k ? "proxy" : "cubelet", i);
+			pid_t pid = read_pid(&l, proc);
+			bool up = pid > 0 && kill(pid, 0) == 0;
+			down += !up;
+			printf("  %-22s %s (pid %d)\n", proc, up ? "running" : "STOPPED", (int)pid);
+		}
+	printf("  nodes Ready: %d of %d\n", count_ready_nodes(&l), l.nodes);
+	return down ? 1 : 0;
+}
+
+int cube_cmd_exec(int argc, char **argv)
+{
+	lab l = {.name = "lab"};
+	int pos = 0;
+	int rc = parse_common(&l, NULL, argc, argv, "cube exec",
+			      "cube exec NODE -- CMD runs a command inside a node's network "
+			      "namespace.",
+			      &pos);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (pos >= argc || pos + 1 >= argc) {
+		fprintf(stderr, "cube exec: usage: cube exec NODE -- COMMAND [ARGS]\n");
+		return 2;
+	}
+	const char *node = argv[pos];
+	int first = pos + 1;
+	if (!strcmp(argv[first], "--"))
+		first++;
+	if (first >= argc) {
+		fprintf(stderr, "cube exec: no command\n");
+		return 2;
+	}
+	char ns[80];
+	snprintf(ns, sizeof(ns), "cube-%s-%s", l.name, node);
+	cube_err err = CUBE_ERR_INIT;
+	int fd = cube_netns_open(ns, &err);
+	if (fd < 0) {
+		fprintf(stderr, "cube exec: no node \"%s\" in lab %s\n", node, l.name);
+		return 1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cube exec: %s: %s\n", ns, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	execvp(argv[first], argv + first);
+	fprintf(stderr, "cube exec: %s: %s\n", argv[first], strerror(errno));
+	return 127;
+}

@@ -1,0 +1,141 @@
+/* test_lab.c - `cube up/status/exec/down` as root: a 2-node lab of hollow
+ * cubelets in network namespaces (the runc runtime is not built yet), with
+ * its own name, subnet, ports and directory; a Deployment and a Service
+ * reach Endpoints and every node's iptables; `cube down` leaves no
+ * namespace, link, process or directory behind (also when the test fails:
+ * the suite's fini runs it again). */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "etcd_harness.h"
+#include "proc.h"
+
+static char name[16], subnet[32], dir[256], flags[600], cube[600], kubectl[900];
+
+static const char *bindir(void)
+{
+	const char *d = getenv("CUBE_BIN_DIR");
+	return d && d[0] ? d : "build/asan/bin";
+}
+
+static void setup(void)
+{
+	int pid = (int)getpid();
+	snprintf(name, sizeof(name), "t%d", pid % 10000000);
+	snprintf(subnet, sizeof(subnet), "172.31.%d", 20 + pid % 200);
+	cr_assert_eq(cube_test_temp_dir(dir, sizeof(dir), "lab"), 0);
+	snprintf(cube, sizeof(cube), "%s/cube", bindir());
+	snprintf(flags, sizeof(flags), "--name %s --dir %s", name, dir);
+	snprintf(kubectl, sizeof(kubectl),
+		 "kubectl --kubeconfig %s/%s/kubeconfig --cache-dir %s/kc", dir, name, dir);
+}
+
+static void teardown(void)
+{
+	char out[4096];
+	cube_test_sh(out, sizeof(out), "%s down %s --purge", cube, flags);
+	cube_test_remove_dir(dir);
+}
+
+TestSuite(lab, .init = setup, .fini = teardown, .timeout = 180);
+
+Test(lab, up_runs_a_cluster_in_node_namespaces_and_down_removes_it)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	int etcd = 0;
+	for (int i = 0; i < 50 && !etcd; i++) {
+		int p = cube_test_free_port();
+		char out[256];
+		/* its peer port (the next one) must be free too */
+		if (p > 0 && p < 65000 &&
+		    cube_test_sh(out, sizeof(out), "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null",
+				 p + 1) == 0)
+			etcd = p;
+	}
+	cr_assert_gt(etcd, 0, "no free port pair");
+	int api = cube_test_free_port();
+	char out[16384];
+	int rc = cube_test_sh(out, sizeof(out),
+			      "%s up %s --nodes 2 --runtime hollow --subnet %s --api-port %d "
+			      "--etcd-port %d --bin-dir %s",
+			      cube, flags, subnet, api, etcd, bindir());
+	cr_assert_eq(rc, 0, "cube up failed:\n%s", out);
+	cr_expect(strstr(out, "2 nodes Ready"), "%s", out);
+	cr_expect(strstr(out, "etcd ready on 127.0.0.1:"), "%s", out);
+	rc = cube_test_sh(out, sizeof(out), "%s status %s", cube, flags);
+	cr_expect_eq(rc, 0, "%s", out);
+	cr_expect(strstr(out, "nodes Ready: 2 of 2"), "%s", out);
+	cr_expect_eq(cube_test_sh(out, sizeof(out), "%s get nodes --no-headers", kubectl), 0, "%s",
+		     out);
+	cr_expect_eq(cube_test_count_lines(out), 2, "%s", out);
+	/* node addresses and pod CIDRs as the network plan says */
+	cube_test_sh(out, sizeof(out),
+		     "%s get nodes -o jsonpath='{range .items[*]}{.metadata.name} "
+		     "{.spec.podCIDR} {.status.addresses[0].address}{\"\\n\"}{end}'",
+		     kubectl);
+	char want[300];
+	snprintf(want, sizeof(want), "node1 10.244.1.0/24 %s.2", subnet);
+	cr_expect(cube_test_has_line(out, want), "%s", out);
+	snprintf(want, sizeof(want), "node2 10.244.2.0/24 %s.3", subnet);
+	cr_expect(cube_test_has_line(out, want), "%s", out);
+	/* host-gw: node1 reaches node2's pods through node2 */
+	cube_test_sh(out, sizeof(out), "%s exec %s node1 -- ip route show 10.244.2.0/24", cube,
+		     flags);
+	snprintf(want, sizeof(want), "10.244.2.0/24 via %s.3 dev eth0", subnet);
+	cr_expect(strstr(out, want), "%s", out);
+	/* a Deployment and a Service: Endpoints and every node's NAT table */
+	char yaml[300];
+	snprintf(yaml, sizeof(yaml), "%s/web.yaml", dir);
+	FILE *f = fopen(yaml, "w");
+	cr_assert_not_null(f);
+	fputs("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 3\n"
+	      "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: "
+	      "web}}\n"
+	      "    spec:\n      containers: [{name: web, image: web:v1, ports: [{containerPort: "
+	      "8080}]}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n"
+	      "  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n",
+	      f);
+	fclose(f);
+	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s apply -f %s", kubectl, yaml), 0, "%s", out);
+	int n = 0;
+	for (int w = 0; w < 300 && n != 3; w++) {
+		cube_test_sh(
+			out, sizeof(out),
+			"%s get endpoints web -o jsonpath='{.subsets[*].addresses[*].ip}' | wc -w",
+			kubectl);
+		n = atoi(out);
+		if (n != 3)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect_eq(n, 3, "endpoints: %d addresses", n);
+	for (int i = 1; i <= 2; i++) {
+		bool programmed = false;
+		for (int w = 0; w < 100 && !programmed; w++) {
+			cube_test_sh(out, sizeof(out),
+				     "%s exec %s node%d -- iptables-save -t nat | grep -c '^-A "
+				     "KUBE-SEP'",
+				     cube, flags, i);
+			programmed = atoi(out) >= 3; /* a DNAT rule per endpoint, at least */
+			if (!programmed)
+				cube_test_sleep_ms(100);
+		}
+		cr_expect(programmed, "node%d's cube-proxy did not program the service", i);
+	}
+	/* exec: a missing node, a missing command */
+	cr_expect_neq(cube_test_sh(out, sizeof(out), "%s exec %s node9 -- true", cube, flags), 0);
+	cr_expect(strstr(out, "no node \"node9\""), "%s", out);
+	/* down: nothing left */
+	rc = cube_test_sh(out, sizeof(out), "%s down %s --purge", cube, flags);
+	cr_expect_eq(rc, 0, "%s", out);
+	cube_test_sh(out, sizeof(out),
+		     "ip netns list | grep -c 'cube-%s-' ; ip -o link | grep -c 'cb-%s'", name,
+		     name);
+	cr_expect_str_eq(out, "0\n0\n", "left behind: %s", out);
+	snprintf(want, sizeof(want), "%s/%s", dir, name);
+	cr_expect_neq(access(want, F_OK), 0, "%s is still there", want);
+}

@@ -115,7 +115,7 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		goto fail;
 	}
 	k->heartbeat_started = true;
-	if (pods_start(k, err) < 0 || nodes_watch(k, err) < 0)
+	if (pods_start(k, err) < 0 || nodes_watch(k, err) < 0 || routes_start(k, err) < 0)
 		goto fail;
 	cube_daemon_serve_config hc = {.bind_address = cfg->bind_address,
 				       .port = cfg->port,
@@ -137,6 +137,7 @@ void cubelet_stop(cubelet *k)
 	atomic_store(&k->stop, 1);
 	cube_httpd_stop(k->httpd);
 	cube_informer_free(k->node_inf);
+	routes_stop(k);
 	pods_stop(k);
 	if (k->heartbeat_started)
 		pthread_join(k->heartbeat, NULL);

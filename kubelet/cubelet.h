@@ -74,23 +74,24 @@ typedef struct kubelet_node {
 } kubelet_node;
 
 typedef struct cubelet_config {
-	const char *master;	  /* --master URL */
-	const char *kubeconfig;	  /* --kubeconfig FILE */
-	const char *hostname;	  /* --hostname-override */
-	const char *root_dir;	  /* --root-dir */
-	const char *pod_cidr;	  /* --pod-cidr */
-	const char *runtime;	  /* --runtime */
-	const char *node_ip;	  /* --node-ip */
-	const char *node_labels;  /* --node-labels k=v,k2=v2 */
-	const char *bind_address; /* for /healthz and /metrics */
-	int cpu_milli;		  /* --cpu (in milli-cores, parsed from a quantity) */
-	int64_t memory_bytes;	  /* --memory */
-	int max_pods;		  /* --pods */
-	int port;		  /* --port */
-	int hollow_nodes;	  /* --hollow-nodes N (hollow runtime only) */
-	int hollow_first;	  /* --hollow-first-index: the first hollow node's number */
-	int heartbeat_s;	  /* Lease renewal period (10) */
-	int workers;		  /* pod workers (default 4, 16 with hollow nodes) */
+	const char *master;	     /* --master URL */
+	const char *kubeconfig;	     /* --kubeconfig FILE */
+	const char *hostname;	     /* --hostname-override */
+	const char *root_dir;	     /* --root-dir */
+	const char *pod_cidr;	     /* --pod-cidr */
+	const char *runtime;	     /* --runtime */
+	const char *node_ip;	     /* --node-ip */
+	const char *node_labels;     /* --node-labels k=v,k2=v2 */
+	const char *bind_address;    /* for /healthz and /metrics */
+	int cpu_milli;		     /* --cpu (in milli-cores, parsed from a quantity) */
+	int64_t memory_bytes;	     /* --memory */
+	int max_pods;		     /* --pods */
+	int port;		     /* --port */
+	int hollow_nodes;	     /* --hollow-nodes N (hollow runtime only) */
+	int hollow_first;	     /* --hollow-first-index: the first hollow node's number */
+	int heartbeat_s;	     /* Lease renewal period (10) */
+	int workers;		     /* pod workers (default 4, 16 with hollow nodes) */
+	const char *network_backend; /* --network-backend: none (default) | host-gw */
 } cubelet_config;
 
 typedef struct cubelet {
@@ -103,6 +104,11 @@ typedef struct cubelet {
 	cube_strmap *by_name; /* node name -> kubelet_node* */
 	cube_informer *pods;
 	cube_informer *node_inf; /* our Node(s), to notice another writer's Ready */
+	/* routes.c (--network-backend host-gw) */
+	cube_informer *route_nodes;
+	cube_controller *route_ctl;
+	struct cube_nl *nl;
+	cube_strmap *routes; /* pod CIDR -> gateway, the routes we added */
 	cube_controller *pod_ctl;
 	cube_httpd *httpd;
 	cube_metrics *metrics;
@@ -126,6 +132,9 @@ int node_heartbeat(kubelet_node *n, cube_err *err);
 void *node_heartbeat_main(void *arg);
 
 int nodes_watch(cubelet *k, cube_err *err);
+/* routes.c */
+int routes_start(cubelet *k, cube_err *err);
+void routes_stop(cubelet *k);
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);
 void pods_stop(cubelet *k);

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
 		 "port for /healthz and /metrics (0: any free port, -1: none)"},
 		{"hollow-nodes", CUBE_FLAG_INT, &cfg.hollow_nodes,
 		 "run this many hollow nodes hollow-0..N-1 in one process"},
+		{"network-backend", CUBE_FLAG_STRING, &cfg.network_backend,
+		 "routes to other nodes' pod CIDRs: none, or host-gw (through their node "
+		 "addresses, from the Node objects; in this node's network namespace)"},
 		{"hollow-first-index", CUBE_FLAG_INT, &cfg.hollow_first,
 		 "number the hollow nodes from this one (several cubelets: hollow-K..K+N-1)"},
 		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,
@@ -101,6 +105,17 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"cubelet: invalid value: --hollow-nodes 0..10000, --hollow-first-index "
 			"0..60000, --port -1..65535\n");
+		return 2;
+	}
+	if (cfg.network_backend && strcmp(cfg.network_backend, "none") &&
+	    strcmp(cfg.network_backend, "host-gw")) {
+		fprintf(stderr, "cubelet: --network-backend: none or host-gw, not \"%s\"\n",
+			cfg.network_backend);
+		return 2;
+	}
+	if (cfg.network_backend && !strcmp(cfg.network_backend, "host-gw") && cfg.hollow_nodes) {
+		fprintf(stderr, "cubelet: --network-backend host-gw is for a real node (in its "
+				"own network namespace), not --hollow-nodes\n");
 		return 2;
 	}
 	cube_log_set_level(verbosity < 0   ? CUBE_LOG_ERROR

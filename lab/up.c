@@ -6,9 +6,9 @@
  *                    the lab bridge cb-<name> with SUBNET.1/24
  *   node i (1..N)    namespace cube-<name>-node<i>: eth0 = SUBNET.(i+1)/24,
  *                    its veth cb-<name>-<i> on the lab bridge; a cubelet
- *                    (pod CIDR 10.244.i.0/24) and a cube-proxy; host-gw
- *                    routes to the other nodes' pod CIDRs through their
- *                    node addresses
+ *                    (pod CIDR 10.244.i.0/24) and a cube-proxy; the
+ *                    cubelet keeps host-gw routes to the other nodes' pod
+ *                    CIDRs through their node addresses, from the Nodes
  *
  * Everything the lab starts is recorded under its directory (--dir,
  * default .lab/<name>): lab.json (what was made), run/<proc>.pid (stopped
@@ -235,15 +235,6 @@ static int net_up(lab *l, cube_err *err)
 		    cube_nl_addr_add(node, "eth0", addr, err) < 0 ||
 		    cube_nl_link_up(node, "eth0", err) < 0)
 			rc = -1;
-		/* host-gw: the other nodes' pod CIDRs through their addresses */
-		for (int j = 1; rc == 0 && j <= l->nodes; j++) {
-			if (j == i)
-				continue;
-			char cidr[32], gw[32];
-			snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", j);
-			node_ip(l, j, gw, sizeof(gw));
-			rc = cube_nl_route_replace(node, cidr, gw, "eth0", false, err);
-		}
 		cube_nl_close(node);
 		if (fd >= 0)
 			close(fd);
@@ -559,6 +550,8 @@ int cube_cmd_up(int argc, char **argv)
 			       (char *)l.runtime,
 			       "--bind-address",
 			       ip,
+			       "--network-backend",
+			       (char *)l.backend,
 			       NULL};
 		char *prx[] = {pbin,
 			       "--kubeconfig",

@@ -323,15 +323,47 @@ int cube_nl_route_replace(cube_nl *nl, const char *dst, const char *gw, const ch
 	return 0;
 }
 
+typedef struct del_ctx {
+	struct nl_sock *sk;
+	struct nl_addr *dst;
+	int rc;
+	int deleted;
+} del_ctx;
+
+static void del_matching(struct nl_object *o, void *arg)
+{
+	del_ctx *c = arg;
+	struct rtnl_route *r = (struct rtnl_route *)o;
+	if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_family(r) != AF_INET ||
+	    nl_addr_cmp_prefix(rtnl_route_get_dst(r), c->dst) != 0 ||
+	    nl_addr_get_prefixlen(rtnl_route_get_dst(r)) != nl_addr_get_prefixlen(c->dst))
+		return;
+	int rc = rtnl_route_delete(c->sk, r, 0);
+	if (rc < 0)
+		c->rc = rc;
+	else
+		c->deleted++;
+}
+
+/* The kernel deletes a route only when the request matches it (protocol,
+ * scope, type...): take each matching route from the kernel's own list. */
 int cube_nl_route_del(cube_nl *nl, const char *dst, cube_err *err)
 {
-	struct rtnl_route *r = route_for(dst, err);
-	if (!r)
+	struct nl_addr *d = NULL;
+	if (parse_addr(!strcmp(dst, "default") ? "0.0.0.0/0" : dst, &d, err) < 0)
 		return -1;
-	int rc = rtnl_route_delete(nl->sk, r, 0);
-	rtnl_route_put(r);
-	if (rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NOADDR)
-		return nl_fail(err, rc, "deleting route %s%s", dst, NULL);
+	struct nl_cache *cache = NULL;
+	int rc = rtnl_route_alloc_cache(nl->sk, AF_INET, 0, &cache);
+	if (rc < 0) {
+		nl_addr_put(d);
+		return nl_fail(err, rc, "listing routes%s%s", NULL, NULL);
+	}
+	del_ctx c = {.sk = nl->sk, .dst = d};
+	nl_cache_foreach(cache, del_matching, &c);
+	nl_cache_free(cache);
+	nl_addr_put(d);
+	if (c.rc < 0 && c.rc != -NLE_OBJ_NOTFOUND)
+		return nl_fail(err, c.rc, "deleting route %s%s", dst, NULL);
 	return 0;
 }
 

@@ -83,11 +83,52 @@ Test(lab, up_runs_a_cluster_in_node_namespaces_and_down_removes_it)
 	cr_expect(cube_test_has_line(out, want), "%s", out);
 	snprintf(want, sizeof(want), "node2 10.244.2.0/24 %s.3", subnet);
 	cr_expect(cube_test_has_line(out, want), "%s", out);
-	/* host-gw: node1 reaches node2's pods through node2 */
-	cube_test_sh(out, sizeof(out), "%s exec %s node1 -- ip route show 10.244.2.0/24", cube,
-		     flags);
+	/* host-gw, kept by each cubelet from the Nodes: node1 reaches node2's
+	 * pods through node2; a node that joins gets a route, one that goes
+	 * loses it */
 	snprintf(want, sizeof(want), "10.244.2.0/24 via %s.3 dev eth0", subnet);
-	cr_expect(strstr(out, want), "%s", out);
+	bool routed = false;
+	for (int w = 0; w < 100 && !routed; w++) {
+		cube_test_sh(out, sizeof(out), "%s exec %s node1 -- ip route show 10.244.2.0/24",
+			     cube, flags);
+		routed = strstr(out, want) != NULL;
+		if (!routed)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect(routed, "no route to node2's pods on node1: %s", out);
+	char node9[600];
+	snprintf(node9, sizeof(node9),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node9\"},"
+		 "\"spec\":{\"podCIDR\":\"10.244.9.0/24\"},\"status\":{\"addresses\":[{\"type\":"
+		 "\"InternalIP\",\"address\":\"%s.10\"}]}}",
+		 subnet);
+	char path9[300];
+	snprintf(path9, sizeof(path9), "%s/node9.json", dir);
+	FILE *nf = fopen(path9, "w");
+	cr_assert_not_null(nf);
+	fputs(node9, nf);
+	fclose(nf);
+	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s create -f %s", kubectl, path9), 0, "%s",
+		     out);
+	snprintf(want, sizeof(want), "10.244.9.0/24 via %s.10 dev eth0", subnet);
+	routed = false;
+	for (int w = 0; w < 100 && !routed; w++) {
+		cube_test_sh(out, sizeof(out), "%s exec %s node2 -- ip route show 10.244.9.0/24",
+			     cube, flags);
+		routed = strstr(out, want) != NULL;
+		if (!routed)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect(routed, "no route to a joining node's pods: %s", out);
+	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s delete node node9", kubectl), 0, "%s", out);
+	for (int w = 0; w < 100 && routed; w++) {
+		cube_test_sh(out, sizeof(out), "%s exec %s node2 -- ip route show 10.244.9.0/24",
+			     cube, flags);
+		routed = strstr(out, "10.244.9.0/24") != NULL;
+		if (routed)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect(!routed, "the route to a node that went stayed: %s", out);
 	/* a Deployment and a Service: Endpoints and every node's NAT table */
 	char yaml[300];
 	snprintf(yaml, sizeof(yaml), "%s/web.yaml", dir);

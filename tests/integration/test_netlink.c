@@ -125,6 +125,8 @@ Test(netlink, a_pod_namespace_wired_to_a_node_bridge)
 	cr_expect(strstr(out, "10.98.1.0/24 via 10.98.1.0 dev cube.1") && strstr(out, "onlink"),
 		  "%s", out);
 	ok(cube_nl_route_del(node, "10.98.1.0/24", &err), &err);
+	cube_test_sh(out, sizeof(out), "ip netns exec %s ip route show 10.98.1.0/24", node_ns);
+	cr_expect_str_eq(out, "", "the route is still there");
 	ok(cube_nl_route_del(node, "10.98.1.0/24", &err), &err); /* gone already: fine */
 
 	/* bad input */

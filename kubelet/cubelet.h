@@ -91,7 +91,7 @@ typedef struct cubelet_config {
 	int hollow_first;	     /* --hollow-first-index: the first hollow node's number */
 	int heartbeat_s;	     /* Lease renewal period (10) */
 	int workers;		     /* pod workers (default 4, 16 with hollow nodes) */
-	const char *network_backend; /* --network-backend: none (default) | host-gw */
+	const char *network_backend; /* --network-backend: none (default) | host-gw | vxlan */
 } cubelet_config;
 
 typedef struct cubelet {

@@ -55,8 +55,8 @@ int main(int argc, char **argv)
 		{"hollow-nodes", CUBE_FLAG_INT, &cfg.hollow_nodes,
 		 "run this many hollow nodes hollow-0..N-1 in one process"},
 		{"network-backend", CUBE_FLAG_STRING, &cfg.network_backend,
-		 "routes to other nodes' pod CIDRs: none, or host-gw (through their node "
-		 "addresses, from the Node objects; in this node's network namespace)"},
+		 "routes to other nodes' pod CIDRs, from the Node objects, in this node's "
+		 "network namespace: none, host-gw (through their node addresses) or vxlan"},
 		{"hollow-first-index", CUBE_FLAG_INT, &cfg.hollow_first,
 		 "number the hollow nodes from this one (several cubelets: hollow-K..K+N-1)"},
 		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,
@@ -108,14 +108,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (cfg.network_backend && strcmp(cfg.network_backend, "none") &&
-	    strcmp(cfg.network_backend, "host-gw")) {
-		fprintf(stderr, "cubelet: --network-backend: none or host-gw, not \"%s\"\n",
+	    strcmp(cfg.network_backend, "host-gw") && strcmp(cfg.network_backend, "vxlan")) {
+		fprintf(stderr, "cubelet: --network-backend: none, host-gw or vxlan, not \"%s\"\n",
 			cfg.network_backend);
 		return 2;
 	}
-	if (cfg.network_backend && !strcmp(cfg.network_backend, "host-gw") && cfg.hollow_nodes) {
-		fprintf(stderr, "cubelet: --network-backend host-gw is for a real node (in its "
-				"own network namespace), not --hollow-nodes\n");
+	if (cfg.network_backend && strcmp(cfg.network_backend, "none") && cfg.hollow_nodes) {
+		fprintf(stderr,
+			"cubelet: --network-backend %s is for a real node (in its own "
+			"network namespace), not --hollow-nodes\n",
+			cfg.network_backend);
 		return 2;
 	}
 	cube_log_set_level(verbosity < 0   ? CUBE_LOG_ERROR

@@ -414,7 +414,7 @@ int cube_cmd_up(int argc, char **argv)
 	cube_flag extra[] = {
 		{"nodes", CUBE_FLAG_INT, &l.nodes, "how many nodes (1-16)"},
 		{"network-backend", CUBE_FLAG_STRING, &l.backend,
-		 "routes between nodes: host-gw (vxlan: not built yet)"},
+		 "routes between nodes: host-gw or vxlan"},
 		{"runtime", CUBE_FLAG_STRING, &l.runtime, "the cubelets' runtime: runc or hollow"},
 		{"subnet", CUBE_FLAG_STRING, &subnet,
 		 "the lab network's first three octets (a /24; the bridge is .1)"},
@@ -431,10 +431,10 @@ int cube_cmd_up(int argc, char **argv)
 	char probe_s[40];
 	snprintf(probe_s, sizeof(probe_s), "%s.1", subnet);
 	if (l.nodes < 1 || l.nodes > MAX_NODES || inet_pton(AF_INET, probe_s, &probe) != 1 ||
-	    strcmp(l.backend, "host-gw") ||
+	    (strcmp(l.backend, "host-gw") && strcmp(l.backend, "vxlan")) ||
 	    (strcmp(l.runtime, "runc") && strcmp(l.runtime, "hollow"))) {
 		fprintf(stderr, "cube up: invalid value: --nodes 1..16, --subnet a.b.c, "
-				"--network-backend host-gw, --runtime runc|hollow\n");
+				"--network-backend host-gw|vxlan, --runtime runc|hollow\n");
 		return 2;
 	}
 	if (geteuid() != 0) {

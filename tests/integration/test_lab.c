@@ -180,3 +180,52 @@ Test(lab, up_runs_a_cluster_in_node_namespaces_and_down_removes_it)
 	snprintf(want, sizeof(want), "%s/%s", dir, name);
 	cr_expect_neq(access(want, F_OK), 0, "%s is still there", want);
 }
+
+/* The vxlan backend: the nodes reach each other's pod networks through
+ * VXLAN (a ping from node1 to node2's VTEP address travels encapsulated). */
+Test(lab, the_vxlan_backend_connects_the_nodes)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	int etcd = 0;
+	for (int i = 0; i < 50 && !etcd; i++) {
+		int p = cube_test_free_port();
+		char out[256];
+		if (p > 0 && p < 65000 &&
+		    cube_test_sh(out, sizeof(out), "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null",
+				 p + 1) == 0)
+			etcd = p;
+	}
+	cr_assert_gt(etcd, 0, "no free port pair");
+	char out[16384];
+	int rc =
+		cube_test_sh(out, sizeof(out),
+			     "%s up %s --nodes 2 --runtime hollow --network-backend vxlan --subnet "
+			     "%s --api-port %d --etcd-port %d --bin-dir %s",
+			     cube, flags, subnet, cube_test_free_port(), etcd, bindir());
+	cr_assert_eq(rc, 0, "cube up failed:\n%s", out);
+	bool routed = false;
+	for (int w = 0; w < 100 && !routed; w++) {
+		cube_test_sh(out, sizeof(out), "%s exec %s node1 -- ip route show 10.244.2.0/24",
+			     cube, flags);
+		routed = strstr(out, "10.244.2.0/24 via 10.244.2.0 dev cube.1") &&
+			 strstr(out, "onlink");
+		if (!routed)
+			cube_test_sleep_ms(100);
+	}
+	cr_assert(routed, "no vxlan route on node1: %s", out);
+	cube_test_sh(out, sizeof(out), "%s exec %s node1 -- ip -d link show cube.1", cube, flags);
+	cr_expect(strstr(out, "vxlan id 1") && strstr(out, "dstport 8472"), "%s", out);
+	char want[64];
+	snprintf(want, sizeof(want), "dst %s.3 self permanent", subnet);
+	cube_test_sh(out, sizeof(out), "%s exec %s node1 -- bridge fdb show dev cube.1", cube,
+		     flags);
+	cr_expect(strstr(out, want), "%s", out);
+	rc = cube_test_sh(out, sizeof(out), "%s exec %s node1 -- busybox ping -c 1 -W 2 10.244.2.0",
+			  cube, flags);
+	cr_expect_eq(rc, 0, "node1 -> node2 over vxlan: %s", out);
+	rc = cube_test_sh(out, sizeof(out), "%s down %s --purge", cube, flags);
+	cr_expect_eq(rc, 0, "%s", out);
+	cube_test_sh(out, sizeof(out), "ip netns list | grep -c 'cube-%s-'", name);
+	cr_expect_str_eq(out, "0\n");
+}

@@ -690,6 +690,7 @@ typedef struct del_item {
 	const cctl_res *res;
 	char *ns, *name;
 	char *uid;
+	const char *source; /* the manifest it came from, or NULL */
 } del_item;
 
 static cJSON *delete_options(void)
@@ -726,7 +727,10 @@ static int delete_one(cctl *c, del_item *d)
 		return 1;
 	}
 	if (r.status < 200 || r.status >= 300) {
-		cctl_print_status_error(r.status, r.body, r.text, NULL, NULL);
+		char pfx[1024] = "";
+		if (d->source)
+			snprintf(pfx, sizeof(pfx), "error when deleting \"%s\": ", d->source);
+		cctl_print_status_error(r.status, r.body, r.text, pfx[0] ? pfx : NULL, NULL);
 		cctl_resp_clear(&r);
 		return -1;
 	}
@@ -761,7 +765,8 @@ static int list_for_delete(cctl *c, const cctl_res *r, del_item *items, int max,
 		if (*n >= max)
 			break;
 		const char *ns = cube_obj_namespace(it);
-		items[*n] = (del_item){r, ns ? strdup(ns) : NULL, strdup(cube_obj_name(it)), NULL};
+		items[*n] = (del_item){r, ns ? strdup(ns) : NULL, strdup(cube_obj_name(it)), NULL,
+				       NULL};
 		(*n)++;
 	}
 	cJSON_Delete(l);
@@ -801,7 +806,8 @@ int cctl_cmd_delete(cctl *c, int argc, char **argv)
 			const char *ns = cube_obj_namespace(obj);
 			if (ni < 4096)
 				items[ni++] = (del_item){r, ns ? strdup(ns) : NULL,
-							 strdup(cube_obj_name(obj)), NULL};
+							 strdup(cube_obj_name(obj)), NULL,
+							 cube_json_str(m, "source")};
 		}
 	} else if (strchr(args[0], '/')) {
 		for (int i = 0; i < n; i++) {
@@ -821,7 +827,7 @@ int cctl_cmd_delete(cctl *c, int argc, char **argv)
 					      : 1;
 			if (ni < 4096)
 				items[ni++] =
-					(del_item){r, strdup(cctl_ns(c)), strdup(slash + 1), NULL};
+					(del_item){r, strdup(cctl_ns(c)), strdup(slash + 1), NULL, NULL};
 		}
 	} else {
 		char *save = NULL;
@@ -847,11 +853,11 @@ int cctl_cmd_delete(cctl *c, int argc, char **argv)
 						"specified");
 				for (int i = 1; i < n && ni < 4096; i++)
 					items[ni++] = (del_item){r, strdup(cctl_ns(c)),
-								 strdup(args[i]), NULL};
+								 strdup(args[i]), NULL, NULL};
 			}
 		}
 		if (ni == 0) {
-			fprintf(stderr, "No resources found\n");
+			printf("No resources found\n");
 			return 0;
 		}
 	}

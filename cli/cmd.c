@@ -344,7 +344,7 @@ int cctl_parse(cctl *c, const cctl_flag *flags, int argc, char **argv, char **po
 		return -2;
 	}
 	if (n < 0) {
-		fprintf(stderr, "error: %s\nSee 'cubectl %s --help' for usage.\n", msg,
+		fprintf(stderr, "Error: %s\nSee 'cubectl %s --help' for usage.\n", msg,
 			c->cmd_name ? c->cmd_name : "");
 		return -1;
 	}

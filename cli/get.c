@@ -73,6 +73,7 @@ typedef struct tprinter {
 	bool with_kind;
 	bool written;	    /* anything printed */
 	bool since_sep;	    /* printed since the last separator */
+	bool pending_sep;   /* a new kind: a blank line before its rows, if any */
 	cJSON *columns;	    /* of the last table with definitions (borrowed) */
 	cJSON *columns_own; /* kept across watch events */
 } tprinter;
@@ -136,6 +137,11 @@ static void print_table(tprinter *tp, const cctl_res *r, const cJSON *table, boo
 	if (tp->with_kind) {
 		cctl_kind_name(r->gvr.kind, r->gvr.group, kind_pfx, sizeof(kind_pfx));
 		strcat(kind_pfx, "/");
+	}
+	if (header && tp->pending_sep) {
+		cctl_tabw_add(&tp->tw, "\n");
+		tp->pending_sep = false;
+		tp->since_sep = false;
 	}
 	if (header && !O.no_headers) {
 		bool first = true;
@@ -665,10 +671,8 @@ int cctl_cmd_get(cctl *c, int argc, char **argv)
 			bool header = tp.last != tg[i].res;
 			if (header) {
 				cctl_tabw_flush(&tp.tw, stdout);
-				if (tp.last && !O.no_headers && tp.since_sep) {
-					fputs("\n", stdout);
-					tp.since_sep = false;
-				}
+				if (tp.last && !O.no_headers && tp.since_sep)
+					tp.pending_sep = true;
 				tp.last = tg[i].res;
 				/* columns of a new kind */
 				cJSON_Delete(tp.columns_own);

@@ -461,8 +461,9 @@ static int parse_nodes(parser *p, node **out, size_t *nout, bool in_range)
 				return perr(p, "not in range, nothing to end");
 			return 1;
 		}
-		if (sub.len - sub.i >= 6 && !strncmp(sub.s + sub.i, "range ", 6)) {
-			sub.i += 6;
+		if (sub.len - sub.i >= 6 && !strncmp(sub.s + sub.i, "range", 5) &&
+		    !isalnum((unsigned char)sub.s[sub.i + 5])) {
+			sub.i += 5;
 			node r = {.kind = N_RANGE, .expr = calloc(1, sizeof(chain))};
 			if (parse_chain(&sub, r.expr, "") < 0) {
 				chain_free(r.expr);

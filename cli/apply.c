@@ -826,8 +826,8 @@ int cctl_cmd_delete(cctl *c, int argc, char **argv)
 							  args[i])
 					      : 1;
 			if (ni < 4096)
-				items[ni++] =
-					(del_item){r, strdup(cctl_ns(c)), strdup(slash + 1), NULL, NULL};
+				items[ni++] = (del_item){r, strdup(cctl_ns(c)), strdup(slash + 1),
+							 NULL, NULL};
 		}
 	} else {
 		char *save = NULL;

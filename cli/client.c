@@ -490,3 +490,131 @@ void cctl_res_name(const cctl_res *r, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s", r->gvr.resource);
 }
+
+/* ---- helpers for the commands that act on named objects ------------------------------ */
+
+int cctl_refs(cctl *c, char **args, int n, cctl_ref *out, int max)
+{
+	int k = 0;
+	if (n == 0)
+		return 0;
+	if (strchr(args[0], '/')) {
+		for (int i = 0; i < n; i++) {
+			char *slash = strchr(args[i], '/');
+			if (!slash) {
+				cctl_fail(
+					"there is no need to specify a resource type as a separate "
+					"argument when passing arguments in resource/name form "
+					"(e.g. "
+					"'cubectl get resource/<resource_name>' instead of "
+					"'cubectl "
+					"get resource resource/<resource_name>'");
+				return -1;
+			}
+			*slash = '\0';
+			const cctl_res *r = cctl_resolve(c, args[i]);
+			if (!r) {
+				if (c->res)
+					cctl_fail("the server doesn't have a resource type \"%s\"",
+						  args[i]);
+				return -1;
+			}
+			if (k < max)
+				out[k++] = (cctl_ref){r, slash + 1};
+		}
+		return k;
+	}
+	const cctl_res *r = cctl_resolve(c, args[0]);
+	if (!r) {
+		if (c->res)
+			cctl_fail("the server doesn't have a resource type \"%s\"", args[0]);
+		return -1;
+	}
+	if (n == 1) {
+		cctl_fail("resource(s) were provided, but no name was specified");
+		return -1;
+	}
+	for (int i = 1; i < n && k < max; i++)
+		out[k++] = (cctl_ref){r, args[i]};
+	return k;
+}
+
+cJSON *cctl_get_obj(cctl *c, const cctl_res *r, const char *name)
+{
+	char path[2048];
+	cctl_path(r, cctl_ns(c), name, NULL, path, sizeof(path));
+	return cctl_call(c, "GET", path, NULL, NULL, NULL);
+}
+
+cJSON *cctl_patch_obj(cctl *c, const cctl_res *r, const char *name, const char *sub,
+		      const char *type, const cJSON *patch, const char *field_manager)
+{
+	static const char *const types[][2] = {
+		{"strategic", "application/strategic-merge-patch+json"},
+		{"merge", "application/merge-patch+json"},
+		{"json", "application/json-patch+json"},
+	};
+	const char *ct = types[0][1];
+	for (size_t i = 0; i < 3; i++)
+		if (!strcmp(type, types[i][0]))
+			ct = types[i][1];
+	char path[2048];
+	cctl_path(r, cctl_ns(c), name, sub, path, sizeof(path));
+	cctl_query(path, sizeof(path), "fieldManager", field_manager);
+	return cctl_call(c, "PATCH", path, ct, patch, NULL);
+}
+
+void cctl_print_op(const cctl_res *r, const char *name, const char *verb)
+{
+	char kn[300];
+	cctl_kind_name(r->gvr.kind, r->gvr.group, kn, sizeof(kn));
+	printf("%s/%s %s\n", kn, name, verb);
+	fflush(stdout);
+}
+
+int cctl_create_obj(cctl *c, cJSON *obj, const char *field_manager, const char *verb,
+		    const char *dry_run, const char *output)
+{
+	const cctl_res *r = cctl_resolve_kind(c, cube_obj_api_version(obj), cube_obj_kind(obj));
+	if (!r)
+		return c->res ? cctl_fail("no resource for kind %s", cube_obj_kind(obj)) : 1;
+	if (r->gvr.namespaced && !cube_obj_namespace(obj))
+		cube_obj_set_meta_str(obj, "namespace", cctl_ns(c));
+	cJSON *out;
+	if (dry_run && !strcmp(dry_run, "client")) {
+		out = cJSON_Duplicate(obj, true);
+	} else {
+		char path[2048];
+		cctl_path(r, cube_obj_namespace(obj), NULL, NULL, path, sizeof(path));
+		cctl_query(path, sizeof(path), "fieldManager", field_manager);
+		cctl_query(path, sizeof(path), "fieldValidation", "Strict");
+		if (dry_run && !strcmp(dry_run, "server"))
+			cctl_query(path, sizeof(path), "dryRun", "All");
+		out = cctl_call(c, "POST", path, NULL, obj, NULL);
+	}
+	if (!out)
+		return 1;
+	int rc = 0;
+	if (output && strcmp(output, "name")) {
+		cJSON *one = cJSON_CreateArray();
+		cJSON_AddItemToArray(one, out);
+		rc = cctl_print_objects(one, output, true, false);
+		cJSON_Delete(one);
+		return rc;
+	}
+	const char *nm = cube_obj_name(out);
+	if (output) {
+		char kn[300];
+		cctl_kind_name(r->gvr.kind, r->gvr.group, kn, sizeof(kn));
+		printf("%s/%s\n", kn, nm ? nm : "");
+	} else {
+		char v[128];
+		snprintf(v, sizeof(v), "%s%s", verb,
+			 dry_run && !strcmp(dry_run, "server")	 ? " (server dry run)"
+			 : dry_run && !strcmp(dry_run, "client") ? " (dry run)"
+								 : "");
+		cctl_print_op(r, nm ? nm : "", v);
+	}
+	cJSON_Delete(out);
+	return rc;
+}

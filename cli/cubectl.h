@@ -187,6 +187,8 @@ typedef struct cctl_tabw {
 	size_t *widths;
 	size_t nwidths;
 	bool remember;
+	bool tabbed; /* kubectl's tabbedString (describe, rollout history): minimum
+			width 0, padding 2 */
 } cctl_tabw;
 
 void cctl_tabw_add(cctl_tabw *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -263,6 +265,37 @@ int cctl_wait_gone(cctl *c, const char *path, const char *uid, int timeout_s);
 
 /* Sorted events of one object (involvedObject uid/name/namespace). */
 cJSON *cctl_events_for(cctl *c, const cJSON *obj);
+
+/* TYPE NAME... or TYPE/NAME... as kubectl's builder takes them. */
+typedef struct cctl_ref {
+	const cctl_res *res;
+	const char *name;
+} cctl_ref;
+
+/* Resolves the arguments; returns the count, or -1 after printing the error
+ * (kubectl's "the server doesn't have a resource type" or the usage text
+ * for a missing name). */
+int cctl_refs(cctl *c, char **args, int n, cctl_ref *out, int max);
+
+/* GETs an object (JSON); NULL after printing kubectl's error. */
+cJSON *cctl_get_obj(cctl *c, const cctl_res *r, const char *name);
+
+/* PATCHes an object: type "strategic" | "merge" | "json"; field_manager
+ * may be NULL; sub NULL or "scale".  Returns the answer or NULL after
+ * printing kubectl's error. */
+cJSON *cctl_patch_obj(cctl *c, const cctl_res *r, const char *name, const char *sub,
+		      const char *type, const cJSON *patch, const char *field_manager);
+
+/* Prints "kind.group/name <verb>". */
+void cctl_print_op(const cctl_res *r, const char *name, const char *verb);
+
+/* Creates obj (POST to its resource, ?fieldManager=...&fieldValidation=Strict),
+ * printing "kind/name created" (or the error).  Returns 0 or 1. */
+int cctl_create_obj(cctl *c, cJSON *obj, const char *field_manager, const char *verb,
+		    const char *dry_run, const char *output);
+
+/* Prints objects as -o json|yaml|name|jsonpath=|custom-columns= do. */
+int cctl_print_objects(const cJSON *objs, const char *output, bool single, bool no_headers);
 
 /* Command entry points (the table in cmd.c). */
 int cctl_cmd_get(cctl *c, int argc, char **argv);

@@ -168,12 +168,13 @@ static size_t tw_format(tw_state *st, size_t line0, size_t line1)
 			continue;
 		tw_write_lines(st, line0, cur);
 		line0 = cur;
-		size_t width = TW_MINWIDTH;
+		size_t width = st->t->tabbed ? 0 : TW_MINWIDTH;
+		size_t padding = st->t->tabbed ? 2 : TW_PADDING;
 		for (; cur < line1; cur++) {
 			ln = &st->lines[cur];
 			if (ln->n == 0 || column >= ln->n - 1)
 				break;
-			size_t w = ln->cells[column].width + TW_PADDING;
+			size_t w = ln->cells[column].width + padding;
 			if (w > width)
 				width = w;
 		}

@@ -463,8 +463,6 @@ static void fill_type(cJSON *o, const cctl_res *r)
 	strip_managed(o);
 }
 
-int cctl_print_objects(const cJSON *objs, const char *output, bool single, bool no_headers);
-
 int cctl_print_objects(const cJSON *objs, const char *output, bool single, bool no_headers)
 {
 	const cJSON *one = single ? cJSON_GetArrayItem(objs, 0) : NULL;

@@ -53,7 +53,7 @@ static int add_objects(cJSON *out, const char *source, cJSON *doc)
 {
 	const char *kind = cube_obj_kind(doc);
 	cJSON *items = cJSON_GetObjectItemCaseSensitive(doc, "items");
-	if (kind && strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
+	if (kind && strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List") &&
 	    cJSON_IsArray(items)) {
 		cJSON *it;
 		while ((it = items->child)) {
@@ -573,10 +573,11 @@ int cctl_cmd_apply(cctl *c, int argc, char **argv)
 		return 1;
 	int errs = 0;
 	cJSON *m;
-	cJSON_ArrayForEach (m, ms)
+	cJSON_ArrayForEach (m, ms) {
 		if (apply_one(c, cJSON_GetObjectItemCaseSensitive(m, "object"),
 			      cube_json_str(m, "source")) < 0)
 			errs++;
+	}
 	return errs ? 1 : 0;
 }
 

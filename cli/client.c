@@ -326,9 +326,10 @@ static void strs(const cJSON *a, const char **out, size_t max)
 {
 	size_t n = 0;
 	const cJSON *s;
-	cJSON_ArrayForEach (s, a)
+	cJSON_ArrayForEach (s, a) {
 		if (cJSON_IsString(s) && n + 1 < max)
 			out[n++] = s->valuestring;
+	}
 	out[n] = NULL;
 }
 
@@ -393,9 +394,10 @@ int cctl_discover(cctl *c)
 		cctl_resp_clear(&r);
 		cJSON_AddItemToArray(c->disc_docs, doc);
 		const cJSON *item;
-		cJSON_ArrayForEach (item, cJSON_GetObjectItemCaseSensitive(doc, "items"))
+		cJSON_ArrayForEach (item, cJSON_GetObjectItemCaseSensitive(doc, "items")) {
 			if (add_group(c, item, &cap) < 0)
 				return -1;
+		}
 	}
 	if (!c->res)
 		c->res = calloc(1, sizeof(*c->res));

@@ -282,14 +282,16 @@ static size_t sorted_members(const cJSON *o, const cJSON ***out)
 {
 	size_t n = 0;
 	const cJSON *c;
-	cJSON_ArrayForEach (c, o)
+	cJSON_ArrayForEach (c, o) {
 		n++;
+	}
 	const cJSON **v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		abort();
 	n = 0;
-	cJSON_ArrayForEach (c, o)
+	cJSON_ArrayForEach (c, o) {
 		v[n++] = c;
+	}
 	/* stable: keep the last of equal names */
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
@@ -518,8 +520,9 @@ cJSON *cctl_sorted_copy(const cJSON *v)
 	if (cJSON_IsArray(v)) {
 		cJSON *a = cJSON_CreateArray();
 		const cJSON *c;
-		cJSON_ArrayForEach (c, v)
+		cJSON_ArrayForEach (c, v) {
 			cJSON_AddItemToArray(a, cctl_sorted_copy(c));
+		}
 		return a;
 	}
 	return cJSON_Duplicate(v, true);

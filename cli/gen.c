@@ -517,7 +517,7 @@ int cctl_cmd_expose(cctl *c, int argc, char **argv)
 		cJSON_AddItemToArray(ports, p);
 	} else {
 		const cJSON *ct, *cp;
-		cJSON_ArrayForEach (ct, cs)
+		cJSON_ArrayForEach (ct, cs) {
 			cJSON_ArrayForEach (cp, cJSON_GetObjectItemCaseSensitive(ct, "ports")) {
 				int64_t cport = cube_json_int(cp, "containerPort", 0);
 				cJSON *p = cJSON_CreateObject();
@@ -534,6 +534,7 @@ int cctl_cmd_expose(cctl *c, int argc, char **argv)
 					cJSON_AddNumberToObject(p, "targetPort", (double)cport);
 				cJSON_AddItemToArray(ports, p);
 			}
+		}
 		if (!cJSON_GetArraySize(ports)) {
 			cJSON_Delete(ports);
 			return cctl_fail("couldn't find port via --port flag or introspection\nSee "

@@ -510,9 +510,10 @@ int cctl_print_objects(const cJSON *objs, const char *output, bool single, bool 
 		const cJSON *items[4096];
 		size_t n = 0;
 		const cJSON *o;
-		cJSON_ArrayForEach (o, objs)
+		cJSON_ArrayForEach (o, objs) {
 			if (n < 4096)
 				items[n++] = o;
+		}
 		char msg[512] = "";
 		char *s = cctl_custom_columns(output + 15, items, n, no_headers, msg, sizeof(msg));
 		if (!s)
@@ -658,14 +659,31 @@ int cctl_cmd_get(cctl *c, int argc, char **argv)
 	int errs = 0;
 	bool table = is_table_output();
 	if (table) {
-		tprinter tp = {.with_kind = O.show_kind || several_kinds(tg, nt)};
-		tp.tw.remember = O.watch || O.watch_only;
+		/* kubectl shows the kind beside the name when the objects it found
+		 * (not the kinds asked for) are of several kinds */
+		cJSON **answers = calloc((size_t)nt, sizeof(cJSON *));
+		if (!answers)
+			return 1;
 		char rv[64] = "";
+		const cctl_res *seen = NULL;
+		bool mixed = false;
 		for (int i = 0; i < nt && !O.watch_only; i++) {
 			cJSON *ans = fetch(c, &tg[i], true, &errs, rv, sizeof(rv));
 			if (!ans)
 				continue;
-			ans = as_table(ans);
+			answers[i] = as_table(ans);
+			if (cJSON_GetArraySize(
+				    cJSON_GetObjectItemCaseSensitive(answers[i], "rows"))) {
+				mixed = mixed || (seen && seen != tg[i].res);
+				seen = tg[i].res;
+			}
+		}
+		tprinter tp = {.with_kind = O.show_kind || mixed};
+		tp.tw.remember = O.watch || O.watch_only;
+		for (int i = 0; i < nt; i++) {
+			cJSON *ans = answers[i];
+			if (!ans)
+				continue;
 			bool header = tp.last != tg[i].res;
 			if (header) {
 				cctl_tabw_flush(&tp.tw, stdout);
@@ -680,6 +698,7 @@ int cctl_cmd_get(cctl *c, int argc, char **argv)
 			print_table(&tp, tg[i].res, ans, header || !tp.written);
 			cJSON_Delete(ans);
 		}
+		free(answers);
 		cctl_tabw_flush(&tp.tw, stdout);
 		if (!tp.written && !errs && !O.ignore_not_found && !O.watch_only) {
 			bool all_namespaced = !O.all_ns;

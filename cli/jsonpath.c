@@ -556,8 +556,9 @@ static void all_descendants(const cJSON *v, vals *out)
 	vals_add(out, v);
 	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
 		const cJSON *c;
-		cJSON_ArrayForEach (c, v)
+		cJSON_ArrayForEach (c, v) {
 			all_descendants(c, out);
+		}
 	}
 }
 
@@ -608,8 +609,9 @@ static int eval_step(ectx *e, const step *s, const vals *in, vals *out)
 				if (cJSON_IsObject(v)) {
 					vals tmp = {0};
 					const cJSON *c;
-					cJSON_ArrayForEach (c, v)
+					cJSON_ArrayForEach (c, v) {
 						vals_add(&tmp, c);
+					}
 					if (tmp.n)
 						qsort(tmp.v, tmp.n, sizeof(*tmp.v), cmp_keys);
 					for (size_t k = 0; k < tmp.n; k++)
@@ -617,8 +619,9 @@ static int eval_step(ectx *e, const step *s, const vals *in, vals *out)
 					free(tmp.v);
 				} else if (cJSON_IsArray(v)) {
 					const cJSON *c;
-					cJSON_ArrayForEach (c, v)
+					cJSON_ArrayForEach (c, v) {
 						vals_add(out, c);
+					}
 				}
 				break;
 			}
@@ -700,8 +703,9 @@ static int eval_step(ectx *e, const step *s, const vals *in, vals *out)
 			const cJSON *c;
 			vals items = {0};
 			if (cJSON_IsArray(v)) {
-				cJSON_ArrayForEach (c, v)
+				cJSON_ArrayForEach (c, v) {
 					vals_add(&items, c);
+				}
 			} else if (cJSON_IsObject(v)) {
 				vals_add(&items, v);
 			}
@@ -796,12 +800,13 @@ static int exec_nodes(ectx *e, const node *nodes, size_t n, const cJSON *cur, ch
 				/* a range over one list walks its elements */
 				if (r.n == 1 && cJSON_IsArray(v)) {
 					const cJSON *c;
-					cJSON_ArrayForEach (c, v)
+					cJSON_ArrayForEach (c, v) {
 						if (exec_nodes(e, nd->body, nd->nbody, c, out,
 							       len) < 0) {
 							free(r.v);
 							return -1;
 						}
+					}
 					break;
 				}
 				if (exec_nodes(e, nd->body, nd->nbody, v, out, len) < 0) {

@@ -264,12 +264,13 @@ static int label_like(cctl *c, int argc, char **argv, const char *field, const c
 		if (!l)
 			return 1;
 		const cJSON *it;
-		cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(l, "items"))
+		cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(l, "items")) {
 			if (nr < 64) {
 				names_buf[nr] = strdup(cube_obj_name(it));
 				refs[nr] = (cctl_ref){r, names_buf[nr]};
 				nr++;
 			}
+		}
 		cJSON_Delete(l);
 	} else {
 		nr = cctl_refs(c, pos, split, refs, 64);
@@ -287,9 +288,10 @@ static int label_like(cctl *c, int argc, char **argv, const char *field, const c
 			o, !strcmp(field, "labels") ? "metadata.labels" : "metadata.annotations");
 		if (M.list) {
 			const cJSON *kv;
-			cJSON_ArrayForEach (kv, cur)
+			cJSON_ArrayForEach (kv, cur) {
 				if (cJSON_IsString(kv))
 					printf("%s=%s\n", kv->string, kv->valuestring);
+			}
 			continue;
 		}
 		cube_autojson cJSON *patch = cJSON_CreateObject();
@@ -518,25 +520,27 @@ static const cctl_flag drain_flags[] = {
 	 "Period of time in seconds given to each pod to terminate gracefully."},
 	{"timeout", 0, CCTL_DUR, &M.timeout,
 	 "The length of time to wait before giving up, zero means infinite"},
-	{"selector", 'l', CCTL_STRING, &M.selector, "Selector (label query) to filter on"},
+	{"pod-selector", 0, CCTL_STRING, &M.selector, "Label selector to filter pods on the node"},
 	{0},
 };
 
 static const char *controller_kind(const cJSON *pod)
 {
 	const cJSON *r;
-	cJSON_ArrayForEach (r, cube_json_path(pod, "metadata.ownerReferences"))
+	cJSON_ArrayForEach (r, cube_json_path(pod, "metadata.ownerReferences")) {
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller")))
 			return cube_json_str(r, "kind");
+	}
 	return NULL;
 }
 
 static bool has_emptydir(const cJSON *pod)
 {
 	const cJSON *v;
-	cJSON_ArrayForEach (v, cube_json_path(pod, "spec.volumes"))
+	cJSON_ArrayForEach (v, cube_json_path(pod, "spec.volumes")) {
 		if (cJSON_HasObjectItem(v, "emptyDir"))
 			return true;
+	}
 	return false;
 }
 

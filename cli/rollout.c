@@ -44,10 +44,11 @@ static cJSON *owned_rs(cctl *c, const cJSON *d)
 	char sel[2048] = "";
 	size_t n = 0;
 	const cJSON *kv;
-	cJSON_ArrayForEach (kv, ml)
+	cJSON_ArrayForEach (kv, ml) {
 		if (cJSON_IsString(kv))
 			n += (size_t)snprintf(sel + n, n < sizeof(sel) ? sizeof(sel) - n : 0,
 					      "%s%s=%s", n ? "," : "", kv->string, kv->valuestring);
+	}
 	char path[4096];
 	cctl_path(rs, cube_obj_namespace(d), NULL, NULL, path, sizeof(path));
 	cctl_query(path, sizeof(path), "labelSelector", sel);
@@ -298,11 +299,12 @@ static int rollout_undo(cctl *c, const cctl_ref *ref)
 		if (v)
 			cJSON_AddStringToObject(ann, skip_annotations[i], v);
 	}
-	cJSON_ArrayForEach (kv, cube_obj_annotations(target))
+	cJSON_ArrayForEach (kv, cube_obj_annotations(target)) {
 		if (cJSON_IsString(kv) && !skipped(kv->string)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(ann, kv->string);
 			cJSON_AddStringToObject(ann, kv->string, kv->valuestring);
 		}
+	}
 	cube_autojson cJSON *ops = cJSON_CreateArray();
 	cJSON *op1 = cJSON_CreateObject();
 	cJSON_AddStringToObject(op1, "op", "replace");

@@ -1445,12 +1445,14 @@ static int smp_diff_list(cJSON *patch, const char *name, const cJSON *from, cons
 		}
 	} else {
 		/* a set of primitives */
-		cJSON_ArrayForEach (it, to)
+		cJSON_ArrayForEach (it, to) {
 			if (!list_has(from, it) && !o.ignore_changes)
 				cJSON_AddItemToArray(plist, cJSON_Duplicate(it, true));
-		cJSON_ArrayForEach (it, from)
+		}
+		cJSON_ArrayForEach (it, from) {
 			if (!list_has(to, it) && !o.ignore_deletions)
 				cJSON_AddItemToArray(dlist, cJSON_Duplicate(it, true));
+		}
 		if ((!o.ignore_deletions && dlist->child) ||
 		    (!o.ignore_changes && !cube_json_equal(from, to))) {
 			char dir[256];
@@ -1519,9 +1521,10 @@ static cJSON *smp_diff_maps(const cJSON *from, const cJSON *to, const smp_field 
 		}
 	}
 	if (!o.ignore_deletions) {
-		cJSON_ArrayForEach (m, from)
+		cJSON_ArrayForEach (m, from) {
 			if (!cJSON_GetObjectItemCaseSensitive(to, m->string))
 				cJSON_AddItemToObject(patch, m->string, cJSON_CreateNull());
+		}
 	}
 	return patch;
 }

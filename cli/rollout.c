@@ -218,6 +218,37 @@ static int rollout_history(cctl *c, const cctl_ref *ref)
 	return 0;
 }
 
+/* Drops nulls and empty maps and lists: Go's typed structs do not tell
+ * them from absent fields (apimachinery's semantic DeepEqual). */
+static void prune_empty(cJSON *o)
+{
+	cJSON *c = o ? o->child : NULL;
+	while (c) {
+		cJSON *next = c->next;
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			prune_empty(c);
+		if (cJSON_IsObject(o) &&
+		    (cJSON_IsNull(c) || ((cJSON_IsObject(c) || cJSON_IsArray(c)) && !c->child)))
+			cJSON_Delete(cJSON_DetachItemViaPointer(o, c));
+		c = next;
+	}
+}
+
+bool cctl_template_equal(const cJSON *rs_template, const cJSON *deploy_template)
+{
+	cJSON *a = cJSON_Duplicate(rs_template, true), *b = cJSON_Duplicate(deploy_template, true);
+	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)cube_json_path(a, "metadata.labels"),
+						"pod-template-hash");
+	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)cube_json_path(b, "metadata.labels"),
+						"pod-template-hash");
+	prune_empty(a);
+	prune_empty(b);
+	bool eq = cube_json_equal(a, b);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return eq;
+}
+
 /* ---- undo ---------------------------------------------------------------------------------------
  */
 
@@ -281,7 +312,7 @@ static int rollout_undo(cctl *c, const cctl_ref *ref)
 	cube_autojson cJSON *tmpl = cJSON_Duplicate(cube_json_path(target, "spec.template"), true);
 	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)cube_json_path(tmpl, "metadata.labels"),
 						"pod-template-hash");
-	if (cube_json_equal(tmpl, cube_json_path(d, "spec.template"))) {
+	if (cctl_template_equal(tmpl, cube_json_path(d, "spec.template"))) {
 		char v[128];
 		snprintf(v, sizeof(v),
 			 "skipped rollback (current template already matches revision %ld)", to);

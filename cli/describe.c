@@ -124,7 +124,7 @@ static size_t sorted_keys(const cJSON *o, const char **keys, size_t max, const c
 static void print_labels(dw *w, const char *title, const cJSON *labels)
 {
 	dw_write(w, 0, "%s:\t", title);
-	const char *keys[256];
+	const char *keys[256] = {0};
 	size_t n = sorted_keys(labels, keys, 256, NULL);
 	if (!n) {
 		dw_write(w, 0, "<none>\n");
@@ -146,7 +146,7 @@ static void print_labels_t(dw *w, const char *title, const cJSON *labels)
 static void print_annotations(dw *w, const char *title, const cJSON *ann)
 {
 	dw_write(w, 0, "%s:\t", title);
-	const char *keys[256];
+	const char *keys[256] = {0};
 	size_t n = sorted_keys(ann, keys, 256, LAST_APPLIED);
 	if (!n) {
 		dw_write(w, 0, "<none>\n");
@@ -243,7 +243,7 @@ static void selector_string(const cJSON *sel, char *buf, size_t size)
 
 static void map_string(const cJSON *m, char *buf, size_t size)
 {
-	const char *keys[128];
+	const char *keys[128] = {0};
 	size_t n = sorted_keys(m, keys, 128, NULL), len = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -317,7 +317,7 @@ static void describe_resources(dw *w, const cJSON *res, int level)
 	const char *what[2][2] = {{"limits", "Limits"}, {"requests", "Requests"}};
 	for (int i = 0; i < 2; i++) {
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(res, what[i][0]);
-		const char *keys[32];
+		const char *keys[32] = {0};
 		size_t n = sorted_keys(m, keys, 32, NULL);
 		if (n)
 			dw_write(w, level, "%s:\n", what[i][1]);
@@ -1032,7 +1032,7 @@ static void describe_deployment(cctl *c, dw *w, const cJSON *d)
 	cctl_resp r;
 	if (cctl_request(c, "GET", path, NULL, NULL, NULL, &r) < 0)
 		return;
-	const cJSON *v[256], *old[256], *nw[1];
+	const cJSON *v[256] = {0}, *old[256] = {0}, *nw[1] = {0};
 	int n = 0, no = 0, nn = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(r.body, "items")) {
@@ -1218,7 +1218,7 @@ static void describe_configmap(dw *w, const cJSON *cm)
 	print_annotations(w, "Annotations", cube_obj_annotations(cm));
 	dw_write(w, 0, "\nData\n====\n");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(cm, "data");
-	const char *keys[256];
+	const char *keys[256] = {0};
 	size_t n = sorted_keys(data, keys, 256, NULL);
 	for (size_t i = 0; i < n; i++) {
 		dw_write(w, 0, "%s:\n----\n", keys[i]);
@@ -1242,7 +1242,7 @@ static void describe_secret(dw *w, const cJSON *s)
 	dw_write(w, 0, "\nType:\t%s\n", str_or(s, "type", ""));
 	dw_write(w, 0, "\nData\n====\n");
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(s, "data");
-	const char *keys[256];
+	const char *keys[256] = {0};
 	size_t n = sorted_keys(data, keys, 256, NULL);
 	for (size_t i = 0; i < n; i++) {
 		/* base64 length to bytes */
@@ -1263,7 +1263,7 @@ static void describe_node(cctl *c, dw *w, const cJSON *n)
 	/* roles from node-role.kubernetes.io/<role> and kubernetes.io/role labels */
 	char roles[512] = "";
 	size_t rl = 0;
-	const char *keys[128];
+	const char *keys[128] = {0};
 	size_t nk = sorted_keys(cube_obj_labels(n), keys, 128, NULL);
 	for (size_t i = 0; i < nk; i++) {
 		const char *role = NULL;

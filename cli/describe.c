@@ -1748,6 +1748,9 @@ int cctl_cmd_describe(cctl *c, int argc, char **argv)
 							cJSON_AddStringToObject(
 								copy, "kind",
 								refs[i].res->gvr.kind);
+							/* kubectl prints these "%s\n", no separator
+							 */
+							cJSON_AddTrueToObject(copy, "$prefix");
 							cJSON_AddItemToArray(objs, copy);
 							found = true;
 						}
@@ -1766,8 +1769,12 @@ int cctl_cmd_describe(cctl *c, int argc, char **argv)
 	bool first = true;
 	const cJSON *o;
 	cJSON_ArrayForEach (o, objs) {
+		bool by_prefix = cJSON_HasObjectItem(o, "$prefix");
 		char *s = cctl_describe_object(c, o, D.show_events);
-		printf("%s%s", first ? "" : "\n\n", s);
+		if (by_prefix)
+			printf("%s\n", s);
+		else
+			printf("%s%s", first ? "" : "\n\n", s);
 		free(s);
 		first = false;
 	}

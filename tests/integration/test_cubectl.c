@@ -605,6 +605,151 @@ Test(nodes, cordon_uncordon_drain, .timeout = 90)
 	cr_assert_str_eq(out, want);
 }
 
+/* ---- describe, why and the small commands ------------------------------------------------ */
+
+/* Both tools describe the same object in one namespace; cubectl's addition
+ * (the pod's Scheduling section) is cut before comparing. */
+static void same_describe(const char *ns, const char *args)
+{
+	static char k[OUT], c[OUT];
+	for (int attempt = 0; attempt < 3; attempt++) {
+		kubectl(k, sizeof(k), "-n %s %s", ns, args);
+		cubectl(c, sizeof(c), "-n %s %s", ns, args);
+		/* drop every "Scheduling:" section (up to the blank line or the end) */
+		char *p;
+		while ((p = strstr(c, "Scheduling:\n"))) {
+			char *end = strstr(p, "\n\n");
+			char *stderr_mark = strstr(p, "--stderr--");
+			if (!end || (stderr_mark && end > stderr_mark))
+				end = stderr_mark;
+			else
+				end += 1; /* keep the blank lines between descriptions */
+			memmove(p, end, strlen(end) + 1);
+		}
+		replace_all(k, sizeof(k), "kubectl", "cubectl");
+		if (!strcmp(k, c))
+			return;
+		cube_test_sleep_ms(300);
+	}
+	mask_ages(k);
+	mask_ages(c);
+	collapse(k);
+	collapse(c);
+	expect_same(c, k, args);
+}
+
+Test(describe, same_text_as_kubectl, .timeout = 90)
+{
+	make_ns("desc");
+	char out[OUT];
+	int rc = kubectl(out, sizeof(out),
+			 "-n desc create --validate=false -f " DIR "/objects.yaml");
+	cr_assert_eq(rc, 0, "%s", out);
+	wait_for("2/2", "-n desc get deploy web");
+	wait_for("Running", "-n desc get pod solo");
+	static const char *const cases[] = {
+		"describe pod solo",	 "describe pods -l app=web",
+		"describe deploy web",	 "describe deployments",
+		"describe rs",		 "describe endpoints web",
+		"describe ns desc",	 "describe cm settings",
+		"describe secret token", "describe pod nope",
+		"describe deploy we",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same_describe("desc", cases[i]);
+	/* a Service: the same but for Endpoints, which cubectl reads from the
+	 * Endpoints object (kubectl 1.32 reads EndpointSlices, which cube does not serve) */
+	cubectl(out, sizeof(out), "-n desc describe svc web");
+	cr_assert(strstr(out, "\nEndpoints:                10.128.") &&
+			  strstr(out, "\nSelector:                 app=web\n"),
+		  "%s", out);
+	/* cube's addition: where the scheduler put the pod, and why */
+	cubectl(out, sizeof(out), "-n desc describe pod solo");
+	cr_assert(strstr(out, "\nScheduling:\n  Node:      hollow-") &&
+			  strstr(out, "  Feasible:  2 of 2 nodes\n"),
+		  "%s", out);
+	/* nodes: the sections kubectl prints, in its order */
+	cubectl(out, sizeof(out), "describe node hollow-0");
+	const char *sections[] = {"Name:",
+				  "Roles:",
+				  "Labels:",
+				  "Annotations:",
+				  "CreationTimestamp:",
+				  "Taints:",
+				  "Unschedulable:",
+				  "Lease:",
+				  "Conditions:",
+				  "Addresses:",
+				  "Capacity:",
+				  "Allocatable:",
+				  "System Info:",
+				  "Non-terminated Pods:",
+				  "Allocated resources:",
+				  "Events:"};
+	const char *at = out;
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		const char *f = strstr(at, sections[i]);
+		cr_assert(f, "node description lacks %s after position %ld: %s", sections[i],
+			  (long)(at - out), out);
+		at = f;
+	}
+}
+
+Test(why, explains_placement_and_pending, .timeout = 60)
+{
+	make_ns("why");
+	char out[OUT];
+	cubectl(out, sizeof(out), "-n why create -f " DIR "/multi.yaml");
+	wait_for("Running", "-n why get pod solo");
+	int rc = cubectl(out, sizeof(out), "-n why why pod/solo");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "Pod why/solo is Running on hollow-"), "%s", out);
+	cr_assert(strstr(out, "Scheduling: cube-scheduler placed it on hollow-"), "%s", out);
+	cr_assert(strstr(out, "2 of 2 nodes could run it"), "%s", out);
+	cr_assert(strstr(out, "default-scheduler\tScheduled: Successfully assigned why/solo to "),
+		  "%s", out);
+	cubectl(out, sizeof(out), "-n why apply -f " DIR "/huge.yaml");
+	wait_for("FailedScheduling", "-n why why huge");
+	cubectl(out, sizeof(out), "-n why why huge");
+	cr_assert(strstr(out, "Pod why/huge is Pending"), "%s", out);
+	cr_assert(strstr(out, "no node can run it yet. The scheduler said: 0/2 nodes are "
+			      "available: 2 Insufficient cpu."),
+		  "%s", out);
+	rc = cubectl(out, sizeof(out), "-n why why deploy/x");
+	cr_assert_eq(rc, 1, "%s", out);
+}
+
+Test(misc, version_api_resources_config_events, .timeout = 60)
+{
+	char k[OUT], c[OUT];
+	const char *cases[] = {"api-resources",		"api-resources -o wide",
+			       "api-resources -o name", "api-resources --namespaced=false",
+			       "config get-contexts",	"config current-context",
+			       "config view",		"cluster-info"};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		kubectl(k, sizeof(k), "%s", cases[i]);
+		cubectl(c, sizeof(c), "%s", cases[i]);
+		replace_all(k, sizeof(k), "kubectl", "cubectl");
+		/* the harness passes --kubeconfig; kubectl's view prints the same file */
+		expect_same(c, k, cases[i]);
+	}
+	int rc = cubectl(c, sizeof(c), "version");
+	cr_assert_eq(rc, 0, "%s", c);
+	cr_assert(strstr(c, "Client Version: v1.32.0-cube\nServer Version: v1.32"), "%s", c);
+	rc = cubectl(c, sizeof(c), "completion bash");
+	cr_assert(strstr(c, "complete -o default -F _cubectl cubectl"), "%s", c);
+	make_ns("ev");
+	cubectl(c, sizeof(c), "-n ev create -f " DIR "/multi.yaml");
+	wait_for("Scheduled", "-n ev events --for pod/solo");
+	for (int attempt = 0; attempt < 3; attempt++) {
+		kubectl(k, sizeof(k), "-n ev events --for pod/solo");
+		cubectl(c, sizeof(c), "-n ev events --for pod/solo");
+		if (!strcmp(k, c))
+			break;
+	}
+	expect_same(c, k, "events --for pod/solo");
+}
+
 /* ---- main -------------------------------------------------------------------------------------
  */
 

@@ -297,6 +297,9 @@ int cctl_create_obj(cctl *c, cJSON *obj, const char *field_manager, const char *
 /* Prints objects as -o json|yaml|name|jsonpath=|custom-columns= do. */
 int cctl_print_objects(const cJSON *objs, const char *output, bool single, bool no_headers);
 
+/* A pod template as kubectl's rollout history --revision prints it. */
+char *cctl_describe_template(const cJSON *tmpl);
+
 /* kubectl's EqualIgnoreHash of a ReplicaSet's and a Deployment's templates. */
 bool cctl_template_equal(const cJSON *rs_template, const cJSON *deploy_template);
 

@@ -35,6 +35,7 @@ typedef struct dw {
 	cctl_tabw tw;
 	char *out;
 	size_t len;
+	bool raw; /* no tabwriter: kubectl's rollout history --revision prints tabs as they are */
 } dw;
 
 static void dw_write(dw *w, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -53,7 +54,13 @@ static void dw_write(dw *w, int level, const char *fmt, ...)
 
 static void dw_flush(dw *w)
 {
-	char *s = cctl_tabw_render(&w->tw);
+	char *s;
+	if (w->raw) {
+		s = strndup(w->tw.buf ? w->tw.buf : "", w->tw.len);
+		w->tw.len = 0;
+	} else {
+		s = cctl_tabw_render(&w->tw);
+	}
 	size_t n = strlen(s);
 	char *o = realloc(w->out, w->len + n + 1);
 	if (!o)
@@ -555,8 +562,6 @@ static void describe_volumes(dw *w, const cJSON *vols, const char *space)
 	}
 }
 
-void cctl_describe_template(cctl_tabw *tw, const cJSON *tmpl);
-
 static void pod_template(dw *w, const cJSON *tmpl)
 {
 	dw_write(w, 0, "Pod Template:\n");
@@ -579,14 +584,13 @@ static void pod_template(dw *w, const cJSON *tmpl)
 	print_tolerations(w, "  Tolerations", cube_json_path(tmpl, "spec.tolerations"));
 }
 
-/* For rollout history --revision: the template as describe prints it. */
-void cctl_describe_template(cctl_tabw *tw, const cJSON *tmpl)
+/* For rollout history --revision: DescribePodTemplate straight into a
+ * buffer, without a tabwriter, as kubectl prints it. */
+char *cctl_describe_template(const cJSON *tmpl)
 {
-	dw w = {.tw = {.tabbed = true}};
+	dw w = {.raw = true};
 	pod_template(&w, tmpl);
-	char *s = dw_take(&w);
-	cctl_tabw_addn(tw, s, strlen(s));
-	free(s);
+	return dw_take(&w);
 }
 
 /* ---- events ------------------------------------------------------------------------------ */

@@ -155,8 +155,6 @@ static int rollout_status(cctl *c, const cctl_ref *ref)
 /* ---- history ----------------------------------------------------------------------------------
  */
 
-void cctl_describe_template(cctl_tabw *tw, const cJSON *tmpl);
-
 static int rollout_history(cctl *c, const cctl_ref *ref)
 {
 	cube_autojson cJSON *d = cctl_get_obj(c, ref->res, ref->name);
@@ -183,16 +181,9 @@ static int rollout_history(cctl *c, const cctl_ref *ref)
 				found = by_rev[i];
 		if (!found)
 			return cctl_fail("unable to find the specified revision");
-		cctl_tabw tw = {.tabbed = true};
-		cube_autojson cJSON *tmpl =
-			cJSON_Duplicate(cube_json_path(found, "spec.template"), true);
-		cJSON_DeleteItemFromObjectCaseSensitive(
-			(cJSON *)cube_json_path(tmpl, "metadata.labels"), "pod-template-hash");
-		cctl_describe_template(&tw, tmpl);
-		char *s = cctl_tabw_render(&tw);
+		char *s = cctl_describe_template(cube_json_path(found, "spec.template"));
 		printf("%s/%s with revision #%d\n%s\n", kn, ref->name, R.revision, s);
 		free(s);
-		cctl_tabw_free(&tw);
 		return 0;
 	}
 	/* sort revisions (the RS objects follow) */

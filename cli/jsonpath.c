@@ -362,7 +362,9 @@ static int parse_chain(parser *p, chain *c, const char *stop)
 			p->i++;
 			if (peek(p) == '.') {
 				p->i++;
-				add_step(c, ST_RECURSIVE);
+				/* "...." is one descent: descendants of descendants add nothing */
+				if (!c->n || c->steps[c->n - 1].kind != ST_RECURSIVE)
+					add_step(c, ST_RECURSIVE);
 			}
 			if (peek(p) == '[' || !peek(p) || strchr(stop, peek(p)))
 				continue;
@@ -541,6 +543,7 @@ typedef struct ectx {
 	char *msg;
 	size_t msize;
 	cJSON *temps; /* literals made during evaluation */
+	size_t work;  /* values produced so far, all steps together */
 } ectx;
 
 static int eval_chain(ectx *e, const chain *c, const cJSON *cur, vals *out);
@@ -590,10 +593,20 @@ static bool filter_compare(const cJSON *l, const char *op, const cJSON *r)
 	return false;
 }
 
+/* Values one evaluation may produce, all steps together: "..*..*" and the
+ * like multiply them (each copy of a value walks its descendants again), so
+ * a template gets this budget and fails past it. */
+#define JP_MAX_RESULTS 1000000
+
 static int eval_step(ectx *e, const step *s, const vals *in, vals *out)
 {
 	for (size_t i = 0; i < in->n; i++) {
 		const cJSON *v = in->v[i];
+		if (e->work + out->n > JP_MAX_RESULTS) {
+			snprintf(e->msg, e->msize, "too many results (more than %d)",
+				 JP_MAX_RESULTS);
+			return -1;
+		}
 		switch (s->kind) {
 		case ST_ROOT:
 			vals_add(out, e->root);
@@ -744,6 +757,7 @@ static int eval_chain(ectx *e, const chain *c, const cJSON *cur, vals *out)
 			free(nx.v);
 			return -1;
 		}
+		e->work += nx.n;
 		vals t = in;
 		in = nx;
 		nx = t;
@@ -755,14 +769,25 @@ static int eval_chain(ectx *e, const chain *c, const cJSON *cur, vals *out)
 	return 0;
 }
 
+/* Appends s; the buffer grows by doubling (len is the text's length, the
+ * allocation is the next power of two above it), so long outputs stay
+ * linear. */
 static void append(char **out, size_t *len, const char *s)
 {
 	size_t n = strlen(s);
-	char *p = realloc(*out, *len + n + 1);
-	if (!p)
-		abort();
-	memcpy(p + *len, s, n + 1);
-	*out = p;
+	size_t cap = 64;
+	while (cap <= *len)
+		cap *= 2;
+	if (!*out || *len + n + 1 > cap) {
+		size_t ncap = cap;
+		while (ncap < *len + n + 1)
+			ncap *= 2;
+		char *p = realloc(*out, ncap);
+		if (!p)
+			abort();
+		*out = p;
+	}
+	memcpy(*out + *len, s, n + 1);
 	*len += n;
 }
 
@@ -829,16 +854,26 @@ static int exec_nodes(ectx *e, const node *nodes, size_t n, const cJSON *cur, ch
 int cctl_jsonpath_exec(const cctl_jsonpath *j, const cJSON *data, bool allow_missing, char **out,
 		       char *msg, size_t size)
 {
-	ectx e = {data, allow_missing, msg, size, NULL};
+	ectx e = {data, allow_missing, msg, size, NULL, 0};
 	size_t len = *out ? strlen(*out) : 0;
-	if (!*out)
+	if (*out) {
+		/* give the caller's buffer the capacity append() assumes */
+		size_t cap = 64;
+		while (cap <= len)
+			cap *= 2;
+		char *p = realloc(*out, cap);
+		if (!p)
+			abort();
+		*out = p;
+	} else {
 		append(out, &len, "");
+	}
 	return exec_nodes(&e, j->nodes, j->n, data, out, &len);
 }
 
 cJSON *cctl_jsonpath_find(const cctl_jsonpath *j, const cJSON *data, char *msg, size_t size)
 {
-	ectx e = {data, true, msg, size, NULL};
+	ectx e = {data, true, msg, size, NULL, 0};
 	cJSON *res = cJSON_CreateArray();
 	for (size_t i = 0; i < j->n; i++) {
 		if (j->nodes[i].kind != N_ACTION)

@@ -234,7 +234,8 @@ int cctl_jsonpath_exec(const cctl_jsonpath *j, const cJSON *data, bool allow_mis
 		       char *msg, size_t size);
 
 /* The values one expression finds ({.spec.containers[*].image}): a new JSON
- * array (values copied), or NULL with msg. */
+ * array of references to them (valid while data lives; cJSON_Delete frees
+ * only the array), or NULL with msg. */
 cJSON *cctl_jsonpath_find(const cctl_jsonpath *j, const cJSON *data, char *msg, size_t size);
 
 /* kubectl's RelaxedJSONPathExpression: ".a.b" / "a.b" / "{.a.b}" -> "{.a.b}".

@@ -884,8 +884,9 @@ cJSON *cctl_jsonpath_find(const cctl_jsonpath *j, const cJSON *data, char *msg, 
 			cJSON_Delete(res);
 			return NULL;
 		}
+		/* references, not copies: a template may find a great many values */
 		for (size_t k = 0; k < r.n; k++)
-			cJSON_AddItemToArray(res, cJSON_Duplicate(r.v[k], true));
+			cJSON_AddItemReferenceToArray(res, (cJSON *)r.v[k]);
 		free(r.v);
 	}
 	return res;

@@ -544,3 +544,44 @@ int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns, const
 	pool_put(c, h);
 	return rc;
 }
+
+/* ---- raw requests ------------------------------------------------------------------ */
+
+int cube_kclient_raw(cube_kclient *c, const cube_kclient_rawreq *r, cube_http_resp *resp,
+		     cube_err *err)
+{
+	memset(resp, 0, sizeof(*resp));
+	cube_http *h = pool_get(c, err);
+	if (!h)
+		return -1;
+	cube_autofree char *url = NULL, *accept = NULL, *ct = NULL;
+	if (asprintf(&url, "%s%s", c->server, r->path) < 0 ||
+	    asprintf(&accept, "Accept: %s", r->accept ? r->accept : "application/json") < 0 ||
+	    asprintf(&ct, "Content-Type: %s",
+		     r->content_type ? r->content_type : "application/json") < 0) {
+		pool_put(c, h);
+		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+	}
+	const char *hdrs[5] = {accept, c->ua_header, NULL, NULL, NULL};
+	size_t n = 2;
+	if (r->body)
+		hdrs[n++] = ct;
+	if (c->auth_header)
+		hdrs[n++] = c->auth_header;
+	cube_http_req req = {.method = r->method,
+			     .url = url,
+			     .headers = hdrs,
+			     .body = r->body,
+			     .body_len = r->body ? strlen(r->body) : 0,
+			     .timeout_ms = r->on_data	   ? r->timeout_ms
+					   : r->timeout_ms ? r->timeout_ms
+							   : c->timeout_ms,
+			     .on_data = r->on_data,
+			     .ud = r->ud,
+			     .cancel = r->cancel};
+	int rc = cube_http_do(h, &req, resp, err);
+	if (rc < 0)
+		cube_err_prefix(err, "%s %s", r->method ? r->method : "GET", r->path);
+	pool_put(c, h);
+	return rc;
+}

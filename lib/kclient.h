@@ -120,4 +120,28 @@ typedef int (*cube_watch_fn)(void *ud, const char *type, cJSON *object);
 int cube_kclient_watch(cube_kclient *c, const cube_gvr *r, const char *ns, const cube_watch_opts *o,
 		       cube_watch_fn fn, void *ud, atomic_int *cancel, cube_err *err);
 
+/* A request whose answer the caller reads as it is, whatever its status:
+ * for clients that print the server's Status themselves (cubectl) or ask for
+ * another representation (a Table).  accept NULL: application/json;
+ * content_type NULL: application/json; body may be NULL.  With on_data the
+ * body streams there (watches) and timeout_ms 0 means none; otherwise it is
+ * collected in resp->body and timeout_ms 0 means the client's.  Returns 0
+ * when an HTTP answer came (resp->status says which), -1 with err when none
+ * did (CUBE_EUNAVAIL, CUBE_EIO, CUBE_ETIMEOUT, CUBE_ECANCELED, ...).  The
+ * caller releases resp with cube_http_resp_clear(), also on failure. */
+typedef struct cube_kclient_rawreq {
+	const char *method; /* NULL: GET */
+	const char *path;   /* with its query */
+	const char *accept;
+	const char *content_type;
+	const char *body;
+	long timeout_ms;
+	cube_http_data_fn on_data;
+	void *ud;
+	atomic_int *cancel;
+} cube_kclient_rawreq;
+
+int cube_kclient_raw(cube_kclient *c, const cube_kclient_rawreq *r, cube_http_resp *resp,
+		     cube_err *err);
+
 #endif

@@ -1328,3 +1328,271 @@ const cube_smp_schema *cube_smp_schema_for(const char *kind)
 			return &smp_schemas[i];
 	return &smp_replace_all;
 }
+
+/* ---- three-way strategic merge patch (client-side apply) -------------------------------- */
+
+/* What CreateThreeWayMergePatch's diffMaps is told to leave out. */
+typedef struct smp_diff_opts {
+	bool ignore_deletions;
+	bool ignore_changes; /* changes and additions */
+} smp_diff_opts;
+
+static cJSON *smp_diff_maps(const cJSON *from, const cJSON *to, const smp_field *fields,
+			    smp_diff_opts o, int depth, cube_err *err);
+
+static bool smp_is_map_list(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x = a && a->child ? a->child : b ? b->child : NULL;
+	return x && cJSON_IsObject(x);
+}
+
+static const cJSON *smp_find_by_key(const cJSON *list, const char *key, const cJSON *kv)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach (it, list) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, key);
+		if (v && kv && cube_json_equal(v, kv))
+			return it;
+	}
+	return NULL;
+}
+
+static bool smp_same_order(const cJSON *a, const cJSON *b, const char *key)
+{
+	if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+		return false;
+	const cJSON *x = a ? a->child : NULL, *y = b ? b->child : NULL;
+	for (; x && y; x = x->next, y = y->next) {
+		const cJSON *kx = key ? cJSON_GetObjectItemCaseSensitive(x, key) : x;
+		const cJSON *ky = key ? cJSON_GetObjectItemCaseSensitive(y, key) : y;
+		if (!cube_json_equal(kx, ky))
+			return false;
+	}
+	return true;
+}
+
+/* diffLists for a merging list `name`: adds the patch list, the
+ * $setElementOrder list and the $deleteFromPrimitiveList list to patch. */
+static int smp_diff_list(cJSON *patch, const char *name, const cJSON *from, const cJSON *to,
+			 const smp_field *f, smp_diff_opts o, int depth, cube_err *err)
+{
+	cJSON *plist = cJSON_CreateArray(), *dlist = cJSON_CreateArray();
+	if (!plist || !dlist) {
+		cJSON_Delete(plist);
+		cJSON_Delete(dlist);
+		return nomem(err);
+	}
+	bool set_order = false;
+	const cJSON *it;
+	if (smp_is_map_list(from, to)) {
+		if (!f->key) {
+			cJSON_Delete(plist);
+			cJSON_Delete(dlist);
+			return cube_err_set(err, CUBE_EINVAL,
+					    "list \"%s\": maps without a merge key", name);
+		}
+		cJSON_ArrayForEach (it, to) {
+			const cJSON *kv = cJSON_GetObjectItemCaseSensitive(it, f->key);
+			if (!kv) {
+				cJSON_Delete(plist);
+				cJSON_Delete(dlist);
+				return smp_no_key(err, name, f->key);
+			}
+			const cJSON *old = smp_find_by_key(from, f->key, kv);
+			if (old) {
+				cJSON *p = smp_diff_maps(old, it, f->fields, o, depth + 1, err);
+				if (!p) {
+					cJSON_Delete(plist);
+					cJSON_Delete(dlist);
+					return -1;
+				}
+				if (p->child) {
+					cJSON_AddItemToObject(p, f->key, cJSON_Duplicate(kv, true));
+					cJSON_AddItemToArray(plist, p);
+				} else {
+					cJSON_Delete(p);
+				}
+			} else if (!o.ignore_changes) {
+				cJSON_AddItemToArray(plist, cJSON_Duplicate(it, true));
+			}
+		}
+		cJSON_ArrayForEach (it, from) {
+			const cJSON *kv = cJSON_GetObjectItemCaseSensitive(it, f->key);
+			if (!kv || smp_find_by_key(to, f->key, kv) || o.ignore_deletions)
+				continue;
+			cJSON *d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "$patch", "delete");
+			cJSON_AddItemToObject(d, f->key, cJSON_Duplicate(kv, true));
+			cJSON_AddItemToArray(plist, d);
+		}
+		bool same = smp_same_order(from, to, f->key);
+		set_order = (!o.ignore_changes && (plist->child || !same)) ||
+			    (!o.ignore_deletions && plist->child);
+		if (set_order) {
+			cJSON *order = cJSON_CreateArray();
+			cJSON_ArrayForEach (it, to) {
+				cJSON *k = cJSON_CreateObject();
+				cJSON_AddItemToObject(
+					k, f->key,
+					cJSON_Duplicate(
+						cJSON_GetObjectItemCaseSensitive(it, f->key),
+						true));
+				cJSON_AddItemToArray(order, k);
+			}
+			char dir[256];
+			snprintf(dir, sizeof(dir), SMP_SET_ORDER "%s", name);
+			cJSON_AddItemToObject(patch, dir, order);
+		}
+	} else {
+		/* a set of primitives */
+		cJSON_ArrayForEach (it, to) {
+			if (!list_has(from, it) && !o.ignore_changes)
+				cJSON_AddItemToArray(plist, cJSON_Duplicate(it, true));
+		}
+		cJSON_ArrayForEach (it, from) {
+			if (!list_has(to, it) && !o.ignore_deletions)
+				cJSON_AddItemToArray(dlist, cJSON_Duplicate(it, true));
+		}
+		if ((!o.ignore_deletions && dlist->child) ||
+		    (!o.ignore_changes && !cube_json_equal(from, to))) {
+			char dir[256];
+			snprintf(dir, sizeof(dir), SMP_SET_ORDER "%s", name);
+			cJSON_AddItemToObject(patch, dir, cJSON_Duplicate(to, true));
+		}
+	}
+	if (plist->child)
+		cJSON_AddItemToObject(patch, name, plist);
+	else
+		cJSON_Delete(plist);
+	if (dlist->child) {
+		char dir[256];
+		snprintf(dir, sizeof(dir), SMP_DELETE_FROM "%s", name);
+		cJSON_AddItemToObject(patch, dir, dlist);
+	} else {
+		cJSON_Delete(dlist);
+	}
+	return 0;
+}
+
+/* diffMaps: the patch that turns `from` into `to`, within the options. */
+static cJSON *smp_diff_maps(const cJSON *from, const cJSON *to, const smp_field *fields,
+			    smp_diff_opts o, int depth, cube_err *err)
+{
+	if (depth > CUBE_PATCH_MAX_DEPTH) {
+		too_deep(err);
+		return NULL;
+	}
+	cJSON *patch = cJSON_CreateObject();
+	if (!patch) {
+		nomem(err);
+		return NULL;
+	}
+	const cJSON *m;
+	cJSON_ArrayForEach (m, to) {
+		const cJSON *old = cJSON_GetObjectItemCaseSensitive(from, m->string);
+		if (!old) {
+			if (!o.ignore_changes)
+				cJSON_AddItemToObject(patch, m->string, cJSON_Duplicate(m, true));
+			continue;
+		}
+		if (json_type(old) != json_type(m)) {
+			if (!o.ignore_changes)
+				cJSON_AddItemToObject(patch, m->string, cJSON_Duplicate(m, true));
+			continue;
+		}
+		const smp_field *f = smp_lookup(fields, m->string);
+		if (cJSON_IsObject(m)) {
+			cJSON *sub = smp_diff_maps(old, m, f ? f->fields : NULL, o, depth + 1, err);
+			if (!sub) {
+				cJSON_Delete(patch);
+				return NULL;
+			}
+			if (sub->child)
+				cJSON_AddItemToObject(patch, m->string, sub);
+			else
+				cJSON_Delete(sub);
+		} else if (cJSON_IsArray(m) && f && f->merge) {
+			if (smp_diff_list(patch, m->string, old, m, f, o, depth, err) < 0) {
+				cJSON_Delete(patch);
+				return NULL;
+			}
+		} else if (!cube_json_equal(old, m) && !o.ignore_changes) {
+			cJSON_AddItemToObject(patch, m->string, cJSON_Duplicate(m, true));
+		}
+	}
+	if (!o.ignore_deletions) {
+		cJSON_ArrayForEach (m, from) {
+			if (!cJSON_GetObjectItemCaseSensitive(to, m->string))
+				cJSON_AddItemToObject(patch, m->string, cJSON_CreateNull());
+		}
+	}
+	return patch;
+}
+
+/* Merges the additions/changes patch into the deletions patch: maps merge,
+ * merging lists join their items (an item both patches name, by its merge
+ * key, merges in turn), directives and values of the delta win. */
+static void smp_merge_patches(cJSON *dst, cJSON *src, const smp_field *fields)
+{
+	cJSON *m;
+	while ((m = src->child)) {
+		cJSON_DetachItemViaPointer(src, m);
+		cJSON *old = cJSON_GetObjectItemCaseSensitive(dst, m->string);
+		const smp_field *f = smp_lookup(fields, m->string);
+		if (old && cJSON_IsObject(old) && cJSON_IsObject(m)) {
+			smp_merge_patches(old, m, f ? f->fields : NULL);
+			cJSON_Delete(m);
+		} else if (old && cJSON_IsArray(old) && cJSON_IsArray(m) && f && f->merge &&
+			   !has_prefix(m->string, "$")) {
+			/* delta items first, then the deletions' items not merged into them */
+			cJSON *it;
+			while ((it = old->child)) {
+				cJSON_DetachItemViaPointer(old, it);
+				const cJSON *kv =
+					f->key ? cJSON_GetObjectItemCaseSensitive(it, f->key)
+					       : NULL;
+				cJSON *same = kv ? (cJSON *)smp_find_by_key(m, f->key, kv) : NULL;
+				if (same && cJSON_IsObject(same) && cJSON_IsObject(it) &&
+				    !cJSON_GetObjectItemCaseSensitive(it, "$patch")) {
+					smp_merge_patches(it, same, f->fields);
+					cJSON_ReplaceItemViaPointer(m, same, it);
+				} else {
+					cJSON_AddItemToArray(m, it);
+				}
+			}
+			cJSON_ReplaceItemViaPointer(dst, old, m);
+		} else if (old) {
+			cJSON_ReplaceItemViaPointer(dst, old, m);
+		} else {
+			cJSON_AddItemToObject(dst, m->string, m);
+		}
+	}
+}
+
+cJSON *cube_smp_three_way(const cJSON *original, const cJSON *modified, const cJSON *current,
+			  const cube_smp_schema *schema, cube_err *err)
+{
+	static const cJSON empty = {.type = cJSON_Object};
+	if (!cJSON_IsObject(original))
+		original = &empty;
+	if (!cJSON_IsObject(current))
+		current = &empty;
+	if (!cJSON_IsObject(modified)) {
+		cube_err_set(err, CUBE_EINVAL, "the new configuration is not an object");
+		return NULL;
+	}
+	const smp_field *fields = schema ? schema->fields : NULL;
+	cJSON *delta = smp_diff_maps(current, modified, fields,
+				     (smp_diff_opts){.ignore_deletions = true}, 0, err);
+	if (!delta)
+		return NULL;
+	cJSON *dels = smp_diff_maps(original, modified, fields,
+				    (smp_diff_opts){.ignore_changes = true}, 0, err);
+	if (!dels) {
+		cJSON_Delete(delta);
+		return NULL;
+	}
+	smp_merge_patches(dels, delta, fields);
+	cJSON_Delete(delta);
+	return dels;
+}

@@ -143,4 +143,18 @@ const cube_smp_schema *cube_smp_schema_for(const char *kind);
 cJSON *cube_strategic_merge_patch(const cJSON *doc, const cJSON *patch,
 				  const cube_smp_schema *schema, cube_err *err);
 
+/* The patch client-side apply sends (Kubernetes' CreateThreeWayMergePatch
+ * with overwrite): what changed from `current` (the live object) to
+ * `modified` (the new configuration), never deleting what only the live
+ * object has, plus the deletions of fields that `original` (the last
+ * applied configuration; NULL for none) had and `modified` no longer has
+ * (null for a field, {"<key>": v, "$patch": "delete"} for an item of a
+ * merging list, $deleteFromPrimitiveList for a value of a set).  Merging
+ * lists that change get "$setElementOrder/<list>" as kubectl sends it.  An
+ * empty object means nothing to do (kubectl's "unchanged").  Returns a new
+ * tree, or NULL with err (CUBE_EINVAL for a merging list item without its
+ * key, CUBE_ENOMEM). */
+cJSON *cube_smp_three_way(const cJSON *original, const cJSON *modified, const cJSON *current,
+			  const cube_smp_schema *schema, cube_err *err);
+
 #endif

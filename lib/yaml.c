@@ -1414,7 +1414,9 @@ static int emit_plain(yaml_emitter_t *e, const char *s)
 }
 
 /* A string, styled as go-yaml's stringv(): a | block if it has a newline,
- * plain if it would read back as the same string, else double-quoted.  cube
+ * plain if it would read back as the same string (a timestamp would not:
+ * "2026-01-02T03:04:05Z" is quoted, as kubectl -o yaml prints it), else
+ * double-quoted.  cube
  * also quotes "<<", which go-yaml leaves plain although it reads back as a
  * merge key. */
 static int emit_string(yaml_emitter_t *e, const char *s)
@@ -1452,7 +1454,9 @@ static int emit_string(yaml_emitter_t *e, const char *s)
 	} else {
 		if (resolve(s, n, T_NONE, &r) < 0)
 			return -1;
-		bool plain = r.kind == R_STR && !is_base60(s) && strcmp(s, "<<") != 0;
+		/* go-yaml's resolve("", s) reads an unquoted timestamp as one */
+		bool plain = r.kind == R_STR && !is_base60(s) && strcmp(s, "<<") != 0 &&
+			     !is_timestamp(s, n);
 		style = plain ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	}
 	yaml_event_t ev;

@@ -28,24 +28,6 @@
 #define PODS 10000
 #define UPDATES 5000
 
-static const char pod_fmt[] =
-	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":"
-	"\"bench\","
-	"\"uid\":\"00000000-0000-4000-8000-%012d\",\"creationTimestamp\":\"2026-11-25T00:00:00Z\","
-	"\"labels\":{\"app\":\"bench\",\"pod-template-hash\":\"5d4f8c7b9\"},\"ownerReferences\":[{"
-	"\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"bench-5d4f8c7b9\",\"uid\":"
-	"\"11111111-2222-4333-8444-555555555555\",\"controller\":true,\"blockOwnerDeletion\":true}]"
-	"},"
-	"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\",\"ports\":[{"
-	"\"containerPort\":"
-	"8080,\"protocol\":\"TCP\"}],\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":"
-	"\"64Mi\"}},"
-	"\"imagePullPolicy\":\"IfNotPresent\",\"terminationMessagePath\":\"/dev/termination-log\","
-	"\"terminationMessagePolicy\":\"File\"}],\"restartPolicy\":\"Always\",\"dnsPolicy\":"
-	"\"ClusterFirst\",\"nodeName\":\"node-%d\",\"schedulerName\":\"default-scheduler\","
-	"\"terminationGracePeriodSeconds\":30},\"status\":{\"phase\":\"Running\",\"podIP\":"
-	"\"10.244.%d.%d\",\"hostIP\":\"172.30.0.%d\",\"qosClass\":\"Burstable\"}}";
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -68,10 +50,7 @@ static long rss_kib(void)
 
 static int pod_text(char *buf, size_t size, int i, int gen)
 {
-	char name[32];
-	snprintf(name, sizeof(name), "p-%05d", i);
-	int n = snprintf(buf, size, pod_fmt, name, i, i % 50, (i / 250) % 256, i % 250 + 2,
-			 i % 50 + 2);
+	int n = cube_test_pod_json(buf, size, "bench", i);
 	if (gen) {
 		/* an update: a label that changes */
 		char *at = strstr(buf, "\"app\":\"bench\"");

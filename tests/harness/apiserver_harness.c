@@ -1,6 +1,8 @@
 /* apiserver_harness.c - etcd + cube-apiserver for integration tests. */
 #include "apiserver_harness.h"
 
+#include "etcd.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -137,4 +139,48 @@ long cube_test_http(const cube_test_api *t, const char *method, const char *path
 	cube_http_resp_clear(&resp);
 	cube_http_free(h);
 	return status;
+}
+
+/* ---- pods written straight into etcd (benchmarks) ---- */
+
+static const char pod_fmt[] =
+	"{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":"
+	"\"%s\","
+	"\"uid\":\"00000000-0000-4000-8000-%012d\",\"creationTimestamp\":\"2026-11-25T00:00:00Z\","
+	"\"labels\":{\"app\":\"bench\",\"pod-template-hash\":\"5d4f8c7b9\"},\"ownerReferences\":[{"
+	"\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"bench-5d4f8c7b9\",\"uid\":"
+	"\"11111111-2222-4333-8444-555555555555\",\"controller\":true,\"blockOwnerDeletion\":true}]"
+	"},"
+	"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\",\"ports\":[{"
+	"\"containerPort\":"
+	"8080,\"protocol\":\"TCP\"}],\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":"
+	"\"64Mi\"}},"
+	"\"imagePullPolicy\":\"IfNotPresent\",\"terminationMessagePath\":\"/dev/termination-log\","
+	"\"terminationMessagePolicy\":\"File\"}],\"restartPolicy\":\"Always\",\"dnsPolicy\":"
+	"\"ClusterFirst\",\"nodeName\":\"node-%d\",\"schedulerName\":\"default-scheduler\","
+	"\"terminationGracePeriodSeconds\":30},\"status\":{\"phase\":\"Running\",\"podIP\":"
+	"\"10.244.%d.%d\",\"hostIP\":\"172.30.0.%d\",\"qosClass\":\"Burstable\"}}";
+
+int cube_test_pod_json(char *buf, size_t size, const char *ns, int i)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "p-%05d", i);
+	return snprintf(buf, size, pod_fmt, name, ns, i, i % 50, (i / 250) % 256, i % 250 + 2,
+			i % 50 + 2);
+}
+
+int cube_test_put_pods(const cube_test_api *t, const char *ns, int n)
+{
+	cube_etcd *etcd = cube_etcd_new(t->etcd.url, NULL);
+	if (!etcd)
+		return -1;
+	char buf[2048], key[160];
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		int len = cube_test_pod_json(buf, sizeof(buf), ns, i);
+		snprintf(key, sizeof(key), "/registry/pods/%s/p-%05d", ns, i);
+		rc = cube_etcd_put(etcd, key, buf, (size_t)len, 0, NULL, NULL);
+	}
+	cube_etcd_free(etcd);
+	return rc;
 }

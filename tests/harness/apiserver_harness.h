@@ -44,4 +44,12 @@ void cube_test_api_destroy(cube_test_api *t);
 long cube_test_http(const cube_test_api *t, const char *method, const char *path, const char *body,
 		    char **out);
 
+/* A Running pod "p-<i, 5 digits>" in ns as JSON (what etcd stores), for
+ * benchmarks; returns its length. */
+int cube_test_pod_json(char *buf, size_t size, const char *ns, int i);
+
+/* Writes pods p-00000 .. p-<n-1> of ns straight into the API server's etcd
+ * (as scheduler_perf does, skipping the API).  0 or -1. */
+int cube_test_put_pods(const cube_test_api *t, const char *ns, int n);
+
 #endif

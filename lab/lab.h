@@ -12,5 +12,8 @@ int cube_cmd_up(int argc, char **argv);
 int cube_cmd_down(int argc, char **argv);
 int cube_cmd_status(int argc, char **argv);
 int cube_cmd_exec(int argc, char **argv);
+int cube_cmd_stop(int argc, char **argv);
+int cube_cmd_start(int argc, char **argv);
+int cube_cmd_logs(int argc, char **argv);
 
 #endif

@@ -17,6 +17,9 @@ static const struct {
 	{"up", cube_cmd_up, "start a multi-node cluster on this machine"},
 	{"down", cube_cmd_down, "stop a lab and remove its network"},
 	{"status", cube_cmd_status, "show a lab's processes and nodes"},
+	{"stop", cube_cmd_stop, "stop a lab, keeping its state"},
+	{"start", cube_cmd_start, "start a stopped lab again"},
+	{"logs", cube_cmd_logs, "a component's log: cube logs COMPONENT [NODE]"},
 	{"exec", cube_cmd_exec, "run a command inside a node: cube exec NODE -- CMD"},
 	{"image", cube_cmd_image, "build, push, load and list OCI images"},
 };

@@ -53,6 +53,7 @@ typedef struct lab {
 	const char *backend;
 	const char *bin; /* directory of the cube binaries */
 	double t0;
+	char buf_runtime[16], buf_backend[16], buf_bin[512]; /* what load() read */
 } lab;
 
 static double now_s(void)
@@ -272,8 +273,9 @@ static int save(const lab *l)
 		return -1;
 	fprintf(f,
 		"{\"name\":\"%s\",\"nodes\":%d,\"subnet\":\"%s\",\"apiPort\":%d,\"etcdPort\":%d,"
-		"\"runtime\":\"%s\",\"networkBackend\":\"%s\"}\n",
-		l->name, l->nodes, l->subnet, l->api_port, l->etcd_port, l->runtime, l->backend);
+		"\"runtime\":\"%s\",\"networkBackend\":\"%s\",\"binDir\":\"%s\"}\n",
+		l->name, l->nodes, l->subnet, l->api_port, l->etcd_port, l->runtime, l->backend,
+		l->bin);
 	fclose(f);
 	lab_path(l, path, sizeof(path), "kubeconfig");
 	f = fopen(path, "w");
@@ -305,6 +307,15 @@ static int load(lab *l, cube_err *err)
 	snprintf(l->subnet, sizeof(l->subnet), "%s",
 		 cube_json_str(j, "subnet") ? cube_json_str(j, "subnet") : "");
 	l->api_port = (int)cube_json_int(j, "apiPort", 6443);
+	l->etcd_port = (int)cube_json_int(j, "etcdPort", 23790);
+	const char *rt = cube_json_str(j, "runtime"), *be = cube_json_str(j, "networkBackend");
+	const char *bin = cube_json_str(j, "binDir");
+	snprintf(l->buf_runtime, sizeof(l->buf_runtime), "%s", rt ? rt : "runc");
+	snprintf(l->buf_backend, sizeof(l->buf_backend), "%s", be ? be : "host-gw");
+	snprintf(l->buf_bin, sizeof(l->buf_bin), "%s", bin ? bin : "bin");
+	l->runtime = l->buf_runtime;
+	l->backend = l->buf_backend;
+	l->bin = l->buf_bin;
 	if (l->nodes < 1 || l->nodes > MAX_NODES || !l->subnet[0])
 		return cube_err_set(err, CUBE_EPROTO, "%s: not a lab description", path);
 	return 0;
@@ -398,7 +409,167 @@ static int count_ready_nodes(const lab *l)
 	return ready;
 }
 
-int cube_cmd_down(int argc, char **argv);
+static void lab_teardown(lab *l);
+
+/* Starts (or restarts) everything a lab description names; on failure
+ * removes what it started. */
+static int lab_start(lab *l)
+{
+	l->t0 = now_s();
+	char path[700];
+	for (const char *d = "logs\0run\0etcd\0nodes\0"; *d; d += strlen(d) + 1) {
+		lab_path(l, path, sizeof(path), d);
+		if (mkdir_p(path) < 0) {
+			fprintf(stderr, "cube up: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	if (save(l) < 0) {
+		fprintf(stderr, "cube up: cannot write %s\n", l->dir);
+		return 1;
+	}
+	cube_err err = CUBE_ERR_INIT;
+	char a[600], b[600], c[64], d[64], e[96], f[128];
+	char kubeconfig[700], data[700];
+	lab_path(l, kubeconfig, sizeof(kubeconfig), "kubeconfig");
+	lab_path(l, data, sizeof(data), "etcd");
+	/* etcd */
+	snprintf(c, sizeof(c), "http://127.0.0.1:%d", l->etcd_port);
+	snprintf(d, sizeof(d), "http://127.0.0.1:%d", l->etcd_port + 1);
+	snprintf(e, sizeof(e), "cube=http://127.0.0.1:%d", l->etcd_port + 1);
+	char *etcd[] = {"/usr/bin/etcd",
+			"--name",
+			"cube",
+			"--data-dir",
+			data,
+			"--listen-client-urls",
+			c,
+			"--advertise-client-urls",
+			c,
+			"--listen-peer-urls",
+			d,
+			"--initial-advertise-peer-urls",
+			d,
+			"--initial-cluster",
+			e,
+			"--logger",
+			"zap",
+			"--log-level",
+			"warn",
+			NULL};
+	if (!alive(read_pid(l, "etcd")) && spawn(l, "etcd", NULL, etcd) < 0)
+		goto fail_msg;
+	snprintf(f, sizeof(f), "%s/health", c);
+	if (!wait_http(f, 20)) {
+		fprintf(stderr, "cube up: etcd did not start; see %s/logs/etcd.log\n", l->dir);
+		goto fail;
+	}
+	step(l, "etcd ready on 127.0.0.1:%d", l->etcd_port);
+	/* the lab network first: the API server listens on the bridge */
+	if (net_up(l, &err) < 0) {
+		fprintf(stderr, "cube up: network: %s\n", err.msg);
+		goto fail;
+	}
+	step(l, "network: bridge cb-%s %s.1/24, %d node namespaces", l->name, l->subnet, l->nodes);
+	char api_bin[600], bind[40], port[16];
+	snprintf(api_bin, sizeof(api_bin), "%s/cube-apiserver", l->bin);
+	snprintf(bind, sizeof(bind), "%s.1", l->subnet);
+	snprintf(port, sizeof(port), "%d", l->api_port);
+	char *api[] = {api_bin, "--etcd-servers", c, "--bind-address", bind, "--port", port, NULL};
+	if (!alive(read_pid(l, "apiserver")) && spawn(l, "apiserver", NULL, api) < 0)
+		goto fail_msg;
+	snprintf(f, sizeof(f), "http://%s:%d/readyz", bind, l->api_port);
+	if (!wait_http(f, 30)) {
+		fprintf(stderr,
+			"cube up: cube-apiserver did not start; see %s/logs/apiserver.log\n",
+			l->dir);
+		goto fail;
+	}
+	step(l, "cube-apiserver ready on %s:%d", bind, l->api_port);
+	snprintf(a, sizeof(a), "%s/cube-scheduler", l->bin);
+	char *sched[] = {a, "--kubeconfig", kubeconfig, "--port", "-1", NULL};
+	snprintf(b, sizeof(b), "%s/cube-controller-manager", l->bin);
+	char *cm[] = {b,    "--kubeconfig",	     kubeconfig,       "--port",
+		      "-1", "--allocate-node-cidrs", "--cluster-cidr", "10.244.0.0/16",
+		      NULL};
+	if ((!alive(read_pid(l, "scheduler")) && spawn(l, "scheduler", NULL, sched) < 0) ||
+	    (!alive(read_pid(l, "controller-manager")) &&
+	     spawn(l, "controller-manager", NULL, cm) < 0))
+		goto fail_msg;
+	step(l, "cube-scheduler and cube-controller-manager started");
+	for (int i = 1; i <= l->nodes; i++) {
+		char ns[64], node[32], ip[32], cidr[32], root[600], proc[48];
+		char kbin[600], pbin[600];
+		ns_name(l, i, ns, sizeof(ns));
+		snprintf(node, sizeof(node), "node%d", i);
+		node_ip(l, i, ip, sizeof(ip));
+		snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", i);
+		snprintf(root, sizeof(root), "%s/nodes/%s", l->dir, node);
+		mkdir_p(root);
+		snprintf(kbin, sizeof(kbin), "%s/cubelet", l->bin);
+		snprintf(pbin, sizeof(pbin), "%s/cube-proxy", l->bin);
+		char *kub[] = {kbin,
+			       "--kubeconfig",
+			       kubeconfig,
+			       "--hostname-override",
+			       node,
+			       "--node-ip",
+			       ip,
+			       "--pod-cidr",
+			       cidr,
+			       "--root-dir",
+			       root,
+			       "--runtime",
+			       (char *)l->runtime,
+			       "--bind-address",
+			       ip,
+			       "--network-backend",
+			       (char *)l->backend,
+			       NULL};
+		char *prx[] = {pbin,
+			       "--kubeconfig",
+			       kubeconfig,
+			       "--hostname-override",
+			       node,
+			       "--node-ip",
+			       ip,
+			       "--cluster-cidr",
+			       "10.244.0.0/16",
+			       "--healthz-bind-address",
+			       ip,
+			       "--metrics-bind-address",
+			       ip,
+			       NULL};
+		snprintf(proc, sizeof(proc), "cubelet-%s", node);
+		if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, kub) < 0)
+			goto fail_msg;
+		snprintf(proc, sizeof(proc), "proxy-%s", node);
+		if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, prx) < 0)
+			goto fail_msg;
+	}
+	step(l, "%d cubelets (%s) and cube-proxies started", l->nodes, l->runtime);
+	int ready = 0;
+	for (int w = 0; w < 600 && (ready = count_ready_nodes(l)) < l->nodes; w++)
+		usleep(100 * 1000);
+	if (ready < l->nodes) {
+		fprintf(stderr, "cube up: %d of %d nodes Ready; see %s/logs/\n", ready, l->nodes,
+			l->dir);
+		goto fail;
+	}
+	step(l, "%d nodes Ready", l->nodes);
+	printf("\nkubeconfig: %s\n  export KUBECONFIG=%s\n  kubectl get nodes -o wide\n"
+	       "  cube exec node1 -- ip addr        (a shell command inside a node)\n"
+	       "stop: cube down --name %s\n",
+	       kubeconfig, kubeconfig, l->name);
+	return 0;
+fail_msg:
+	fprintf(stderr, "cube up: cannot start a process: %s\n", strerror(errno));
+fail:
+	fprintf(stderr, "cube up: failed; removing what was started (logs stay in %s/logs)\n",
+		l->dir);
+	lab_teardown(l);
+	return 1;
+}
 
 int cube_cmd_up(int argc, char **argv)
 {
@@ -442,159 +613,25 @@ int cube_cmd_up(int argc, char **argv)
 		return 1;
 	}
 	snprintf(l.subnet, sizeof(l.subnet), "%s", subnet);
-	l.t0 = now_s();
-	char path[700];
-	for (const char *d = "logs\0run\0etcd\0nodes\0"; *d; d += strlen(d) + 1) {
-		lab_path(&l, path, sizeof(path), d);
-		if (mkdir_p(path) < 0) {
-			fprintf(stderr, "cube up: %s: %s\n", path, strerror(errno));
-			return 1;
-		}
+	return lab_start(&l);
+}
+
+/* Stops every process of the lab (by its recorded PID) and removes its
+ * network; the state directory stays. */
+static void lab_teardown(lab *l)
+{
+	for (int i = l->nodes; i >= 1; i--) {
+		char proc[48];
+		snprintf(proc, sizeof(proc), "proxy-node%d", i);
+		stop_proc(l, proc);
+		snprintf(proc, sizeof(proc), "cubelet-node%d", i);
+		stop_proc(l, proc);
 	}
-	if (save(&l) < 0) {
-		fprintf(stderr, "cube up: cannot write %s\n", l.dir);
-		return 1;
-	}
-	cube_err err = CUBE_ERR_INIT;
-	char a[600], b[600], c[64], d[64], e[96], f[128];
-	char kubeconfig[700], data[700];
-	lab_path(&l, kubeconfig, sizeof(kubeconfig), "kubeconfig");
-	lab_path(&l, data, sizeof(data), "etcd");
-	/* etcd */
-	snprintf(c, sizeof(c), "http://127.0.0.1:%d", l.etcd_port);
-	snprintf(d, sizeof(d), "http://127.0.0.1:%d", l.etcd_port + 1);
-	snprintf(e, sizeof(e), "cube=http://127.0.0.1:%d", l.etcd_port + 1);
-	char *etcd[] = {"/usr/bin/etcd",
-			"--name",
-			"cube",
-			"--data-dir",
-			data,
-			"--listen-client-urls",
-			c,
-			"--advertise-client-urls",
-			c,
-			"--listen-peer-urls",
-			d,
-			"--initial-advertise-peer-urls",
-			d,
-			"--initial-cluster",
-			e,
-			"--logger",
-			"zap",
-			"--log-level",
-			"warn",
-			NULL};
-	if (!alive(read_pid(&l, "etcd")) && spawn(&l, "etcd", NULL, etcd) < 0)
-		goto fail_msg;
-	snprintf(f, sizeof(f), "%s/health", c);
-	if (!wait_http(f, 20)) {
-		fprintf(stderr, "cube up: etcd did not start; see %s/logs/etcd.log\n", l.dir);
-		goto fail;
-	}
-	step(&l, "etcd ready on 127.0.0.1:%d", l.etcd_port);
-	/* the lab network first: the API server listens on the bridge */
-	if (net_up(&l, &err) < 0) {
-		fprintf(stderr, "cube up: network: %s\n", err.msg);
-		goto fail;
-	}
-	step(&l, "network: bridge cb-%s %s.1/24, %d node namespaces", l.name, l.subnet, l.nodes);
-	char api_bin[600], bind[40], port[16];
-	snprintf(api_bin, sizeof(api_bin), "%s/cube-apiserver", l.bin);
-	snprintf(bind, sizeof(bind), "%s.1", l.subnet);
-	snprintf(port, sizeof(port), "%d", l.api_port);
-	char *api[] = {api_bin, "--etcd-servers", c, "--bind-address", bind, "--port", port, NULL};
-	if (!alive(read_pid(&l, "apiserver")) && spawn(&l, "apiserver", NULL, api) < 0)
-		goto fail_msg;
-	snprintf(f, sizeof(f), "http://%s:%d/readyz", bind, l.api_port);
-	if (!wait_http(f, 30)) {
-		fprintf(stderr,
-			"cube up: cube-apiserver did not start; see %s/logs/apiserver.log\n",
-			l.dir);
-		goto fail;
-	}
-	step(&l, "cube-apiserver ready on %s:%d", bind, l.api_port);
-	snprintf(a, sizeof(a), "%s/cube-scheduler", l.bin);
-	char *sched[] = {a, "--kubeconfig", kubeconfig, "--port", "-1", NULL};
-	snprintf(b, sizeof(b), "%s/cube-controller-manager", l.bin);
-	char *cm[] = {b,    "--kubeconfig",	     kubeconfig,       "--port",
-		      "-1", "--allocate-node-cidrs", "--cluster-cidr", "10.244.0.0/16",
-		      NULL};
-	if ((!alive(read_pid(&l, "scheduler")) && spawn(&l, "scheduler", NULL, sched) < 0) ||
-	    (!alive(read_pid(&l, "controller-manager")) &&
-	     spawn(&l, "controller-manager", NULL, cm) < 0))
-		goto fail_msg;
-	step(&l, "cube-scheduler and cube-controller-manager started");
-	for (int i = 1; i <= l.nodes; i++) {
-		char ns[64], node[32], ip[32], cidr[32], root[600], proc[48];
-		char kbin[600], pbin[600];
-		ns_name(&l, i, ns, sizeof(ns));
-		snprintf(node, sizeof(node), "node%d", i);
-		node_ip(&l, i, ip, sizeof(ip));
-		snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", i);
-		snprintf(root, sizeof(root), "%s/nodes/%s", l.dir, node);
-		mkdir_p(root);
-		snprintf(kbin, sizeof(kbin), "%s/cubelet", l.bin);
-		snprintf(pbin, sizeof(pbin), "%s/cube-proxy", l.bin);
-		char *kub[] = {kbin,
-			       "--kubeconfig",
-			       kubeconfig,
-			       "--hostname-override",
-			       node,
-			       "--node-ip",
-			       ip,
-			       "--pod-cidr",
-			       cidr,
-			       "--root-dir",
-			       root,
-			       "--runtime",
-			       (char *)l.runtime,
-			       "--bind-address",
-			       ip,
-			       "--network-backend",
-			       (char *)l.backend,
-			       NULL};
-		char *prx[] = {pbin,
-			       "--kubeconfig",
-			       kubeconfig,
-			       "--hostname-override",
-			       node,
-			       "--node-ip",
-			       ip,
-			       "--cluster-cidr",
-			       "10.244.0.0/16",
-			       "--healthz-bind-address",
-			       ip,
-			       "--metrics-bind-address",
-			       ip,
-			       NULL};
-		snprintf(proc, sizeof(proc), "cubelet-%s", node);
-		if (!alive(read_pid(&l, proc)) && spawn(&l, proc, ns, kub) < 0)
-			goto fail_msg;
-		snprintf(proc, sizeof(proc), "proxy-%s", node);
-		if (!alive(read_pid(&l, proc)) && spawn(&l, proc, ns, prx) < 0)
-			goto fail_msg;
-	}
-	step(&l, "%d cubelets (%s) and cube-proxies started", l.nodes, l.runtime);
-	int ready = 0;
-	for (int w = 0; w < 600 && (ready = count_ready_nodes(&l)) < l.nodes; w++)
-		usleep(100 * 1000);
-	if (ready < l.nodes) {
-		fprintf(stderr, "cube up: %d of %d nodes Ready; see %s/logs/\n", ready, l.nodes,
-			l.dir);
-		goto fail;
-	}
-	step(&l, "%d nodes Ready", l.nodes);
-	printf("\nkubeconfig: %s\n  export KUBECONFIG=%s\n  kubectl get nodes -o wide\n"
-	       "  cube exec node1 -- ip addr        (a shell command inside a node)\n"
-	       "stop: cube down --name %s\n",
-	       kubeconfig, kubeconfig, l.name);
-	return 0;
-fail_msg:
-	fprintf(stderr, "cube up: cannot start a process: %s\n", strerror(errno));
-fail:
-	fprintf(stderr, "cube up: failed; `cube down --name %s` removes what was started\n",
-		l.name);
-	return 1;
+	stop_proc(l, "controller-manager");
+	stop_proc(l, "scheduler");
+	stop_proc(l, "apiserver");
+	stop_proc(l, "etcd");
+	net_down(l);
 }
 
 int cube_cmd_down(int argc, char **argv)
@@ -612,18 +649,7 @@ int cube_cmd_down(int argc, char **argv)
 		fprintf(stderr, "cube down: %s\n", err.msg);
 		return 1;
 	}
-	for (int i = l.nodes; i >= 1; i--) {
-		char proc[48];
-		snprintf(proc, sizeof(proc), "proxy-node%d", i);
-		stop_proc(&l, proc);
-		snprintf(proc, sizeof(proc), "cubelet-node%d", i);
-		stop_proc(&l, proc);
-	}
-	stop_proc(&l, "controller-manager");
-	stop_proc(&l, "scheduler");
-	stop_proc(&l, "apiserver");
-	stop_proc(&l, "etcd");
-	net_down(&l);
+	lab_teardown(&l);
 	printf("removed the network of lab %s\n", l.name);
 	if (purge) {
 		char cmd[700];
@@ -632,6 +658,63 @@ int cube_cmd_down(int argc, char **argv)
 			printf("removed %s\n", l.dir);
 	}
 	return 0;
+}
+
+/* A process's resident memory (KiB) and age (s), from /proc; false if gone. */
+static bool proc_info(pid_t pid, long *rss_kb, double *age_s)
+{
+	char path[64], line[256];
+	*rss_kb = 0;
+	*age_s = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			*rss_kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	char stat[1024] = "";
+	if (f) {
+		if (!fgets(stat, sizeof(stat), f))
+			stat[0] = '\0';
+		fclose(f);
+	}
+	/* field 22, starttime, counted after the ")" that ends the command */
+	const char *p = strrchr(stat, ')');
+	unsigned long long start = 0;
+	for (int field = 2; p && *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (p)
+		start = strtoull(p, NULL, 10);
+	double up = 0;
+	f = fopen("/proc/uptime", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &up) != 1)
+			up = 0;
+		fclose(f);
+	}
+	long hz = sysconf(_SC_CLK_TCK);
+	if (start && hz > 0)
+		*age_s = up - (double)start / (double)hz;
+	return true;
+}
+
+static void status_line(const lab *l, const char *proc, int *down)
+{
+	pid_t pid = read_pid(l, proc);
+	long rss = 0;
+	double age = 0;
+	bool up = pid > 0 && kill(pid, 0) == 0 && proc_info(pid, &rss, &age);
+	*down += !up;
+	if (up)
+		printf("  %-22s running  pid %-7d %7.1f MiB  up %.0fs\n", proc, (int)pid,
+		       (double)rss / 1024.0, age);
+	else
+		printf("  %-22s STOPPED\n", proc);
 }
 
 int cube_cmd_status(int argc, char **argv)
@@ -649,21 +732,17 @@ int cube_cmd_status(int argc, char **argv)
 	printf("lab %s: %d nodes, API http://%s.1:%d\n", l.name, l.nodes, l.subnet, l.api_port);
 	const char *procs[] = {"etcd", "apiserver", "scheduler", "controller-manager"};
 	int down = 0;
-	for (size_t i = 0; i < CUBE_ARRAY_LEN(procs); i++) {
-		pid_t pid = read_pid(&l, procs[i]);
-		bool up = pid > 0 && kill(pid, 0) == 0;
-		down += !up;
-		printf("  %-22s %s (pid %d)\n", procs[i], up ? "running" : "STOPPED", (int)pid);
-	}
+	for (size_t i = 0; i < CUBE_ARRAY_LEN(procs); i++)
+		status_line(&l, procs[i], &down);
 	for (int i = 1; i <= l.nodes; i++)
 		for (int k = 0; k < 2; k++) {
 			char proc[48];
 			snprintf(proc, sizeof(proc), "%s-node%d", k ? "proxy" : "cubelet", i);
-			pid_t pid = read_pid(&l, proc);
-			bool up = pid > 0 && kill(pid, 0) == 0;
-			down += !up;
-			printf("  %-22s %s (pid %d)\n", proc, up ? "running" : "STOPPED", (int)pid);
+			status_line(&l, proc, &down);
 		}
+	char url[128];
+	snprintf(url, sizeof(url), "http://%s.1:%d/readyz", l.subnet, l.api_port);
+	printf("  API server /readyz: %s\n", wait_http(url, 1) ? "ok" : "NOT READY");
 	printf("  nodes Ready: %d of %d\n", count_ready_nodes(&l), l.nodes);
 	return down ? 1 : 0;
 }
@@ -706,4 +785,97 @@ int cube_cmd_exec(int argc, char **argv)
 	execvp(argv[first], argv + first);
 	fprintf(stderr, "cube exec: %s: %s\n", argv[first], strerror(errno));
 	return 127;
+}
+
+/* cube stop: processes and network go, the state (etcd data, images, the
+ * nodes' directories) stays for cube start. */
+int cube_cmd_stop(int argc, char **argv)
+{
+	lab l = {.name = "lab"};
+	int rc = parse_common(&l, NULL, argc, argv, "cube stop",
+			      "cube stop stops a lab, keeping its state for cube start.", NULL);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	cube_err err = CUBE_ERR_INIT;
+	if (load(&l, &err) < 0) {
+		fprintf(stderr, "cube stop: %s\n", err.msg);
+		return 1;
+	}
+	lab_teardown(&l);
+	printf("lab %s stopped; cube start --name %s brings it back\n", l.name, l.name);
+	return 0;
+}
+
+int cube_cmd_start(int argc, char **argv)
+{
+	lab l = {.name = "lab"};
+	int rc = parse_common(&l, NULL, argc, argv, "cube start",
+			      "cube start starts a stopped lab again, with its objects.", NULL);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	cube_err err = CUBE_ERR_INIT;
+	if (load(&l, &err) < 0) {
+		fprintf(stderr, "cube start: %s\n", err.msg);
+		return 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "cube start: needs root (network namespaces, bridges)\n");
+		return 1;
+	}
+	return lab_start(&l);
+}
+
+/* cube logs COMPONENT [NODE] [-f]: a component's log file. */
+int cube_cmd_logs(int argc, char **argv)
+{
+	lab l = {.name = "lab"};
+	bool follow = false;
+	cube_flag extra[] = {{"follow", CUBE_FLAG_BOOL, &follow, "keep printing as it grows"}, {0}};
+	int pos = 0;
+	int rc = parse_common(
+		&l, extra, argc, argv, "cube logs",
+		"cube logs COMPONENT [NODE] prints a component's log (etcd, apiserver, "
+		"scheduler, controller-manager, cubelet NODE, proxy NODE).",
+		&pos);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (pos >= argc) {
+		fprintf(stderr, "cube logs: usage: cube logs COMPONENT [NODE]\n");
+		return 2;
+	}
+	const char *comp = argv[pos], *node = pos + 1 < argc ? argv[pos + 1] : NULL;
+	static const char *const known[] = {
+		"etcd", "apiserver", "scheduler", "controller-manager", "cubelet", "proxy"};
+	bool ok = false;
+	for (size_t i = 0; i < CUBE_ARRAY_LEN(known); i++)
+		ok |= !strcmp(comp, known[i]);
+	bool per_node = !strcmp(comp, "cubelet") || !strcmp(comp, "proxy");
+	if (!ok || per_node != (node != NULL)) {
+		fprintf(stderr, "cube logs: COMPONENT is etcd, apiserver, scheduler, "
+				"controller-manager, or cubelet/proxy with a NODE\n");
+		return 2;
+	}
+	char path[900];
+	if (node)
+		snprintf(path, sizeof(path), "%s/logs/%s-%s.log", l.dir, comp, node);
+	else
+		snprintf(path, sizeof(path), "%s/logs/%s.log", l.dir, comp);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "cube logs: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	char buf[8192];
+	for (;;) {
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		fflush(stdout);
+		if (!follow)
+			break;
+		clearerr(f);
+		usleep(200 * 1000);
+	}
+	fclose(f);
+	return 0;
 }

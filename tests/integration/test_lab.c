@@ -167,6 +167,29 @@ Test(lab, up_runs_a_cluster_in_node_namespaces_and_down_removes_it)
 		}
 		cr_expect(programmed, "node%d's cube-proxy did not program the service", i);
 	}
+	/* stop keeps the state, start brings the same objects back */
+	rc = cube_test_sh(out, sizeof(out), "%s stop %s", cube, flags);
+	cr_expect_eq(rc, 0, "%s", out);
+	cube_test_sh(out, sizeof(out), "ip netns list | grep -c 'cube-%s-'", name);
+	cr_expect_str_eq(out, "0\n", "a stopped lab kept its namespaces");
+	rc = cube_test_sh(out, sizeof(out), "%s start %s", cube, flags);
+	cr_assert_eq(rc, 0, "cube start failed:\n%s", out);
+	n = 0;
+	for (int w = 0; w < 300 && n != 3; w++) {
+		cube_test_sh(out, sizeof(out),
+			     "%s get deploy web -o jsonpath='{.status.availableReplicas}'",
+			     kubectl);
+		n = atoi(out);
+		if (n != 3)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect_eq(n, 3, "the Deployment did not come back with 3 available pods");
+	rc = cube_test_sh(out, sizeof(out), "%s logs %s apiserver | wc -l", cube, flags);
+	cr_expect(rc == 0 && atoi(out) > 0, "no apiserver log: %s", out);
+	rc = cube_test_sh(out, sizeof(out),
+			  "%s logs %s cubelet node2 | grep -c 'route 10.244.1.0/24'", cube, flags);
+	cr_expect(rc == 0 && atoi(out) > 0, "cubelet node2's log: %s", out);
+	cr_expect_neq(cube_test_sh(out, sizeof(out), "%s logs %s cubelet", cube, flags), 0);
 	/* exec: a missing node, a missing command */
 	cr_expect_neq(cube_test_sh(out, sizeof(out), "%s exec %s node9 -- true", cube, flags), 0);
 	cr_expect(strstr(out, "no node \"node9\""), "%s", out);

@@ -15,5 +15,6 @@ int cube_cmd_exec(int argc, char **argv);
 int cube_cmd_stop(int argc, char **argv);
 int cube_cmd_start(int argc, char **argv);
 int cube_cmd_logs(int argc, char **argv);
+int cube_cmd_node(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
 	{"stop", cube_cmd_stop, "stop a lab, keeping its state"},
 	{"start", cube_cmd_start, "start a stopped lab again"},
 	{"logs", cube_cmd_logs, "a component's log: cube logs COMPONENT [NODE]"},
+	{"node", cube_cmd_node, "add or remove a node: cube node add [NAME] | remove NAME"},
 	{"exec", cube_cmd_exec, "run a command inside a node: cube exec NODE -- CMD"},
 	{"image", cube_cmd_image, "build, push, load and list OCI images"},
 };

@@ -54,7 +54,12 @@ typedef struct lab {
 	const char *bin; /* directory of the cube binaries */
 	double t0;
 	char buf_runtime[16], buf_backend[16], buf_bin[512]; /* what load() read */
+	bool present[MAX_NODES + 1]; /* node<i> exists (nodes counts them) */
 } lab;
+
+#define FOR_NODES(l, i)                      \
+	for (int i = 1; i <= MAX_NODES; i++) \
+		if ((l)->present[i])
 
 static double now_s(void)
 {
@@ -216,7 +221,10 @@ static int net_up(lab *l, cube_err *err)
 				 cube_nl_link_up(root, br, err) < 0
 			 ? -1
 			 : 0;
-	for (int i = 1; rc == 0 && i <= l->nodes; i++) {
+	FOR_NODES(l, i)
+	{
+		if (rc != 0)
+			break;
 		char ns[64], veth[16], ip[32];
 		ns_name(l, i, ns, sizeof(ns));
 		snprintf(veth, sizeof(veth), "cb-%s-%d", l->name, i);
@@ -247,7 +255,8 @@ static int net_up(lab *l, cube_err *err)
 static void net_down(lab *l)
 {
 	cube_nl *root = cube_nl_open(-1, NULL);
-	for (int i = 1; i <= l->nodes; i++) {
+	FOR_NODES(l, i)
+	{
 		char ns[64], veth[16];
 		ns_name(l, i, ns, sizeof(ns));
 		snprintf(veth, sizeof(veth), "cb-%s-%d", l->name, i);
@@ -273,9 +282,16 @@ static int save(const lab *l)
 		return -1;
 	fprintf(f,
 		"{\"name\":\"%s\",\"nodes\":%d,\"subnet\":\"%s\",\"apiPort\":%d,\"etcdPort\":%d,"
-		"\"runtime\":\"%s\",\"networkBackend\":\"%s\",\"binDir\":\"%s\"}\n",
+		"\"runtime\":\"%s\",\"networkBackend\":\"%s\",\"binDir\":\"%s\",\"nodeIds\":[",
 		l->name, l->nodes, l->subnet, l->api_port, l->etcd_port, l->runtime, l->backend,
 		l->bin);
+	bool first = true;
+	FOR_NODES(l, i)
+	{
+		fprintf(f, "%s%d", first ? "" : ",", i);
+		first = false;
+	}
+	fprintf(f, "]}\n");
 	fclose(f);
 	lab_path(l, path, sizeof(path), "kubeconfig");
 	f = fopen(path, "w");
@@ -304,6 +320,21 @@ static int load(lab *l, cube_err *err)
 	if (!j)
 		return -1;
 	l->nodes = (int)cube_json_int(j, "nodes", 0);
+	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(j, "nodeIds"), *id;
+	memset(l->present, 0, sizeof(l->present));
+	if (cJSON_IsArray(ids)) {
+		l->nodes = 0;
+		cJSON_ArrayForEach (id, ids) {
+			int v = cJSON_IsNumber(id) ? id->valueint : 0;
+			if (v >= 1 && v <= MAX_NODES && !l->present[v]) {
+				l->present[v] = true;
+				l->nodes++;
+			}
+		}
+	} else {
+		for (int i = 1; i <= l->nodes && i <= MAX_NODES; i++)
+			l->present[i] = true;
+	}
 	snprintf(l->subnet, sizeof(l->subnet), "%s",
 		 cube_json_str(j, "subnet") ? cube_json_str(j, "subnet") : "");
 	l->api_port = (int)cube_json_int(j, "apiPort", 6443);
@@ -316,7 +347,7 @@ static int load(lab *l, cube_err *err)
 	l->runtime = l->buf_runtime;
 	l->backend = l->buf_backend;
 	l->bin = l->buf_bin;
-	if (l->nodes < 1 || l->nodes > MAX_NODES || !l->subnet[0])
+	if (l->nodes < 0 || l->nodes > MAX_NODES || !l->subnet[0])
 		return cube_err_set(err, CUBE_EPROTO, "%s: not a lab description", path);
 	return 0;
 }
@@ -411,6 +442,62 @@ static int count_ready_nodes(const lab *l)
 
 static void lab_teardown(lab *l);
 
+/* Starts node i's cubelet and cube-proxy (in its namespace) unless running. */
+static int start_node(lab *l, int i, const char *kubeconfig_path)
+{
+	char kubeconfig[700];
+	snprintf(kubeconfig, sizeof(kubeconfig), "%s", kubeconfig_path);
+	char ns[64], node[32], ip[32], cidr[32], root[600], proc[48];
+	char kbin[600], pbin[600];
+	ns_name(l, i, ns, sizeof(ns));
+	snprintf(node, sizeof(node), "node%d", i);
+	node_ip(l, i, ip, sizeof(ip));
+	snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", i);
+	snprintf(root, sizeof(root), "%s/nodes/%s", l->dir, node);
+	mkdir_p(root);
+	snprintf(kbin, sizeof(kbin), "%s/cubelet", l->bin);
+	snprintf(pbin, sizeof(pbin), "%s/cube-proxy", l->bin);
+	char *kub[] = {kbin,
+		       "--kubeconfig",
+		       kubeconfig,
+		       "--hostname-override",
+		       node,
+		       "--node-ip",
+		       ip,
+		       "--pod-cidr",
+		       cidr,
+		       "--root-dir",
+		       root,
+		       "--runtime",
+		       (char *)l->runtime,
+		       "--bind-address",
+		       ip,
+		       "--network-backend",
+		       (char *)l->backend,
+		       NULL};
+	char *prx[] = {pbin,
+		       "--kubeconfig",
+		       kubeconfig,
+		       "--hostname-override",
+		       node,
+		       "--node-ip",
+		       ip,
+		       "--cluster-cidr",
+		       "10.244.0.0/16",
+		       "--healthz-bind-address",
+		       ip,
+		       "--metrics-bind-address",
+		       ip,
+		       NULL};
+	snprintf(proc, sizeof(proc), "cubelet-%s", node);
+	if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, kub) < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "proxy-%s", node);
+	if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, prx) < 0)
+		return -1;
+	return 0;
+}
+
 /* Starts (or restarts) everything a lab description names; on failure
  * removes what it started. */
 static int lab_start(lab *l)
@@ -497,54 +584,9 @@ static int lab_start(lab *l)
 	     spawn(l, "controller-manager", NULL, cm) < 0))
 		goto fail_msg;
 	step(l, "cube-scheduler and cube-controller-manager started");
-	for (int i = 1; i <= l->nodes; i++) {
-		char ns[64], node[32], ip[32], cidr[32], root[600], proc[48];
-		char kbin[600], pbin[600];
-		ns_name(l, i, ns, sizeof(ns));
-		snprintf(node, sizeof(node), "node%d", i);
-		node_ip(l, i, ip, sizeof(ip));
-		snprintf(cidr, sizeof(cidr), "10.244.%d.0/24", i);
-		snprintf(root, sizeof(root), "%s/nodes/%s", l->dir, node);
-		mkdir_p(root);
-		snprintf(kbin, sizeof(kbin), "%s/cubelet", l->bin);
-		snprintf(pbin, sizeof(pbin), "%s/cube-proxy", l->bin);
-		char *kub[] = {kbin,
-			       "--kubeconfig",
-			       kubeconfig,
-			       "--hostname-override",
-			       node,
-			       "--node-ip",
-			       ip,
-			       "--pod-cidr",
-			       cidr,
-			       "--root-dir",
-			       root,
-			       "--runtime",
-			       (char *)l->runtime,
-			       "--bind-address",
-			       ip,
-			       "--network-backend",
-			       (char *)l->backend,
-			       NULL};
-		char *prx[] = {pbin,
-			       "--kubeconfig",
-			       kubeconfig,
-			       "--hostname-override",
-			       node,
-			       "--node-ip",
-			       ip,
-			       "--cluster-cidr",
-			       "10.244.0.0/16",
-			       "--healthz-bind-address",
-			       ip,
-			       "--metrics-bind-address",
-			       ip,
-			       NULL};
-		snprintf(proc, sizeof(proc), "cubelet-%s", node);
-		if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, kub) < 0)
-			goto fail_msg;
-		snprintf(proc, sizeof(proc), "proxy-%s", node);
-		if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, prx) < 0)
+	FOR_NODES(l, i)
+	{
+		if (start_node(l, i, kubeconfig) < 0)
 			goto fail_msg;
 	}
 	step(l, "%d cubelets (%s) and cube-proxies started", l->nodes, l->runtime);
@@ -613,6 +655,8 @@ int cube_cmd_up(int argc, char **argv)
 		return 1;
 	}
 	snprintf(l.subnet, sizeof(l.subnet), "%s", subnet);
+	for (int i = 1; i <= l.nodes; i++)
+		l.present[i] = true;
 	return lab_start(&l);
 }
 
@@ -620,7 +664,8 @@ int cube_cmd_up(int argc, char **argv)
  * network; the state directory stays. */
 static void lab_teardown(lab *l)
 {
-	for (int i = l->nodes; i >= 1; i--) {
+	FOR_NODES(l, i)
+	{
 		char proc[48];
 		snprintf(proc, sizeof(proc), "proxy-node%d", i);
 		stop_proc(l, proc);
@@ -734,12 +779,12 @@ int cube_cmd_status(int argc, char **argv)
 	int down = 0;
 	for (size_t i = 0; i < CUBE_ARRAY_LEN(procs); i++)
 		status_line(&l, procs[i], &down);
-	for (int i = 1; i <= l.nodes; i++)
-		for (int k = 0; k < 2; k++) {
-			char proc[48];
-			snprintf(proc, sizeof(proc), "%s-node%d", k ? "proxy" : "cubelet", i);
-			status_line(&l, proc, &down);
-		}
+	FOR_NODES(&l, i)
+	for (int k = 0; k < 2; k++) {
+		char proc[48];
+		snprintf(proc, sizeof(proc), "%s-node%d", k ? "proxy" : "cubelet", i);
+		status_line(&l, proc, &down);
+	}
 	char url[128];
 	snprintf(url, sizeof(url), "http://%s.1:%d/readyz", l.subnet, l.api_port);
 	printf("  API server /readyz: %s\n", wait_http(url, 1) ? "ok" : "NOT READY");
@@ -878,4 +923,138 @@ int cube_cmd_logs(int argc, char **argv)
 	}
 	fclose(f);
 	return 0;
+}
+
+/* ---- cube node add|remove -------------------------------------------------------------- */
+
+static int node_index(const char *name)
+{
+	int k = 0;
+	char tail;
+	if (!name || sscanf(name, "node%d%c", &k, &tail) != 1 || k < 1 || k > MAX_NODES)
+		return -1;
+	return k;
+}
+
+static int node_add(lab *l, const char *name)
+{
+	int k = -1;
+	if (name) {
+		k = node_index(name);
+		if (k < 0) {
+			fprintf(stderr,
+				"cube node add: a node is named node1 .. node%d, not \"%s\"\n",
+				MAX_NODES, name);
+			return 2;
+		}
+		if (l->present[k]) {
+			fprintf(stderr, "cube node add: lab %s has a node%d already\n", l->name, k);
+			return 1;
+		}
+	} else {
+		for (int i = 1; i <= MAX_NODES && k < 0; i++)
+			if (!l->present[i])
+				k = i;
+		if (k < 0) {
+			fprintf(stderr, "cube node add: lab %s is full (%d nodes)\n", l->name,
+				MAX_NODES);
+			return 1;
+		}
+	}
+	l->t0 = now_s();
+	l->present[k] = true;
+	l->nodes++;
+	cube_err err = CUBE_ERR_INIT;
+	char kubeconfig[700];
+	lab_path(l, kubeconfig, sizeof(kubeconfig), "kubeconfig");
+	if (save(l) < 0 || net_up(l, &err) < 0 || start_node(l, k, kubeconfig) < 0) {
+		fprintf(stderr, "cube node add: node%d: %s\n", k,
+			err.msg[0] ? err.msg : strerror(errno));
+		return 1;
+	}
+	int ready = 0;
+	for (int w = 0; w < 300 && (ready = count_ready_nodes(l)) < l->nodes; w++)
+		usleep(100 * 1000);
+	if (ready < l->nodes) {
+		fprintf(stderr,
+			"cube node add: node%d is not Ready; see %s/logs/cubelet-node%d.log\n", k,
+			l->dir, k);
+		return 1;
+	}
+	step(l, "node%d Ready (%d nodes)", k, l->nodes);
+	return 0;
+}
+
+static int node_remove(lab *l, const char *name)
+{
+	int k = node_index(name);
+	if (k < 0 || !l->present[k]) {
+		fprintf(stderr, "cube node remove: lab %s has no node \"%s\"\n", l->name,
+			name ? name : "");
+		return 1;
+	}
+	char proc[48], ns[64], veth[16];
+	snprintf(proc, sizeof(proc), "proxy-node%d", k);
+	stop_proc(l, proc);
+	snprintf(proc, sizeof(proc), "cubelet-node%d", k);
+	stop_proc(l, proc);
+	ns_name(l, k, ns, sizeof(ns));
+	snprintf(veth, sizeof(veth), "cb-%s-%d", l->name, k);
+	cube_nl *root = cube_nl_open(-1, NULL);
+	if (root)
+		cube_nl_link_del(root, veth, NULL);
+	cube_nl_close(root);
+	cube_netns_delete(ns, NULL);
+	/* The Node object goes too, as `kubectl delete node` after a drain. */
+	char url[128], node[32];
+	snprintf(url, sizeof(url), "http://%s.1:%d", l->subnet, l->api_port);
+	snprintf(node, sizeof(node), "node%d", k);
+	cube_kclient_config cc = {.server = url, .timeout_ms = 5000};
+	cube_kclient *c = cube_kclient_new(&cc, NULL);
+	cube_err err = CUBE_ERR_INIT;
+	if (c && cube_kclient_delete(c, &CUBE_GVR_NODES, NULL, node, NULL, &err) < 0 &&
+	    err.code != CUBE_ENOTFOUND)
+		fprintf(stderr, "cube node remove: deleting Node %s: %s\n", node, err.msg);
+	cube_kclient_free(c);
+	l->present[k] = false;
+	l->nodes--;
+	if (save(l) < 0) {
+		fprintf(stderr, "cube node remove: cannot write %s/lab.json\n", l->dir);
+		return 1;
+	}
+	printf("removed %s from lab %s (%d nodes left)\n", node, l->name, l->nodes);
+	return 0;
+}
+
+int cube_cmd_node(int argc, char **argv)
+{
+	if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
+		fprintf(stderr, "cube node: usage: cube node add [NAME] | cube node remove NAME\n");
+		return 2;
+	}
+	bool add = !strcmp(argv[1], "add");
+	lab l = {.name = "lab"};
+	int pos = 0;
+	int rc = parse_common(&l, NULL, argc - 1, argv + 1,
+			      add ? "cube node add" : "cube node remove",
+			      add ? "cube node add [NAME] adds a node (node<N>) to a running lab."
+				  : "cube node remove NAME removes a node from a running lab.",
+			      &pos);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	cube_err err = CUBE_ERR_INIT;
+	if (load(&l, &err) < 0) {
+		fprintf(stderr, "cube node: %s\n", err.msg);
+		return 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "cube node: needs root (network namespaces)\n");
+		return 1;
+	}
+	const char *name = pos < argc - 1 ? argv[1 + pos] : NULL;
+	if (!add && !name) {
+		fprintf(stderr, "cube node remove: which node? (cube node remove NAME)\n");
+		return 2;
+	}
+	return add ? node_add(&l, name) : node_remove(&l, name);
 }

@@ -167,6 +167,27 @@ Test(lab, up_runs_a_cluster_in_node_namespaces_and_down_removes_it)
 		}
 		cr_expect(programmed, "node%d's cube-proxy did not program the service", i);
 	}
+	/* a node joins a running lab, then leaves it */
+	rc = cube_test_sh(out, sizeof(out), "%s node add %s", cube, flags);
+	cr_assert_eq(rc, 0, "cube node add: %s", out);
+	cr_expect(strstr(out, "node3 Ready (3 nodes)"), "%s", out);
+	routed = false;
+	for (int w = 0; w < 100 && !routed; w++) {
+		cube_test_sh(out, sizeof(out), "%s exec %s node1 -- ip route show 10.244.3.0/24",
+			     cube, flags);
+		routed = strstr(out, "10.244.3.0/24 via") != NULL;
+		if (!routed)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect(routed, "node1 has no route to node3's pods: %s", out);
+	cr_expect_neq(cube_test_sh(out, sizeof(out), "%s node add %s node2", cube, flags), 0);
+	cr_expect(strstr(out, "has a node2 already"), "%s", out);
+	rc = cube_test_sh(out, sizeof(out), "%s node remove %s node3", cube, flags);
+	cr_expect_eq(rc, 0, "cube node remove: %s", out);
+	cube_test_sh(out, sizeof(out), "%s get nodes --no-headers | wc -l", kubectl);
+	cr_expect_str_eq(out, "2\n");
+	cube_test_sh(out, sizeof(out), "ip netns list | grep -c 'cube-%s-node3'", name);
+	cr_expect_str_eq(out, "0\n");
 	/* stop keeps the state, start brings the same objects back */
 	rc = cube_test_sh(out, sizeof(out), "%s stop %s", cube, flags);
 	cr_expect_eq(rc, 0, "%s", out);

@@ -474,7 +474,19 @@ static int start_node(lab *l, int i, const char *kubeconfig_path)
 		       ip,
 		       "--network-backend",
 		       (char *)l->backend,
+		       NULL,
+		       NULL,
 		       NULL};
+	char mirror[96];
+	if (!strcmp(l->runtime, "runc")) {
+		char reg[64];
+		snprintf(reg, sizeof(reg), "%s.1:5000", l->subnet);
+		setenv("CUBE_INSECURE_REGISTRIES", reg, 1); /* inherited by the cubelet */
+		snprintf(mirror, sizeof(mirror), "docker.io=%s.1:5000", l->subnet);
+		size_t n = sizeof(kub) / sizeof(kub[0]);
+		kub[n - 3] = "--registry-mirror";
+		kub[n - 2] = mirror;
+	}
 	char *prx[] = {pbin,
 		       "--kubeconfig",
 		       kubeconfig,
@@ -495,6 +507,60 @@ static int start_node(lab *l, int i, const char *kubeconfig_path)
 	snprintf(proc, sizeof(proc), "proxy-%s", node);
 	if (!alive(read_pid(l, proc)) && spawn(l, proc, ns, prx) < 0)
 		return -1;
+	return 0;
+}
+
+/* The lab registry (Debian's docker-registry on the bridge's address, port
+ * 5000), seeded with the test images (scripts/images.sh) as docker.io's
+ * library/ images: the cubelets pull "web:v1" = docker.io/library/web:v1
+ * through --registry-mirror docker.io=SUBNET.1:5000. */
+static int registry_up(lab *l)
+{
+	char dir[700], cfg[800], data[800], url[128], host[64];
+	lab_path(l, dir, sizeof(dir), "registry");
+	mkdir_p(dir);
+	snprintf(cfg, sizeof(cfg), "%s/config.yml", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(host, sizeof(host), "%s.1:5000", l->subnet);
+	/* plain http to it, for `cube image push` here and the cubelets started
+	 * after (they inherit the environment) */
+	setenv("CUBE_INSECURE_REGISTRIES", host, 1);
+	FILE *f = fopen(cfg, "w");
+	if (!f)
+		return -1;
+	fprintf(f,
+		"version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n"
+		"storage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n"
+		"http:\n  addr: %s\n",
+		data, host);
+	fclose(f);
+	char *argv[] = {"/usr/bin/docker-registry", "serve", cfg, NULL};
+	if (!alive(read_pid(l, "registry")) && spawn(l, "registry", NULL, argv) < 0)
+		return -1;
+	snprintf(url, sizeof(url), "http://%s/v2/", host);
+	if (!wait_http(url, 20)) {
+		fprintf(stderr, "cube up: the registry did not start; see %s/logs/registry.log\n",
+			l->dir);
+		return -1;
+	}
+	/* Seed it once (the images are reproducible; a push skips what is there). */
+	char marker[800], cmd[4096];
+	snprintf(marker, sizeof(marker), "%s/seeded", dir);
+	if (access(marker, F_OK) == 0)
+		return 0;
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; store='%s/store'; prefix='%s/library/'; "
+		 "'%s/../scripts/images.sh' --store \"$store\" --prefix \"$prefix\" --cube "
+		 "'%s/cube' "
+		 ">>'%s/logs/registry.log' 2>&1; "
+		 "for i in busybox:latest web:v1 web:v2; do '%s/cube' image push \"$prefix$i\" "
+		 "--store \"$store\" >>'%s/logs/registry.log' 2>&1; done; touch '%s'",
+		 dir, host, l->bin, l->bin, l->dir, l->bin, l->dir, marker);
+	if (strchr(l->dir, '\'') || strchr(l->bin, '\'') || system(cmd) != 0) {
+		fprintf(stderr, "cube up: seeding the registry failed; see %s/logs/registry.log\n",
+			l->dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -573,6 +639,11 @@ static int lab_start(lab *l)
 		goto fail;
 	}
 	step(l, "cube-apiserver ready on %s:%d", bind, l->api_port);
+	if (!strcmp(l->runtime, "runc")) {
+		if (registry_up(l) < 0)
+			goto fail;
+		step(l, "registry on %s.1:5000 with busybox, web:v1, web:v2", l->subnet);
+	}
 	snprintf(a, sizeof(a), "%s/cube-scheduler", l->bin);
 	char *sched[] = {a, "--kubeconfig", kubeconfig, "--port", "-1", NULL};
 	snprintf(b, sizeof(b), "%s/cube-controller-manager", l->bin);
@@ -674,6 +745,7 @@ static void lab_teardown(lab *l)
 	}
 	stop_proc(l, "controller-manager");
 	stop_proc(l, "scheduler");
+	stop_proc(l, "registry");
 	stop_proc(l, "apiserver");
 	stop_proc(l, "etcd");
 	net_down(l);

@@ -46,6 +46,22 @@ bool cube_registry_is_loopback(const char *domain)
 	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
 }
 
+bool cube_registry_is_insecure(const char *domain)
+{
+	if (cube_registry_is_loopback(domain))
+		return true;
+	const char *list = getenv("CUBE_INSECURE_REGISTRIES");
+	size_t n = domain ? strlen(domain) : 0;
+	while (list && *list && n) {
+		size_t len = strcspn(list, ", ");
+		if (len == n && !strncmp(list, domain, n))
+			return true;
+		list += len;
+		list += strspn(list, ", ");
+	}
+	return false;
+}
+
 static int dupstr(char **dst, const char *s)
 {
 	*dst = NULL;
@@ -66,7 +82,7 @@ cube_registry *cube_registry_new(const char *domain, const cube_registry_auth *a
 	/* docker.io is the name; the API lives at registry-1.docker.io (as Docker does). */
 	const char *host = !strcmp(domain, "docker.io") ? "registry-1.docker.io" : domain;
 	snprintf(r->base, sizeof(r->base), "%s://%s",
-		 cube_registry_is_loopback(domain) ? "http" : "https", host);
+		 cube_registry_is_insecure(domain) ? "http" : "https", host);
 	if (auth &&
 	    (dupstr(&r->username, auth->username) < 0 || dupstr(&r->password, auth->password) < 0 ||
 	     dupstr(&r->fixed_token, auth->token) < 0)) {

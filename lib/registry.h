@@ -3,8 +3,10 @@
  * A cube_registry talks to one registry host ("localhost:5000",
  * "registry.k8s.io"; docker.io is reached at registry-1.docker.io) over
  * lib/http.h.  Loopback hosts (localhost, 127.0.0.0/8, [::1]) are spoken to
- * in plain http, as Docker treats them as insecure registries; every other
- * host over https.
+ * in plain http, as Docker treats them as insecure registries, and so are
+ * the hosts listed in $CUBE_INSECURE_REGISTRIES ("172.30.0.1:5000,other:5000",
+ * as Docker's insecure-registries: the lab's registry on its bridge); every
+ * other host over https.
  *
  * Authentication follows the registry's 401 challenge: anonymous first;
  * on "WWW-Authenticate: Bearer realm=...,service=...,scope=..." a token is
@@ -121,5 +123,9 @@ void cube_registry_error_message(long status, const char *body, size_t len, char
 
 /* True for hosts Docker treats as insecure by default (loopback). */
 bool cube_registry_is_loopback(const char *domain);
+
+/* True for hosts spoken to in plain http: loopback, or listed (exactly, with
+ * their port) in $CUBE_INSECURE_REGISTRIES. */
+bool cube_registry_is_insecure(const char *domain);
 
 #endif

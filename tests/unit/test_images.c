@@ -307,6 +307,20 @@ Test(registry, error_messages)
 	cr_expect_not(cube_registry_is_loopback("localhost.example.com"));
 }
 
+Test(registry, insecure_registries_from_the_environment)
+{
+	unsetenv("CUBE_INSECURE_REGISTRIES");
+	cr_expect(cube_registry_is_insecure("127.0.0.1:5000"));
+	cr_expect_not(cube_registry_is_insecure("172.30.0.1:5000"));
+	setenv("CUBE_INSECURE_REGISTRIES", "10.0.0.1:5000, 172.30.0.1:5000", 1);
+	cr_expect(cube_registry_is_insecure("172.30.0.1:5000"));
+	cr_expect(cube_registry_is_insecure("10.0.0.1:5000"));
+	cr_expect_not(cube_registry_is_insecure("172.30.0.1"));	      /* the port is part of it */
+	cr_expect_not(cube_registry_is_insecure("172.30.0.1:50000")); /* no prefix match */
+	cr_expect_not(cube_registry_is_insecure("registry.k8s.io"));
+	unsetenv("CUBE_INSECURE_REGISTRIES");
+}
+
 Test(registry, pull_policy_names)
 {
 	cube_pull_policy p;

@@ -136,6 +136,7 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 				       .port = cfg->port,
 				       .metrics = k->metrics,
 				       .healthy = healthy,
+				       .handle = logs_handle,
 				       .ud = k};
 	if (cfg->port >= 0 && !(k->httpd = cube_daemon_serve(&hc, err)))
 		goto fail;
@@ -151,6 +152,9 @@ void cubelet_stop(cubelet *k)
 		return;
 	atomic_store(&k->stop, 1);
 	cube_httpd_stop(k->httpd);
+	/* log follows end with the server's streams */
+	for (int i = 0; i < 100 && atomic_load(&k->log_followers) > 0; i++)
+		usleep(20 * 1000);
 	cube_informer_free(k->node_inf);
 	pods_stop(k);
 	if (k->heartbeat_started)

@@ -58,6 +58,13 @@ typedef struct cube_runtime_ops {
 	void (*gc_pods)(struct kubelet_node *n, bool (*alive)(void *ud, const char *uid), void *ud);
 	/* Optional: the node's status.images (a new array), or NULL. */
 	cJSON *(*node_images)(struct kubelet_node *n);
+	/* Optional: the CRI log file of a container's current (or previous)
+	 * attempt into path, and into done a file whose existence (or whose
+	 * directory's absence) means the attempt has ended ("" when it has);
+	 * -1 with err (its message is what the client sees) when there is none. */
+	int (*log_file)(struct kubelet_node *n, const cJSON *pod, const char *container,
+			bool previous, char *path, size_t size, char *done, size_t done_size,
+			cube_err *err);
 	const char *version; /* nodeInfo.containerRuntimeVersion */
 } cube_runtime_ops;
 
@@ -126,6 +133,7 @@ typedef struct cubelet {
 	pthread_t gc; /* the runtime's gc of gone pods, after the first list */
 	bool gc_started;
 	atomic_int stop;
+	atomic_int log_followers; /* logs.c: follow threads at work */
 } cubelet;
 
 /* Starts everything; NULL with err if it cannot (the message names the
@@ -142,6 +150,9 @@ int node_heartbeat(kubelet_node *n, cube_err *err);
 void *node_heartbeat_main(void *arg);
 
 int nodes_watch(cubelet *k, cube_err *err);
+/* logs.c: GET /containerLogs/<ns>/<pod>/<container>; false for other paths */
+bool logs_handle(void *ud, cube_httpd_req *req);
+
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);
 void pods_stop(cubelet *k);

@@ -846,7 +846,7 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	char **dirs = NULL, **argv = NULL, **cenv = NULL, **env = NULL;
 	char id[80], cdir[2048], bundle[2200], rootfs[2300], upper[2300], work[2300], logdir[2300],
 		logf[2400], cg[100], path[2400];
-	cJSON *rec = NULL, *spec = NULL, *cmd = NULL, *args = NULL, *ann = NULL;
+	cJSON *rec = NULL, *spec = NULL, *cmd = NULL, *args = NULL, *ann = NULL, *imgcfg = NULL;
 	bool mounted = false;
 	random_id(id);
 	ctr_dir(rt, p->uid, name, cdir, sizeof(cdir));
@@ -914,9 +914,8 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	for (size_t i = 0; i < nc; i++)
 		over[i + 1] = cenv[i];
 	/* an image without PATH gets containerd's default one */
-	cube_autojson cJSON *imgcfg = cJSON_IsObject(img->config)
-					      ? cJSON_Duplicate(img->config, true)
-					      : cJSON_CreateObject();
+	imgcfg = cJSON_IsObject(img->config) ? cJSON_Duplicate(img->config, true)
+					     : cJSON_CreateObject();
 	const cJSON *e;
 	bool has_path = false;
 	cJSON_ArrayForEach (e, cJSON_GetObjectItemCaseSensitive(imgcfg, "Env"))
@@ -1048,6 +1047,7 @@ out:
 	cJSON_Delete(cmd);
 	cJSON_Delete(args);
 	cJSON_Delete(ann);
+	cJSON_Delete(imgcfg);
 	cube_oci_strv_free(dirs);
 	cube_oci_strv_free(argv);
 	cube_oci_strv_free(cenv);
@@ -1694,6 +1694,44 @@ static cJSON *runc_images(kubelet_node *n)
 	return arr;
 }
 
+/* ---- logs ---- */
+
+static int runc_log_file(kubelet_node *n, const cJSON *pod, const char *name, bool previous,
+			 char *path, size_t size, char *done, size_t done_size, cube_err *err)
+{
+	runc_rt *rt = n->runtime_state;
+	const char *uid = cube_obj_uid(pod), *pname = cube_obj_name(pod);
+	if (!uid || strchr(uid, '/') || strchr(name, '/'))
+		return cube_err_set(err, CUBE_EINVAL, "bad pod or container name");
+	cube_autojson cJSON *rec = record_load(rt, uid, name);
+	if (!rec) {
+		waiting w;
+		if (!get_waiting(rt, uid, name, &w))
+			snprintf(w.reason, sizeof(w.reason), "ContainerCreating");
+		return cube_err_set(err, CUBE_ENOTFOUND,
+				    "container \"%s\" in pod \"%s\" is waiting to start: %s", name,
+				    pname, w.reason);
+	}
+	int attempt = (int)cube_json_int(rec, "attempt", 0);
+	if (previous && attempt == 0)
+		return cube_err_set(err, CUBE_ENOTFOUND,
+				    "previous terminated container \"%s\" in pod \"%s\" not found",
+				    name, pname);
+	snprintf(path, size, "%s/%s/logs/%s/%d.log", rt->pods, uid, name,
+		 previous ? attempt - 1 : attempt);
+	done[0] = '\0';
+	const char *id = cube_json_str(rec, "id");
+	if (!previous && id && !cJSON_GetObjectItemCaseSensitive(rec, "terminated")) {
+		ctr_dir(rt, uid, name, done, done_size);
+		snprintf(done + strlen(done), done_size - strlen(done), "/%s/exit.json", id);
+	}
+	if (access(path, R_OK) < 0)
+		return cube_err_set(err, CUBE_ENOTFOUND,
+				    "the log of container \"%s\" in pod \"%s\" is gone", name,
+				    pname);
+	return 0;
+}
+
 /* ---- init and cleanup ---- */
 
 static uint32_t fnv1a(const char *s)
@@ -1831,5 +1869,6 @@ const cube_runtime_ops cube_runc_runtime = {
 	.cleanup = runc_cleanup,
 	.gc_pods = runc_gc,
 	.node_images = runc_images,
+	.log_file = runc_log_file,
 	.version = "1.1.5",
 };

@@ -7,6 +7,10 @@
  * scheduler).  Each test checks what it leaves behind: no mount under the
  * root dir, no pod network namespace, no runc container, no veth.
  *
+ * Logs are read through the real kubectl (the API server's pods/log
+ * proxying to the cubelet's /containerLogs on 127.0.0.1, the node's
+ * InternalIP here).
+ *
  * Names: node namespace cube-rt-<pid>, node rt-<pid>; the cubelet's pod
  * namespaces are cpod<hash of its root dir>-<pod uid>.  A crashed run's
  * leftovers are swept at the next start. */
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "apiserver_harness.h"
+#include "etcd_harness.h"
 #include "kclient.h"
 #include "ktime.h"
 #include "netns.h"
@@ -96,22 +101,42 @@ static void setup(void)
 		tmp, reg.host, bin_dir(), bin_dir(), reg.host, tmp, bin_dir(), reg.host, tmp,
 		bin_dir(), reg.host, reg.host, tmp);
 	cr_assert_eq(rc, 0, "images: %s", out);
+	setenv("CUBE_TEST_KUBECTL", api.kubectl, 1); /* for cube_test_kubectl */
 	cube_kclient_config cfg = {.server = api.url};
 	kc = cube_kclient_new(&cfg, NULL);
 	cr_assert_not_null(kc);
 }
 
+static int cubelet_port;
+
 static void start_cubelet(void)
 {
-	char bin[512], mirror[128];
+	char bin[512], mirror[128], port[16];
+	if (!cubelet_port)
+		cubelet_port = cube_test_free_port();
+	snprintf(port, sizeof(port), "%d", cubelet_port);
 	snprintf(bin, sizeof(bin), "%s/cubelet", bin_dir());
 	snprintf(mirror, sizeof(mirror), "docker.io=%s", reg.host);
-	const char *argv[] = {bin,	   "--master",	 api.url,	 "--runtime",
-			      "runc",	   "--root-dir", root,		 "--hostname-override",
-			      node_name,   "--pod-cidr", "10.98.7.0/24", "--node-ip",
-			      "10.98.7.1", "--netns",	 node_ns,	 "--registry-mirror",
-			      mirror,	   "--port",	 "-1",		 "-v",
-			      "3",	   NULL};
+	const char *argv[] = {bin,
+			      "--master",
+			      api.url,
+			      "--runtime",
+			      "runc",
+			      "--root-dir",
+			      root,
+			      "--hostname-override",
+			      node_name,
+			      "--pod-cidr",
+			      "10.98.7.0/24",
+			      "--netns",
+			      node_ns,
+			      "--registry-mirror",
+			      mirror,
+			      "--port",
+			      port,
+			      "-v",
+			      "3",
+			      NULL};
 	cubelet = cube_test_spawn(argv, kubelet_log, false);
 	cr_assert_gt(cubelet, 0);
 }
@@ -438,6 +463,11 @@ static bool pull_error(const cJSON *pod, const void *arg)
 	return r && !strcmp(r, "ErrImagePull");
 }
 
+static bool pull_failing(const cJSON *pod, const void *arg)
+{
+	return pull_error(pod, arg) || pull_backoff(pod, arg);
+}
+
 Test(runc, exit_codes_restarts_and_pull_errors)
 {
 	NEED_ROOT();
@@ -482,7 +512,7 @@ Test(runc, exit_codes_restarts_and_pull_errors)
 	cr_expect_eq(cube_json_int(m, "state.terminated.exitCode", -1), 137);
 	cJSON_Delete(p);
 	/* a missing image: ErrImagePull, then ImagePullBackOff, in the registry's words */
-	p = wait_pod("nosuch", pull_error, NULL, 30);
+	p = wait_pod("nosuch", pull_failing, NULL, 30);
 	if (!pull_error(p, NULL) && !pull_backoff(p, NULL))
 		dump_state("nosuch", p);
 	cr_assert(pull_error(p, NULL) || pull_backoff(p, NULL));
@@ -609,4 +639,55 @@ Test(runc, twenty_create_delete_cycles_leave_nothing, .timeout = 240)
 		cr_assert(pod_gone(name), "cycle %d: not deleted", i);
 	}
 	cr_expect(nothing_left(), "left behind after 20 cycles: %s", leftovers());
+}
+
+static bool started(const cJSON *pod, const void *arg)
+{
+	(void)arg;
+	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	return cube_json_path(m, "state.running") || cube_json_path(m, "state.terminated");
+}
+
+Test(runc, logs_through_kubectl)
+{
+	NEED_ROOT();
+	start_cubelet();
+	char pod[4096];
+	busybox_pod(pod, sizeof(pod), "talk", "Never",
+		    "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.3; done; echo oops >&2", NULL);
+	create_pod(pod);
+	cJSON *p = wait_pod("talk", started, NULL, 60);
+	if (!started(p, NULL))
+		dump_state("talk", p);
+	cr_assert(started(p, NULL));
+	cJSON_Delete(p);
+	/* -f from the start: every line, ending when the container does */
+	int rc = cube_test_kubectl(out, sizeof(out), "logs -f talk");
+	cr_expect_eq(rc, 0, "kubectl logs -f: %s", out);
+	cr_expect_str_eq(out, "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\noops\n");
+	p = wait_pod("talk", phase_is, "Succeeded", 30);
+	cr_assert(phase_is(p, "Succeeded"));
+	cJSON_Delete(p);
+	/* whole, the tail, with timestamps */
+	rc = cube_test_kubectl(out, sizeof(out), "logs talk --tail 2");
+	cr_expect_eq(rc, 0, "%s", out);
+	cr_expect_str_eq(out, "line 6\noops\n");
+	rc = cube_test_kubectl(out, sizeof(out), "logs talk --timestamps -c main");
+	cr_expect_eq(rc, 0, "%s", out);
+	cr_expect_eq(cube_test_count_lines(out), 7);
+	cr_expect(out[4] == '-' && out[10] == 'T' && strstr(out, "Z line 1\n"), "%s", out);
+	/* no previous attempt; an unknown container; an unknown pod */
+	rc = cube_test_kubectl(out, sizeof(out), "logs talk --previous");
+	cr_expect_neq(rc, 0);
+	cr_expect(strstr(out, "previous terminated container \"main\" in pod \"talk\" not found"),
+		  "%s", out);
+	rc = cube_test_kubectl(out, sizeof(out), "logs talk -c nope");
+	cr_expect_neq(rc, 0);
+	cr_expect(strstr(out, "container nope is not valid for pod talk"), "%s", out);
+	rc = cube_test_kubectl(out, sizeof(out), "logs nosuchpod");
+	cr_expect_neq(rc, 0);
+	cr_expect(strstr(out, "pods \"nosuchpod\" not found"), "%s", out);
+	delete_pod("talk");
+	cr_assert(pod_gone("talk"));
+	cr_expect(nothing_left(), "left behind: %s", leftovers());
 }

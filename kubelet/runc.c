@@ -58,6 +58,7 @@
 #include "oci.h"
 #include "ocispec.h"
 #include "podnet.h"
+#include "probe.h"
 #include "shim.h"
 
 extern char **environ;
@@ -83,6 +84,23 @@ typedef struct waiting {
 	char message[1024];
 } waiting;
 
+/* A liveness or readiness probe of a running container. */
+typedef struct probe_entry {
+	char pod_key[CUBE_OBJ_KEY_MAX];
+	char id[80];	  /* the container attempt it probes */
+	char ip[64];	  /* the pod's IP */
+	char netns[96];	  /* the pod's namespace ("": the node's) */
+	bool liveness;	  /* else readiness */
+	cJSON *probe;	  /* the probe's spec */
+	cJSON *container; /* the container's spec (named ports) */
+	cJSON *ref;	  /* the pod, for events (metadata only) */
+	int grace_s;	  /* terminationGracePeriodSeconds */
+	int64_t next_ms;  /* wall ms of the next run */
+	int succ, fail;	  /* consecutive results */
+	int result;	  /* -1 not yet known, 0 failure, 1 success */
+	int64_t kill_at;  /* liveness: SIGKILL after the grace (wall ms); 0: none */
+} probe_entry;
+
 typedef struct runc_rt {
 	kubelet_node *n;
 	char root[512], runc_root[600], pods[600], prefix[24], exe[1024];
@@ -95,9 +113,10 @@ typedef struct runc_rt {
 	cube_strmap *tracks;   /* uid -> pod_track* */
 	cube_strmap *backoffs; /* key -> backoff* */
 	cube_strmap *waits;    /* "uid/name" -> waiting* */
+	cube_strmap *probes;   /* "uid/name/liveness|readiness" -> probe_entry* */
 	int forgetting;	       /* kill threads of forgotten pods at work */
-	pthread_t pleg;
-	bool pleg_started;
+	pthread_t pleg, prober;
+	bool pleg_started, prober_started;
 	atomic_bool stop;
 } runc_rt;
 
@@ -279,6 +298,16 @@ static void netns_name(runc_rt *rt, const char *uid, char *buf, size_t size)
 	snprintf(buf, size, "%s%s", rt->prefix, uid);
 }
 
+static void probe_entry_free(probe_entry *e)
+{
+	if (!e)
+		return;
+	cJSON_Delete(e->probe);
+	cJSON_Delete(e->container);
+	cJSON_Delete(e->ref);
+	free(e);
+}
+
 /* ---- pod tracking ---- */
 
 static pod_track *track_begin(runc_rt *rt, const char *uid, const char *key)
@@ -332,8 +361,8 @@ static void track_drop(runc_rt *rt, const char *uid)
 	}
 	/* its back-offs and reasons go too */
 	const char **keys = NULL;
-	cube_strmap *maps[] = {rt->backoffs, rt->waits};
-	for (size_t m = 0; m < 2; m++) {
+	cube_strmap *maps[] = {rt->backoffs, rt->waits, rt->probes};
+	for (size_t m = 0; m < 3; m++) {
 		size_t len = cube_strmap_len(maps[m]);
 		const char **grown = realloc(keys, (len + 1) * sizeof(*keys));
 		if (!grown)
@@ -346,7 +375,11 @@ static void track_drop(runc_rt *rt, const char *uid)
 			if (strstr(keys[i], uid))
 				dead[nd++] = strdup(keys[i]);
 		for (size_t i = 0; i < nd; i++) {
-			free(cube_strmap_del(maps[m], dead[i]));
+			void *v = cube_strmap_del(maps[m], dead[i]);
+			if (maps[m] == rt->probes)
+				probe_entry_free(v);
+			else
+				free(v);
 			free(dead[i]);
 		}
 		free(dead);
@@ -1056,11 +1089,203 @@ out:
 	return rec;
 }
 
+/* ---- probes ---- */
+
+/* Keeps the container's probe entries in line with what runs (id NULL:
+ * nothing runs) and returns whether it is ready: running, and its
+ * readiness probe, if any, has succeeded. */
+static bool probes_sync(pod_ctx *p, const cJSON *c, const char *name, const char *id,
+			const char *started_at)
+{
+	runc_rt *rt = p->rt;
+	bool ready = id != NULL;
+	static const char *const kinds[] = {"readinessProbe", "livenessProbe"};
+	for (int k = 0; k < 2; k++) {
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s/%s", p->uid, name, k ? "liveness" : "readiness");
+		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(c, kinds[k]);
+		pthread_mutex_lock(&rt->mu);
+		probe_entry *e = cube_strmap_get(rt->probes, key);
+		if (!id || !cJSON_IsObject(spec)) {
+			probe_entry_free(cube_strmap_del(rt->probes, key));
+			pthread_mutex_unlock(&rt->mu);
+			continue;
+		}
+		if (!e || strcmp(e->id, id)) {
+			/* a new attempt: its probes start over */
+			probe_entry_free(cube_strmap_del(rt->probes, key));
+			e = calloc(1, sizeof(*e));
+			if (e && cube_strmap_put(rt->probes, key, e, NULL) == 0) {
+				cube_obj_key(p->pod, e->pod_key, sizeof(e->pod_key), NULL);
+				snprintf(e->id, sizeof(e->id), "%s", id);
+				snprintf(e->ip, sizeof(e->ip), "%s", p->ip);
+				if (!cJSON_IsTrue(cube_json_path(p->pod, "spec.hostNetwork")))
+					netns_name(rt, p->uid, e->netns, sizeof(e->netns));
+				e->liveness = k == 1;
+				e->probe = cJSON_Duplicate(spec, true);
+				e->container = cJSON_Duplicate(c, true);
+				e->ref = cJSON_CreateObject();
+				cJSON_AddStringToObject(e->ref, "apiVersion", "v1");
+				cJSON_AddStringToObject(e->ref, "kind", "Pod");
+				cJSON_AddItemToObject(
+					e->ref, "metadata",
+					cJSON_Duplicate(cube_json_path(p->pod, "metadata"), true));
+				e->grace_s = (int)cube_json_int(
+					p->pod, "spec.terminationGracePeriodSeconds", 30);
+				double t0 = cube_time_wall();
+				cube_time_parse(started_at, &t0);
+				e->next_ms = (int64_t)(t0 * 1000) +
+					     probe_field(spec, "initialDelaySeconds") * 1000LL;
+				e->result = e->liveness ? 1 : -1;
+			} else {
+				free(e);
+				e = NULL;
+			}
+		}
+		if (e && !e->liveness)
+			ready = ready && e->result == 1;
+		pthread_mutex_unlock(&rt->mu);
+	}
+	return ready;
+}
+
+typedef struct probe_job {
+	char key[600];
+	char id[80];
+	char ip[64];
+	char netns[96];
+	cJSON *probe, *container;
+} probe_job;
+
+typedef struct due_ctx {
+	int64_t now;
+	probe_job *jobs;
+	size_t n, cap;
+	runc_rt *rt;
+} due_ctx;
+
+static int collect_due(void *ud, const char *key, void *value)
+{
+	due_ctx *d = ud;
+	probe_entry *e = value;
+	if (e->kill_at && d->now >= e->kill_at) {
+		char out[512];
+		runc(d->rt, "kill", e->id, "KILL", out, sizeof(out));
+		e->kill_at = 0;
+	}
+	if (e->next_ms > d->now)
+		return 0;
+	e->next_ms = d->now + probe_field(e->probe, "periodSeconds") * 1000LL;
+	if (d->n == d->cap) {
+		size_t nc = d->cap ? d->cap * 2 : 8;
+		probe_job *g = realloc(d->jobs, nc * sizeof(*g));
+		if (!g)
+			return 0;
+		d->jobs = g;
+		d->cap = nc;
+	}
+	probe_job *j = &d->jobs[d->n++];
+	snprintf(j->key, sizeof(j->key), "%s", key);
+	snprintf(j->id, sizeof(j->id), "%s", e->id);
+	snprintf(j->ip, sizeof(j->ip), "%s", e->ip);
+	snprintf(j->netns, sizeof(j->netns), "%s", e->netns);
+	j->probe = cJSON_Duplicate(e->probe, true);
+	j->container = cJSON_Duplicate(e->container, true);
+	return 0;
+}
+
+/* Applies one result, as the kubelet's prober worker: thresholds, the
+ * readiness result (the pod requeued when it flips), a liveness failure
+ * kills the container (SIGTERM, SIGKILL after the grace period) so that
+ * its restart policy restarts it. */
+static void probe_result(runc_rt *rt, const probe_job *j, bool ok, const char *msg)
+{
+	pthread_mutex_lock(&rt->mu);
+	probe_entry *e = cube_strmap_get(rt->probes, j->key);
+	if (!e || strcmp(e->id, j->id)) {
+		pthread_mutex_unlock(&rt->mu);
+		return; /* the attempt is gone meanwhile */
+	}
+	cube_recorder *ev = rt->n->k->recorder;
+	const char *what = e->liveness ? "Liveness" : "Readiness";
+	const char *name = cube_json_str(e->container, "name");
+	if (ok) {
+		e->succ++;
+		e->fail = 0;
+	} else {
+		e->fail++;
+		e->succ = 0;
+		cube_event(ev, e->ref, "Warning", "Unhealthy", "%s probe failed: %s", what, msg);
+	}
+	int result = e->result;
+	if (ok && e->succ >= probe_field(e->probe, "successThreshold"))
+		result = 1;
+	if (!ok && e->fail >= probe_field(e->probe, "failureThreshold"))
+		result = 0;
+	bool flipped = result != e->result;
+	e->result = result;
+	bool kill_now = e->liveness && result == 0;
+	if (kill_now) {
+		cube_event(ev, e->ref, "Normal", "Killing",
+			   "Container %s failed liveness probe, will be restarted",
+			   name ? name : "");
+		e->kill_at = wall_ms() + e->grace_s * 1000LL;
+		e->next_ms = INT64_MAX; /* until the new attempt */
+	}
+	char pod_key[CUBE_OBJ_KEY_MAX];
+	snprintf(pod_key, sizeof(pod_key), "%s", e->pod_key);
+	bool readiness = !e->liveness;
+	pthread_mutex_unlock(&rt->mu);
+	if (kill_now) {
+		char out[512];
+		runc(rt, "kill", j->id, "TERM", out, sizeof(out));
+	}
+	if (flipped && readiness && rt->n->k->pod_ctl)
+		cube_controller_enqueue(rt->n->k->pod_ctl, pod_key);
+}
+
+static void *prober_main(void *arg)
+{
+	runc_rt *rt = arg;
+	while (!atomic_load(&rt->stop)) {
+		usleep(100 * 1000);
+		due_ctx d = {.now = wall_ms(), .rt = rt};
+		pthread_mutex_lock(&rt->mu);
+		cube_strmap_each(rt->probes, collect_due, &d);
+		pthread_mutex_unlock(&rt->mu);
+		for (size_t i = 0; i < d.n; i++) {
+			probe_job *j = &d.jobs[i];
+			int fd = -1;
+			if (j->netns[0])
+				fd = cube_netns_open(j->netns, NULL);
+			probe_target t = {.runc_root = rt->runc_root,
+					  .container_id = j->id,
+					  .pod_ip = j->ip,
+					  .netns_fd = j->netns[0] ? fd : rt->node_nsfd,
+					  .container = j->container};
+			char msg[512];
+			bool ok = !atomic_load(&rt->stop) && (!j->netns[0] || fd >= 0) &&
+				  probe_run(j->probe, &t, msg, sizeof(msg));
+			if (!ok && j->netns[0] && fd < 0)
+				snprintf(msg, sizeof(msg), "the pod's network namespace is gone");
+			if (fd >= 0)
+				close(fd);
+			if (!atomic_load(&rt->stop))
+				probe_result(rt, j, ok, msg);
+			cJSON_Delete(j->probe);
+			cJSON_Delete(j->container);
+		}
+		free(d.jobs);
+	}
+	return NULL;
+}
+
 /* ---- one container's step of a sync ---- */
 
 typedef struct step {
 	cJSON *cs;    /* its status entry */
 	bool running; /* state.running */
+	bool ready;   /* running and its readiness probe (if any) succeeded */
 	bool done;    /* terminated with exit code 0 (and stays so) */
 	bool failed;  /* terminated non-zero, not to be restarted */
 	char watch[2400];
@@ -1131,6 +1356,8 @@ static void container_step(pod_ctx *p, const cJSON *c, bool may_start, bool init
 	cube_autojson cJSON *rec = record_load(rt, p->uid, name);
 	obs o = observe(rt, p->uid, name, rec);
 	bool started_now = false;
+	if (o != OBS_RUNNING && !init)
+		probes_sync(p, c, name, NULL, NULL); /* none while it does not run */
 	if (o == OBS_NONE) {
 		if (!may_start) {
 			status_entry(st, c, rec, waiting_state("PodInitializing", NULL), init);
@@ -1209,6 +1436,11 @@ static void container_step(pod_ctx *p, const cJSON *c, bool may_start, bool init
 	const char *at = cube_json_str(rec, "startedAt");
 	cJSON_AddStringToObject(r, "startedAt", at ? at : "");
 	status_entry(st, c, rec, s, init);
+	if (!init) {
+		st->ready = probes_sync(p, c, name, cube_json_str(rec, "id"), at);
+		cJSON_ReplaceItemInObjectCaseSensitive(st->cs, "ready",
+						       cJSON_CreateBool(st->ready));
+	}
 	ctr_dir(rt, p->uid, name, st->watch, sizeof(st->watch));
 	snprintf(st->watch + strlen(st->watch), sizeof(st->watch) - strlen(st->watch),
 		 "/%s/exit.json", cube_json_str(rec, "id"));
@@ -1314,7 +1546,7 @@ static int runc_sync_inner(runc_rt *rt, const cJSON *pod, const char *uid, pod_t
 		cJSON_AddItemToArray(arr, s.cs);
 		if (s.watch[0])
 			cJSON_AddItemToArray(watch, cJSON_CreateString(s.watch));
-		if (!s.running) {
+		if (!s.ready) {
 			all_ready = false;
 			snprintf(unready + strlen(unready), sizeof(unready) - strlen(unready),
 				 "%s%s", unready[0] ? " " : "", cube_json_str(c, "name"));
@@ -1757,6 +1989,7 @@ static int runc_init(kubelet_node *n, cube_err *err)
 	rt->tracks = cube_strmap_new();
 	rt->backoffs = cube_strmap_new();
 	rt->waits = cube_strmap_new();
+	rt->probes = cube_strmap_new();
 	n->runtime_state = rt;
 	const char *root = cfg->root_dir && cfg->root_dir[0] ? cfg->root_dir : "/var/lib/cubelet";
 	if (mkdirs(root, 0700) < 0 || !realpath(root, rt->root)) {
@@ -1809,6 +2042,11 @@ static int runc_init(kubelet_node *n, cube_err *err)
 		goto fail;
 	}
 	rt->pleg_started = true;
+	if (pthread_create(&rt->prober, NULL, prober_main, rt) != 0) {
+		cube_err_set(err, CUBE_EIO, "cannot start the prober thread");
+		goto fail;
+	}
+	rt->prober_started = true;
 	cube_log_info("runc: node %s: root %s, pod namespaces %s*", n->name, rt->root, rt->prefix);
 	return 0;
 fail:
@@ -1820,6 +2058,13 @@ static int free_value(void *ud, const char *k, void *v)
 {
 	(void)ud, (void)k;
 	free(v);
+	return 0;
+}
+
+static int free_probe(void *ud, const char *k, void *v)
+{
+	(void)ud, (void)k;
+	probe_entry_free(v);
 	return 0;
 }
 
@@ -1840,6 +2085,8 @@ static void runc_cleanup(kubelet_node *n)
 	atomic_store(&rt->stop, true);
 	if (rt->pleg_started)
 		pthread_join(rt->pleg, NULL);
+	if (rt->prober_started)
+		pthread_join(rt->prober, NULL);
 	pthread_mutex_lock(&rt->mu);
 	while (rt->forgetting > 0)
 		pthread_cond_wait(&rt->cond, &rt->mu);
@@ -1851,6 +2098,8 @@ static void runc_cleanup(kubelet_node *n)
 	cube_strmap_each(rt->tracks, free_track, NULL);
 	cube_strmap_each(rt->backoffs, free_value, NULL);
 	cube_strmap_each(rt->waits, free_value, NULL);
+	cube_strmap_each(rt->probes, free_probe, NULL);
+	cube_strmap_free(rt->probes);
 	cube_strmap_free(rt->tracks);
 	cube_strmap_free(rt->backoffs);
 	cube_strmap_free(rt->waits);

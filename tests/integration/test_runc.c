@@ -286,16 +286,25 @@ static bool nothing_left(void)
 			cr_skip_test("needs root"); \
 	} while (0)
 
-static void busybox_pod(char *buf, size_t size, const char *name, const char *policy,
-			const char *script, const char *extra_spec)
+/* A busybox pod running `script`; extra_spec (may be NULL) goes into the
+ * spec ("k":v,), extra_container (may be NULL) into the container (,"k":v). */
+static void busybox_pod_x(char *buf, size_t size, const char *name, const char *policy,
+			  const char *script, const char *extra_spec, const char *extra_container)
 {
 	snprintf(buf, size,
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},"
 		 "\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"%s\","
 		 "\"terminationGracePeriodSeconds\":2,%s"
 		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/busybox:latest\","
-		 "\"command\":[\"sh\",\"-c\",\"%s\"]}]}}",
-		 name, node_name, policy, extra_spec ? extra_spec : "", reg.host, script);
+		 "\"command\":[\"sh\",\"-c\",\"%s\"]%s}]}}",
+		 name, node_name, policy, extra_spec ? extra_spec : "", reg.host, script,
+		 extra_container ? extra_container : "");
+}
+
+static void busybox_pod(char *buf, size_t size, const char *name, const char *policy,
+			const char *script, const char *extra_spec)
+{
+	busybox_pod_x(buf, size, name, policy, script, extra_spec, NULL);
 }
 
 /* ---- the tests ---- */
@@ -689,5 +698,102 @@ Test(runc, logs_through_kubectl)
 	cr_expect(strstr(out, "pods \"nosuchpod\" not found"), "%s", out);
 	delete_pod("talk");
 	cr_assert(pod_gone("talk"));
+	cr_expect(nothing_left(), "left behind: %s", leftovers());
+}
+
+static bool ready_is(const cJSON *pod, const void *arg)
+{
+	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	bool want = *(const bool *)arg;
+	const char *ready = NULL;
+	const cJSON *c;
+	cJSON_ArrayForEach (c, cube_json_path(pod, "status.conditions")) {
+		const char *t = cube_json_str(c, "type");
+		if (t && !strcmp(t, "Ready"))
+			ready = cube_json_str(c, "status");
+	}
+	return phase_is(pod, "Running") && cube_json_path(m, "state.running") &&
+	       cJSON_IsTrue(cube_json_path(m, "ready")) == want && ready &&
+	       !strcmp(ready, want ? "True" : "False");
+}
+
+static bool restarted(const cJSON *pod, const void *arg)
+{
+	(void)arg;
+	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	return cube_json_int(m, "restartCount", 0) >= 1 &&
+	       cube_json_path(m, "lastState.terminated");
+}
+
+Test(runc, probes_drive_ready_and_restarts)
+{
+	NEED_ROOT();
+	start_cubelet();
+	char pod[4096];
+	/* readiness (exec): not ready, ready once /tmp/ready exists, not ready again */
+	busybox_pod_x(pod, sizeof(pod), "toggle", "Always",
+		      "sleep 3; touch /tmp/ready; sleep 4; rm /tmp/ready; sleep 1000", NULL,
+		      ",\"readinessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/ready\"]},"
+		      "\"periodSeconds\":1,\"failureThreshold\":1}");
+	create_pod(pod);
+	/* liveness (exec): the container is restarted once /tmp/alive goes */
+	busybox_pod_x(pod, sizeof(pod), "liveness", "Always",
+		      "touch /tmp/alive; sleep 2; rm /tmp/alive; sleep 1000", NULL,
+		      ",\"livenessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/alive\"]},"
+		      "\"periodSeconds\":1,\"failureThreshold\":1}");
+	create_pod(pod);
+	/* web: readiness httpGet, liveness tcpSocket on a named port */
+	snprintf(pod, sizeof(pod),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"probed\"},"
+		 "\"spec\":{\"nodeName\":\"%s\",\"terminationGracePeriodSeconds\":1,"
+		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/web:v1\","
+		 "\"ports\":[{\"name\":\"http\",\"containerPort\":8080}],"
+		 "\"readinessProbe\":{\"httpGet\":{\"path\":\"/\",\"port\":8080},"
+		 "\"periodSeconds\":1},"
+		 "\"livenessProbe\":{\"tcpSocket\":{\"port\":\"http\"},\"periodSeconds\":1}}]}}",
+		 node_name, reg.host);
+	create_pod(pod);
+	bool no = false, yes = true;
+	cJSON *p = wait_pod("toggle", ready_is, &no, 60);
+	if (!ready_is(p, &no))
+		dump_state("toggle", p);
+	cr_assert(ready_is(p, &no), "toggle: running but not ready at first");
+	cJSON_Delete(p);
+	p = wait_pod("toggle", ready_is, &yes, 30);
+	if (!ready_is(p, &yes))
+		dump_state("toggle", p);
+	cr_assert(ready_is(p, &yes), "toggle: ready once the probe succeeds");
+	cJSON_Delete(p);
+	p = wait_pod("toggle", ready_is, &no, 30);
+	cr_assert(ready_is(p, &no), "toggle: not ready once the probe fails again");
+	cr_expect_eq(
+		cube_json_int(cstatus(p, "status.containerStatuses", "main"), "restartCount", -1),
+		0, "a readiness failure does not restart");
+	cJSON_Delete(p);
+	p = wait_pod("liveness", restarted, NULL, 30);
+	if (!restarted(p, NULL))
+		dump_state("liveness", p);
+	cr_assert(restarted(p, NULL));
+	cJSON_Delete(p);
+	p = wait_pod("probed", ready_is, &yes, 30);
+	if (!ready_is(p, &yes))
+		dump_state("probed", p);
+	cr_assert(ready_is(p, &yes));
+	cr_expect_eq(
+		cube_json_int(cstatus(p, "status.containerStatuses", "main"), "restartCount", -1),
+		0);
+	cJSON_Delete(p);
+	cube_test_sh(out, sizeof(out),
+		     "%s get events --field-selector involvedObject.name=liveness -o "
+		     "jsonpath='{range .items[*]}{.reason}: {.message}{\"\\n\"}{end}'",
+		     api.kubectl);
+	cr_expect(strstr(out, "Unhealthy: Liveness probe failed: cat: can't open '/tmp/alive'"),
+		  "events: %s", out);
+	cr_expect(strstr(out, "Killing: Container main failed liveness probe, will be restarted"),
+		  "events: %s", out);
+	delete_pod("toggle");
+	delete_pod("liveness");
+	delete_pod("probed");
+	cr_assert(pod_gone("toggle") && pod_gone("liveness") && pod_gone("probed"));
 	cr_expect(nothing_left(), "left behind: %s", leftovers());
 }

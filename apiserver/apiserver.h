@@ -86,6 +86,10 @@ typedef struct api_req {
 /* rest.c: the verbs. */
 void rest_serve(api_req *r);
 
+/* podlog.c: GET pods/<name>/log for `pod` (loaded by rest.c): proxied to
+ * the cubelet of its node. */
+void podlog_serve(api_req *r, const cJSON *pod);
+
 /* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
  * if the path is not a discovery path. */
 bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path);

@@ -2277,6 +2277,17 @@ static void do_binding(api_req *r)
 	respond_obj(r, 201, ok);
 }
 
+/* GET pods/<name>/log: the pod, then the proxy to its node (podlog.c). */
+static void do_pod_log(api_req *r)
+{
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	int64_t rev;
+	cube_autojson cJSON *o = load(r, key, &rev);
+	if (o)
+		podlog_serve(r, o);
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 void rest_serve(api_req *r)
@@ -2297,6 +2308,17 @@ void rest_serve(api_req *r)
 		r->verb = "create";
 		if (!strcmp(m, "POST"))
 			do_binding(r);
+		else
+			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
+						  "the server does not allow this method on the "
+						  "requested resource");
+		return;
+	}
+	if (item && !strcmp(r->sub, "log") && !strcmp(r->res->plural, "pods") &&
+	    !r->res->group[0]) {
+		r->verb = "get";
+		if (!strcmp(m, "GET"))
+			do_pod_log(r);
 		else
 			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
 						  "the server does not allow this method on the "

@@ -12,6 +12,17 @@
 #include "log.h"
 #include "obj.h"
 
+/* The container runtimes, by --runtime name. */
+static const cube_runtime_ops *const runtimes[] = {&cube_runc_runtime, &cube_hollow_runtime, NULL};
+
+const cube_runtime_ops *cube_runtime_find(const char *name)
+{
+	for (size_t i = 0; runtimes[i]; i++)
+		if (!strcmp(runtimes[i]->name, name))
+			return runtimes[i];
+	return NULL;
+}
+
 static bool healthy(void *ud, char *why, size_t size)
 {
 	cubelet *k = ud;
@@ -42,10 +53,14 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		k->cfg.heartbeat_s = 10;
 	if (k->cfg.workers <= 0)
 		k->cfg.workers = k->cfg.hollow_nodes ? 16 : 4;
-	k->rt = cube_runtime_find(cfg->runtime ? cfg->runtime : "hollow");
+	/* runc by default; a hollow fleet is hollow */
+	const char *rt = cfg->runtime && cfg->runtime[0] ? cfg->runtime
+			 : k->cfg.hollow_nodes		 ? "hollow"
+							 : "runc";
+	k->rt = cube_runtime_find(rt);
 	if (!k->rt) {
-		cube_err_set(err, CUBE_EINVAL, "unknown --runtime \"%s\" (this build has: hollow)",
-			     cfg->runtime ? cfg->runtime : "");
+		cube_err_set(err, CUBE_EINVAL,
+			     "unknown --runtime \"%s\" (this build has: runc, hollow)", rt);
 		goto fail;
 	}
 	if (k->cfg.hollow_nodes && strcmp(k->rt->name, "hollow")) {
@@ -121,6 +136,7 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 				       .port = cfg->port,
 				       .metrics = k->metrics,
 				       .healthy = healthy,
+				       .handle = logs_handle,
 				       .ud = k};
 	if (cfg->port >= 0 && !(k->httpd = cube_daemon_serve(&hc, err)))
 		goto fail;
@@ -136,6 +152,9 @@ void cubelet_stop(cubelet *k)
 		return;
 	atomic_store(&k->stop, 1);
 	cube_httpd_stop(k->httpd);
+	/* log follows end with the server's streams */
+	for (int i = 0; i < 100 && atomic_load(&k->log_followers) > 0; i++)
+		usleep(20 * 1000);
 	cube_informer_free(k->node_inf);
 	routes_stop(k);
 	pods_stop(k);

@@ -11,7 +11,11 @@
  *   pods.c     a pod informer (bound pods only) and a controller whose
  *              sync(key) runs, updates or tears down a pod
  *   runtime.h  the container runtime interface: a table of operations;
- *              hollow.c is the first implementation (runc comes next)
+ *              hollow.c runs nothing (kubemark), runc.c runs real
+ *              containers (ocispec.c: their OCI spec, shim.c: the process
+ *              that holds each one's stdio and exit status, probe.c: one
+ *              probe run, podnet.c: the pod network)
+ *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  */
 #ifndef CUBE_CUBELET_H
 #define CUBE_CUBELET_H
@@ -26,6 +30,7 @@
 #include "controller.h"
 #include "error.h"
 #include "events.h"
+#include "flags.h"
 #include "httpd.h"
 #include "informer.h"
 #include "kclient.h"
@@ -48,10 +53,24 @@ typedef struct cube_runtime_ops {
 	/* Forgets a pod that no longer exists (by uid). */
 	void (*forget_pod)(struct kubelet_node *n, const char *uid);
 	void (*cleanup)(struct kubelet_node *n);
+	/* Optional: called once after the first pod list: removes what the
+	 * runtime holds for pods for which alive(ud, uid) is false (a restarted
+	 * cubelet adopts the others). */
+	void (*gc_pods)(struct kubelet_node *n, bool (*alive)(void *ud, const char *uid), void *ud);
+	/* Optional: the node's status.images (a new array), or NULL. */
+	cJSON *(*node_images)(struct kubelet_node *n);
+	/* Optional: the CRI log file of a container's current (or previous)
+	 * attempt into path, and into done a file whose existence (or whose
+	 * directory's absence) means the attempt has ended ("" when it has);
+	 * -1 with err (its message is what the client sees) when there is none. */
+	int (*log_file)(struct kubelet_node *n, const cJSON *pod, const char *container,
+			bool previous, char *path, size_t size, char *done, size_t done_size,
+			cube_err *err);
 	const char *version; /* nodeInfo.containerRuntimeVersion */
 } cube_runtime_ops;
 
 extern const cube_runtime_ops cube_hollow_runtime;
+extern const cube_runtime_ops cube_runc_runtime;
 
 /* The runtime named `name`, or NULL. */
 const cube_runtime_ops *cube_runtime_find(const char *name);
@@ -74,24 +93,27 @@ typedef struct kubelet_node {
 } kubelet_node;
 
 typedef struct cubelet_config {
-	const char *master;	     /* --master URL */
-	const char *kubeconfig;	     /* --kubeconfig FILE */
-	const char *hostname;	     /* --hostname-override */
-	const char *root_dir;	     /* --root-dir */
-	const char *pod_cidr;	     /* --pod-cidr */
-	const char *runtime;	     /* --runtime */
-	const char *node_ip;	     /* --node-ip */
-	const char *node_labels;     /* --node-labels k=v,k2=v2 */
-	const char *bind_address;    /* for /healthz and /metrics */
-	int cpu_milli;		     /* --cpu (in milli-cores, parsed from a quantity) */
-	int64_t memory_bytes;	     /* --memory */
-	int max_pods;		     /* --pods */
-	int port;		     /* --port */
-	int hollow_nodes;	     /* --hollow-nodes N (hollow runtime only) */
-	int hollow_first;	     /* --hollow-first-index: the first hollow node's number */
-	int heartbeat_s;	     /* Lease renewal period (10) */
-	int workers;		     /* pod workers (default 4, 16 with hollow nodes) */
-	const char *network_backend; /* --network-backend: none (default) | host-gw | vxlan */
+	const char *master;		 /* --master URL */
+	const char *kubeconfig;		 /* --kubeconfig FILE */
+	const char *hostname;		 /* --hostname-override */
+	const char *root_dir;		 /* --root-dir */
+	const char *pod_cidr;		 /* --pod-cidr */
+	const char *runtime;		 /* --runtime (NULL: runc, or hollow with --hollow-nodes) */
+	const char *image_store;	 /* --image-store (default <root-dir>/images) */
+	const char *netns;		 /* --netns: the node's network namespace (default: ours) */
+	cube_flag_list registry_mirrors; /* --registry-mirror DOMAIN=MIRROR, repeatable */
+	const char *node_ip;		 /* --node-ip */
+	const char *node_labels;	 /* --node-labels k=v,k2=v2 */
+	const char *bind_address;	 /* for /healthz and /metrics */
+	int cpu_milli;			 /* --cpu (in milli-cores, parsed from a quantity) */
+	int64_t memory_bytes;		 /* --memory */
+	int max_pods;			 /* --pods */
+	int port;			 /* --port */
+	int hollow_nodes;		 /* --hollow-nodes N (hollow runtime only) */
+	int hollow_first;		 /* --hollow-first-index: the first hollow node's number */
+	int heartbeat_s;		 /* Lease renewal period (10) */
+	int workers;			 /* pod workers (default 4, 16 with hollow nodes) */
+	const char *network_backend;	 /* --network-backend: none (default) | host-gw | vxlan */
 } cubelet_config;
 
 typedef struct cubelet {
@@ -115,7 +137,10 @@ typedef struct cubelet {
 	cube_metric *m_syncs, *m_heartbeats;
 	pthread_t heartbeat;
 	bool heartbeat_started;
+	pthread_t gc; /* the runtime's gc of gone pods, after the first list */
+	bool gc_started;
 	atomic_int stop;
+	atomic_int log_followers; /* logs.c: follow threads at work */
 } cubelet;
 
 /* Starts everything; NULL with err if it cannot (the message names the
@@ -135,6 +160,9 @@ int nodes_watch(cubelet *k, cube_err *err);
 /* routes.c */
 int routes_start(cubelet *k, cube_err *err);
 void routes_stop(cubelet *k);
+/* logs.c: GET /containerLogs/<ns>/<pod>/<container>; false for other paths */
+bool logs_handle(void *ud, cube_httpd_req *req);
+
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);
 void pods_stop(cubelet *k);

@@ -395,13 +395,3 @@ const cube_runtime_ops cube_hollow_runtime = {
 	.cleanup = hollow_cleanup,
 	.version = "1.0.0",
 };
-
-static const cube_runtime_ops *const runtimes[] = {&cube_hollow_runtime, NULL};
-
-const cube_runtime_ops *cube_runtime_find(const char *name)
-{
-	for (size_t i = 0; runtimes[i]; i++)
-		if (!strcmp(runtimes[i]->name, name))
-			return runtimes[i];
-	return NULL;
-}

@@ -11,8 +11,16 @@
 #include "http.h"
 #include "log.h"
 #include "quantity.h"
+#include "shim.h"
 
 static volatile sig_atomic_t stopping;
+static cube_flag_list *mirrors;
+
+static void free_mirrors(void)
+{
+	free(mirrors->v);
+	mirrors->v = NULL;
+}
 
 static void on_signal(int sig)
 {
@@ -22,10 +30,11 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	cubelet_config cfg = {.runtime = "hollow",
-			      .port = 10250,
-			      .bind_address = "127.0.0.1",
-			      .root_dir = "/var/lib/cubelet"};
+	/* the runc runtime's per-container shim is this binary too */
+	if (argc > 1 && !strcmp(argv[1], "--shim"))
+		return cubelet_shim_main(argc, argv);
+	cubelet_config cfg = {
+		.port = 10250, .bind_address = "127.0.0.1", .root_dir = "/var/lib/cubelet"};
 	const char *cpu = NULL, *memory = NULL;
 	int verbosity = 2;
 	const cube_flag flags[] = {
@@ -39,7 +48,15 @@ int main(int argc, char **argv)
 		{"pod-cidr", CUBE_FLAG_STRING, &cfg.pod_cidr,
 		 "the node's pod CIDR (default 10.244.0.0/24, or the Node's spec.podCIDR)"},
 		{"runtime", CUBE_FLAG_STRING, &cfg.runtime,
-		 "container runtime: hollow (runc comes with the runc runtime)"},
+		 "container runtime: runc (default) or hollow (the default with --hollow-nodes)"},
+		{"image-store", CUBE_FLAG_STRING, &cfg.image_store,
+		 "the node's image store (default <root-dir>/images)"},
+		{"netns", CUBE_FLAG_STRING, &cfg.netns,
+		 "the node's network namespace, where the pod bridge lives (default: the "
+		 "cubelet's own)"},
+		{"registry-mirror", CUBE_FLAG_LIST, &cfg.registry_mirrors,
+		 "DOMAIN=MIRROR: pull images named under DOMAIN from MIRROR instead "
+		 "(docker.io=127.0.0.1:5000); repeatable"},
 		{"node-ip", CUBE_FLAG_STRING, &cfg.node_ip, "the node's InternalIP"},
 		{"node-labels", CUBE_FLAG_STRING, &cfg.node_labels,
 		 "labels for the Node, k=v,k2=v2"},
@@ -66,6 +83,8 @@ int main(int argc, char **argv)
 		{0},
 	};
 	cube_err err = CUBE_ERR_INIT;
+	mirrors = &cfg.registry_mirrors;
+	atexit(free_mirrors);
 	int rc = cube_flags_parse(flags, argc, argv, NULL, &err);
 	if (rc == CUBE_FLAGS_HELP) {
 		char *u = cube_flags_usage(
@@ -82,6 +101,15 @@ int main(int argc, char **argv)
 	if (!cfg.master && !cfg.kubeconfig) {
 		fprintf(stderr, "cubelet: one of --master or --kubeconfig is required\n");
 		return 2;
+	}
+	for (size_t i = 0; i < cfg.registry_mirrors.n; i++) {
+		const char *m = cfg.registry_mirrors.v[i], *eq = strchr(m, '=');
+		if (!eq || eq == m || !eq[1]) {
+			fprintf(stderr,
+				"cubelet: invalid --registry-mirror \"%s\": want DOMAIN=MIRROR\n",
+				m);
+			return 2;
+		}
 	}
 	cube_quantity q;
 	if (cpu) {

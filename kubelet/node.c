@@ -100,6 +100,9 @@ static cJSON *node_status(kubelet_node *n)
 	cJSON_AddStringToObject(ni, "kubeProxyVersion", "");
 	cJSON_AddStringToObject(ni, "operatingSystem", "linux");
 	cJSON_AddStringToObject(ni, "architecture", "amd64");
+	cJSON *images = k->rt->node_images ? k->rt->node_images(n) : NULL;
+	if (images)
+		cJSON_AddItemToObject(st, "images", images);
 	return st;
 }
 

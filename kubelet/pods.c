@@ -7,7 +7,9 @@
  *   - terminating (deletionTimestamp): the runtime stops it within the grace
  *     period, then the pod object is deleted for good (grace 0), which is the
  *     kubelet's part of graceful deletion;
- *   - gone: the runtime forgets it. */
+ *   - gone: the runtime forgets it.
+ * Once the first list is in, the runtime may remove what it still holds of
+ * pods that no longer exist (a restarted cubelet adopts the others). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,34 @@ static void on_pod_delete(void *ud, cube_robj *o)
 		k->rt->forget_pod(n, uid);
 }
 
+static bool pod_alive(void *ud, const char *uid)
+{
+	return cube_strmap_get(ud, uid) != NULL;
+}
+
+/* After the first list: the runtime's garbage collection of gone pods. */
+static void *gc_main(void *arg)
+{
+	cubelet *k = arg;
+	while (!atomic_load(&k->stop) && !cube_informer_wait_synced(k->pods, 200))
+		;
+	if (atomic_load(&k->stop))
+		return NULL;
+	cube_robj **objs = NULL;
+	size_t n = cube_informer_list(k->pods, &objs);
+	cube_strmap *uids = cube_strmap_new();
+	for (size_t i = 0; i < n; i++) {
+		const char *uid = cube_obj_uid(objs[i]->json);
+		if (uid)
+			cube_strmap_put(uids, uid, (void *)1, NULL);
+	}
+	for (size_t i = 0; i < k->n_nodes && !atomic_load(&k->stop); i++)
+		k->rt->gc_pods(&k->nodes[i], pod_alive, uids);
+	cube_strmap_free(uids);
+	cube_robj_list_free(objs, n);
+	return NULL;
+}
+
 int pods_start(cubelet *k, cube_err *err)
 {
 	char fs[256];
@@ -123,6 +153,11 @@ int pods_start(cubelet *k, cube_err *err)
 	if (cube_informer_add_handlers(k->pods, &hd, err) < 0 ||
 	    cube_informer_start(k->pods, err) < 0)
 		return -1;
+	if (k->rt->gc_pods) {
+		if (pthread_create(&k->gc, NULL, gc_main, k) != 0)
+			return cube_err_set(err, CUBE_EIO, "cannot start the pod gc thread");
+		k->gc_started = true;
+	}
 	/* Each pod's sync stands alone, so the workers need not wait for the
 	 * first list: a cubelet started before its API server just retries. */
 	return cube_controller_run(k->pod_ctl, NULL, 0, 0, err);
@@ -130,6 +165,10 @@ int pods_start(cubelet *k, cube_err *err)
 
 void pods_stop(cubelet *k)
 {
+	atomic_store(&k->stop, 1);
+	if (k->gc_started)
+		pthread_join(k->gc, NULL);
+	k->gc_started = false;
 	/* Workers first (they read the informer), then the informer (its
 	 * handlers enqueue), then the queue. */
 	cube_controller_shutdown(k->pod_ctl);

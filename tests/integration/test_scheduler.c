@@ -176,6 +176,8 @@ Test(scheduler, a_pod_too_big_waits_with_its_reason_then_fits_on_a_new_node)
 	const char *argv[] = {bin("cubelet", b, sizeof(b)),
 			      "--master",
 			      api.url,
+			      "--runtime",
+			      "hollow",
 			      "--hostname-override",
 			      "bignode",
 			      "--pod-cidr",

@@ -1,0 +1,327 @@
+/* logs.c - the cubelet's log endpoint, as the kubelet serves it:
+ *
+ *   GET /containerLogs/<namespace>/<pod>/<container>
+ *       ?follow=true     keep sending what the container writes until it ends
+ *       &tailLines=N     only the last N lines
+ *       &timestamps=true each line prefixed with its RFC 3339 time
+ *       &previous=true   the attempt before the current one
+ *       &limitBytes=N    at most N bytes
+ *
+ * The runtime names the CRI log file of the attempt (runtime op
+ * log_file); this file turns its lines ("<time> <stream> <F|P> <text>")
+ * back into what the container wrote.  A follow is a stream fed by a thread
+ * of its own that polls the file, so the server's loop never blocks on it;
+ * it ends when the attempt has (its exit record appears, or its bundle
+ * directory goes). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cubelet.h"
+#include "log.h"
+#include "obj.h"
+
+typedef struct log_opts {
+	bool timestamps;
+	long tail;  /* -1: all */
+	long limit; /* -1: none */
+} log_opts;
+
+/* Appends the container's text of the CRI lines in buf[0..len) to out
+ * (at most *budget bytes when *budget >= 0); returns how many bytes of buf
+ * were whole lines (the rest waits for more). */
+static size_t render(const char *buf, size_t len, const log_opts *o, FILE *out, long *budget)
+{
+	size_t used = 0;
+	while (used < len) {
+		const char *line = buf + used;
+		const char *nl = memchr(line, '\n', len - used);
+		if (!nl)
+			break;
+		used = (size_t)(nl - buf) + 1;
+		/* <time> <stream> <tag> <text> */
+		const char *sp1 = memchr(line, ' ', (size_t)(nl - line));
+		const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(nl - sp1 - 1)) : NULL;
+		if (!sp2 || sp2 + 2 > nl)
+			continue;
+		char tag = sp2[1];
+		const char *text = sp2 + 3 <= nl ? sp2 + 3 : nl;
+		size_t n = (size_t)(nl - text);
+		char piece[64];
+		size_t pl = 0;
+		if (o->timestamps) {
+			pl = (size_t)snprintf(piece, sizeof(piece), "%.*s ", (int)(sp1 - line),
+					      line);
+			if (pl >= sizeof(piece))
+				pl = sizeof(piece) - 1;
+		}
+		const char *parts[3] = {piece, text, tag == 'F' ? "\n" : ""};
+		size_t lens[3] = {pl, n, tag == 'F' ? 1 : 0};
+		for (int i = 0; i < 3; i++) {
+			size_t w = lens[i];
+			if (*budget >= 0 && (long)w > *budget)
+				w = (size_t)*budget;
+			fwrite(parts[i], 1, w, out);
+			if (*budget >= 0)
+				*budget -= (long)w;
+		}
+	}
+	return used;
+}
+
+/* Where the last `tail` whole lines (F entries) of buf begin. */
+static size_t tail_start(const char *buf, size_t len, long tail)
+{
+	if (tail < 0)
+		return 0;
+	long seen = 0;
+	size_t i = len;
+	while (i > 0) {
+		/* the line ending at i-1 begins after the previous '\n' */
+		size_t end = i - 1, start = end;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		const char *sp1 = memchr(buf + start, ' ', end - start);
+		const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(buf + end - sp1 - 1)) : NULL;
+		if (sp2 && sp2[1] == 'F') {
+			if (seen == tail)
+				return i;
+			seen++;
+		}
+		i = start;
+	}
+	return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	char chunk[65536];
+	size_t r;
+	while (m && (r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, r, m);
+	fclose(f);
+	if (m)
+		fclose(m);
+	*len = n;
+	return buf;
+}
+
+/* ---- follow ---- */
+
+typedef struct follower {
+	cubelet *k;
+	cube_httpd_stream *s;
+	char path[2048];
+	char done[2048]; /* exists once the attempt ended ("" : ended already) */
+	log_opts o;
+	long budget;
+} follower;
+
+/* The attempt has ended: its marker exists, or its directory is gone
+ * (the runtime cleaned up after the end). */
+static bool ended(const char *done)
+{
+	if (!done[0] || access(done, F_OK) == 0)
+		return true;
+	char dir[2048];
+	snprintf(dir, sizeof(dir), "%s", done);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	return access(dir, F_OK) < 0;
+}
+
+static void *follow_main(void *arg)
+{
+	follower *f = arg;
+	size_t len = 0;
+	char *all = slurp(f->path, &len);
+	size_t off = tail_start(all ? all : "", len, f->o.tail);
+	/* only whole lines: a partial last line waits */
+	size_t pos = off;
+	char *buf = NULL;
+	size_t bl = 0;
+	FILE *m = open_memstream(&buf, &bl);
+	pos += render(all ? all + off : "", len - off, &f->o, m, &f->budget);
+	fclose(m);
+	free(all);
+	if (bl && cube_httpd_stream_write(f->s, buf, bl) < 0)
+		goto out;
+	free(buf);
+	buf = NULL;
+	FILE *in = fopen(f->path, "r");
+	if (in && fseek(in, (long)pos, SEEK_SET) < 0) {
+		fclose(in);
+		in = NULL;
+	}
+	char chunk[65536];
+	size_t have = 0;
+	int idle_after_done = 0;
+	while (in && !cube_httpd_stream_closed(f->s) && !atomic_load(&f->k->stop) &&
+	       f->budget != 0) {
+		size_t r = fread(chunk + have, 1, sizeof(chunk) - have, in);
+		clearerr(in);
+		have += r;
+		if (have) {
+			m = open_memstream(&buf, &bl);
+			size_t used = render(chunk, have, &f->o, m, &f->budget);
+			fclose(m);
+			if (!used && have == sizeof(chunk))
+				used = have; /* a line longer than the buffer: dropped */
+			memmove(chunk, chunk + used, have - used);
+			have -= used;
+			if (bl && cube_httpd_stream_write(f->s, buf, bl) < 0)
+				break;
+			free(buf);
+			buf = NULL;
+		}
+		if (r == 0) {
+			/* the attempt ended and the file has no more: done (after a
+			 * last look, as the shim flushes before it records the end) */
+			if (ended(f->done)) {
+				if (++idle_after_done > 2)
+					break;
+			}
+			usleep(100 * 1000);
+		}
+	}
+	if (in)
+		fclose(in);
+out:
+	free(buf);
+	cube_httpd_stream_end(f->s);
+	cube_httpd_stream_unref(f->s);
+	atomic_fetch_sub(&f->k->log_followers, 1);
+	free(f);
+	return NULL;
+}
+
+/* ---- the handler ---- */
+
+static const cJSON *find_container(const cJSON *pod, const char *name)
+{
+	static const char *const lists[] = {"spec.containers", "spec.initContainers"};
+	for (int i = 0; i < 2; i++) {
+		const cJSON *c;
+		cJSON_ArrayForEach (c, cube_json_path(pod, lists[i])) {
+			const char *n = cube_json_str(c, "name");
+			if (n && !strcmp(n, name))
+				return c;
+		}
+	}
+	return NULL;
+}
+
+static long query_long(cube_httpd_req *req, const char *name, bool *bad)
+{
+	const char *v = cube_httpd_query(req, name);
+	if (!v)
+		return -1;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (!v[0] || *end || errno || n < 0) {
+		*bad = true;
+		return -1;
+	}
+	return n;
+}
+
+bool logs_handle(void *ud, cube_httpd_req *req)
+{
+	cubelet *k = ud;
+	const char *path = cube_httpd_path(req);
+	static const char prefix[] = "/containerLogs/";
+	if (strncmp(path, prefix, sizeof(prefix) - 1))
+		return false;
+	char ns[256], pod_name[256], cname[256];
+	if (sscanf(path + sizeof(prefix) - 1, "%255[^/]/%255[^/]/%255[^/]", ns, pod_name, cname) !=
+	    3) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
+					  "expected /containerLogs/<namespace>/<pod>/<container>");
+		return true;
+	}
+	if (strcmp(cube_httpd_method(req), "GET")) {
+		cube_httpd_respond_status(req, 405, "MethodNotAllowed", NULL,
+					  "the server does not allow this method");
+		return true;
+	}
+	bool bad = false;
+	log_opts o = {.timestamps = cube_httpd_query_bool(req, "timestamps"),
+		      .tail = query_long(req, "tailLines", &bad),
+		      .limit = query_long(req, "limitBytes", &bad)};
+	if (bad) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
+					  "tailLines and limitBytes must be non-negative integers");
+		return true;
+	}
+	bool follow = cube_httpd_query_bool(req, "follow");
+	bool previous = cube_httpd_query_bool(req, "previous");
+	char key[600];
+	snprintf(key, sizeof(key), "%s/%s", ns, pod_name);
+	cube_robj *o_pod = k->pods ? cube_informer_get(k->pods, key) : NULL;
+	if (!o_pod) {
+		cube_httpd_respond_status(req, 404, "NotFound", NULL, "pods \"%s\" not found",
+					  pod_name);
+		return true;
+	}
+	const cJSON *pod = o_pod->json;
+	const char *node = cube_json_str(pod, "spec.nodeName");
+	kubelet_node *n = node ? cube_strmap_get(k->by_name, node) : NULL;
+	char file[2048], done[2048];
+	cube_err err = CUBE_ERR_INIT;
+	if (!find_container(pod, cname)) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
+					  "container %s is not valid for pod %s", cname, pod_name);
+	} else if (!n || !k->rt->log_file) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
+					  "the %s runtime keeps no container logs", k->rt->name);
+	} else if (k->rt->log_file(n, pod, cname, previous, file, sizeof(file), done, sizeof(done),
+				   &err) < 0) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL, "%s", err.msg);
+	} else if (!follow) {
+		size_t len = 0;
+		char *all = slurp(file, &len);
+		size_t off = tail_start(all ? all : "", len, o.tail);
+		char *body = NULL;
+		size_t bl = 0;
+		FILE *m = open_memstream(&body, &bl);
+		long budget = o.limit;
+		render(all ? all + off : "", len - off, &o, m, &budget);
+		fclose(m);
+		free(all);
+		cube_httpd_respond(req, 200, "text/plain", body, bl);
+	} else {
+		follower *f = calloc(1, sizeof(*f));
+		pthread_t th;
+		if (!f) {
+			cube_httpd_respond_status(req, 500, "InternalError", NULL, "out of memory");
+		} else {
+			f->k = k;
+			f->o = o;
+			f->budget = o.limit;
+			snprintf(f->path, sizeof(f->path), "%s", file);
+			snprintf(f->done, sizeof(f->done), "%s", done);
+			f->s = cube_httpd_stream_start(req, 200, "text/plain", NULL, NULL);
+			atomic_fetch_add(&k->log_followers, 1);
+			if (!f->s || pthread_create(&th, NULL, follow_main, f) != 0) {
+				atomic_fetch_sub(&k->log_followers, 1);
+				cube_httpd_stream_end(f->s);
+				cube_httpd_stream_unref(f->s);
+				free(f);
+			} else {
+				pthread_detach(th);
+			}
+		}
+	}
+	cube_robj_unref(o_pod);
+	return true;
+}

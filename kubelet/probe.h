@@ -1,0 +1,40 @@
+/* probe.h - one run of a container probe (liveness, readiness), as the
+ * kubelet's prober does it:
+ *
+ *   exec       `runc exec` of the command in the container: exit 0 is
+ *              success;
+ *   httpGet    GET scheme://podIP:port/path with the probe's headers and
+ *              User-Agent kube-probe/1.32: a status in [200, 400) is
+ *              success (http only);
+ *   tcpSocket  a connection to podIP:port is success.
+ *
+ * Network probes run inside the pod's network namespace (so their traffic
+ * never leaves the node, whatever namespace the cubelet runs in).  Each
+ * run is bounded by timeoutSeconds (default 1). */
+#ifndef CUBE_KUBELET_PROBE_H
+#define CUBE_KUBELET_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+typedef struct probe_target {
+	const char *runc_root;	  /* for exec */
+	const char *container_id; /* for exec */
+	const char *pod_ip;
+	int netns_fd;		/* the pod's network namespace (-1: ours) */
+	const cJSON *container; /* its spec: named ports */
+} probe_target;
+
+/* Runs the probe once: true on success; msg (size > 0) says why it
+ * failed, in the kubelet's words ("HTTP probe failed with statuscode:
+ * 500", "dial tcp 10.0.0.5:80: connect: connection refused", the exec
+ * output). */
+bool probe_run(const cJSON *probe, const probe_target *t, char *msg, size_t size);
+
+/* The probe's field (initialDelaySeconds, periodSeconds, timeoutSeconds,
+ * successThreshold, failureThreshold) with Kubernetes' default. */
+int probe_field(const cJSON *probe, const char *field);
+
+#endif

@@ -114,6 +114,7 @@ typedef struct cubelet_config {
 	int heartbeat_s;		 /* Lease renewal period (10) */
 	int workers;			 /* pod workers (default 4, 16 with hollow nodes) */
 	const char *network_backend;	 /* --network-backend: none (default) | host-gw | vxlan */
+	const char *service_cidr;	 /* --service-cidr (10.96.0.0/12): routed to cbr0 */
 } cubelet_config;
 
 typedef struct cubelet {

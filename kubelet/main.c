@@ -74,6 +74,9 @@ int main(int argc, char **argv)
 		{"network-backend", CUBE_FLAG_STRING, &cfg.network_backend,
 		 "routes to other nodes' pod CIDRs, from the Node objects, in this node's "
 		 "network namespace: none, host-gw (through their node addresses) or vxlan"},
+		{"service-cidr", CUBE_FLAG_STRING, &cfg.service_cidr,
+		 "the Services' ClusterIP range (default 10.96.0.0/12): with a network backend, "
+		 "routed to the pod bridge so that cube-proxy's DNAT sees it"},
 		{"hollow-first-index", CUBE_FLAG_INT, &cfg.hollow_first,
 		 "number the hollow nodes from this one (several cubelets: hollow-K..K+N-1)"},
 		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,

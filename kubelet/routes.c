@@ -188,6 +188,14 @@ int routes_start(cubelet *k, cube_err *err)
 		return -1;
 	if (vxlan(k) && vxlan_up(k, err) < 0)
 		return -1;
+	/* A packet to a ClusterIP is routed before cube-proxy's OUTPUT DNAT
+	 * sees it, and a node namespace has no default route (nothing may
+	 * leave the machine): route the Service range to the pod bridge, where
+	 * a packet nobody translated dies instead of leaving. */
+	const char *svc = k->cfg.service_cidr ? k->cfg.service_cidr : "10.96.0.0/12";
+	if (cube_nl_ifindex(k->nl, "cbr0") &&
+	    cube_nl_route_replace(k->nl, svc, NULL, "cbr0", false, err) < 0)
+		return cube_err_prefix(err, "route to the Service range %s", svc);
 	cube_controller_config cc = {.name = "routes", .workers = 1, .sync = sync_routes, .ud = k};
 	if (!(k->route_ctl = cube_controller_new(&cc, err)))
 		return -1;

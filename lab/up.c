@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -731,8 +733,115 @@ int cube_cmd_up(int argc, char **argv)
 	return lab_start(&l);
 }
 
-/* Stops every process of the lab (by its recorded PID) and removes its
- * network; the state directory stays. */
+/* Runs argv, waits, returns its output (first size-1 bytes) and status. */
+static int run_capture(char *const *argv, char *out, size_t size)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		close(fds[0]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t n = 0;
+	ssize_t r;
+	while (out && n + 1 < size && (r = read(fds[0], out + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	if (out && size)
+		out[n] = '\0';
+	close(fds[0]);
+	int st = 0;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int rm_rf(const char *path)
+{
+	char *argv[] = {"rm", "-rf", "--", (char *)path, NULL};
+	return run_capture(argv, NULL, 0);
+}
+
+/* What the cubelets' runc runtime leaves when they stop (pods keep running
+ * under a stopped kubelet, as on a real node): kill and delete every
+ * container under each node's runc root, unmount what is mounted under
+ * the node's directory, delete the pods' network namespaces, and remove the
+ * runtime's state, so that nothing runs and a later start makes the pods
+ * afresh (images and address records stay). */
+static void node_pods_down(lab *l, int i)
+{
+	char root[700], runc_root[800], list[16384];
+	snprintf(root, sizeof(root), "%s/nodes/node%d", l->dir, i);
+	snprintf(runc_root, sizeof(runc_root), "%s/runc", root);
+	if (access(runc_root, F_OK) == 0) {
+		char *ls[] = {"runc", "--root", runc_root, "list", "-q", NULL};
+		run_capture(ls, list, sizeof(list));
+		for (char *id = strtok(list, "\n"); id; id = strtok(NULL, "\n")) {
+			char *kill_[] = {"runc", "--root", runc_root, "kill", id, "KILL", NULL};
+			char *del[] = {"runc", "--root", runc_root, "delete", "-f", id, NULL};
+			run_capture(kill_, NULL, 0);
+			run_capture(del, NULL, 0);
+		}
+	}
+	/* mounts under the node's directory, deepest first */
+	char mounts[65536] = "";
+	FILE *f = fopen("/proc/self/mounts", "r");
+	if (f) {
+		size_t n = fread(mounts, 1, sizeof(mounts) - 1, f);
+		mounts[n] = '\0';
+		fclose(f);
+	}
+	char *targets[512];
+	int nt = 0;
+	size_t rl = strlen(root);
+	for (char *line = strtok(mounts, "\n"); line && nt < 512; line = strtok(NULL, "\n")) {
+		char *sp = strchr(line, ' ');
+		char *t = sp ? sp + 1 : NULL;
+		char *end = t ? strchr(t, ' ') : NULL;
+		if (!end)
+			continue;
+		*end = '\0';
+		if (!strncmp(t, root, rl) && (t[rl] == '/' || t[rl] == '\0'))
+			targets[nt++] = t;
+	}
+	for (int k = nt - 1; k >= 0; k--)
+		umount2(targets[k], MNT_DETACH);
+	/* the pods' network namespaces: cpod<hash>-<pod uid> */
+	char pods[800];
+	snprintf(pods, sizeof(pods), "%s/pods", root);
+	DIR *pd = opendir(pods);
+	struct dirent *pe;
+	while (pd && (pe = readdir(pd))) {
+		if (pe->d_name[0] == '.')
+			continue;
+		DIR *nd = opendir(CUBE_NETNS_DIR);
+		struct dirent *ne;
+		size_t ul = strlen(pe->d_name);
+		while (nd && (ne = readdir(nd))) {
+			size_t nl = strlen(ne->d_name);
+			if (!strncmp(ne->d_name, "cpod", 4) && nl > ul + 1 &&
+			    !strcmp(ne->d_name + nl - ul, pe->d_name) &&
+			    ne->d_name[nl - ul - 1] == '-')
+				cube_netns_delete(ne->d_name, NULL);
+		}
+		if (nd)
+			closedir(nd);
+	}
+	if (pd)
+		closedir(pd);
+	rm_rf(runc_root);
+	rm_rf(pods);
+}
+
+/* Stops every process of the lab (by its recorded PID), the pods'
+ * containers, and removes its network; the state directory stays. */
 static void lab_teardown(lab *l)
 {
 	FOR_NODES(l, i)
@@ -748,6 +857,10 @@ static void lab_teardown(lab *l)
 	stop_proc(l, "registry");
 	stop_proc(l, "apiserver");
 	stop_proc(l, "etcd");
+	FOR_NODES(l, i)
+	{
+		node_pods_down(l, i);
+	}
 	net_down(l);
 }
 

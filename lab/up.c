@@ -550,15 +550,20 @@ static int registry_up(lab *l)
 	snprintf(marker, sizeof(marker), "%s/seeded", dir);
 	if (access(marker, F_OK) == 0)
 		return 0;
+	/* scripts/images.sh beside bin/ (a checkout), or three levels up
+	 * (build/asan/bin, the sanitizer build the tests run) */
+	char script[700];
+	snprintf(script, sizeof(script), "%s/../scripts/images.sh", l->bin);
+	if (access(script, X_OK) != 0)
+		snprintf(script, sizeof(script), "%s/../../../scripts/images.sh", l->bin);
 	snprintf(cmd, sizeof(cmd),
 		 "set -e; store='%s/store'; prefix='%s/library/'; "
-		 "'%s/../scripts/images.sh' --store \"$store\" --prefix \"$prefix\" --cube "
-		 "'%s/cube' "
+		 "'%s' --store \"$store\" --prefix \"$prefix\" --cube '%s/cube' "
 		 ">>'%s/logs/registry.log' 2>&1; "
 		 "for i in busybox:latest web:v1 web:v2; do '%s/cube' image push \"$prefix$i\" "
 		 "--store \"$store\" >>'%s/logs/registry.log' 2>&1; done; touch '%s'",
-		 dir, host, l->bin, l->bin, l->dir, l->bin, l->dir, marker);
-	if (strchr(l->dir, '\'') || strchr(l->bin, '\'') || system(cmd) != 0) {
+		 dir, host, script, l->bin, l->dir, l->bin, l->dir, marker);
+	if (strchr(l->dir, '\'') || strchr(script, '\'') || system(cmd) != 0) {
 		fprintf(stderr, "cube up: seeding the registry failed; see %s/logs/registry.log\n",
 			l->dir);
 		return -1;

@@ -26,7 +26,8 @@ static void setup(void)
 {
 	int pid = (int)getpid();
 	snprintf(name, sizeof(name), "t%d", pid % 10000000);
-	snprintf(subnet, sizeof(subnet), "172.31.%d", 20 + pid % 200);
+	/* 172.16-31.x: private, and distinct for runs whose pids differ mod 4000 */
+	snprintf(subnet, sizeof(subnet), "172.%d.%d", 16 + (pid / 250) % 16, 1 + pid % 250);
 	cr_assert_eq(cube_test_temp_dir(dir, sizeof(dir), "lab"), 0);
 	snprintf(cube, sizeof(cube), "%s/cube", bindir());
 	snprintf(flags, sizeof(flags), "--name %s --dir %s", name, dir);

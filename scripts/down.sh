@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
-# `make down`: stop what `make up` started, by the PIDs it recorded, newest
-# first; `make down PURGE=1` also removes the state (etcd data, logs).
+# `make down`: remove the lab `make up` started (bin/cube down: processes by
+# PID, pods' containers, namespaces, links); PURGE=1 also removes its state.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-LAB=${CUBE_LAB_DIR:-$PWD/.lab}
-for c in proxy kubelet controller-manager scheduler apiserver etcd; do
-	f=$LAB/run/$c.pid
-	[ -f "$f" ] || continue
-	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid"
-		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-		echo "stopped $c (pid $pid)"
-	fi
-	rm -f "$f"
-done
-if [ "${PURGE:-0}" = 1 ]; then rm -rf "$LAB"; echo "removed $LAB"; fi
+name=${CUBE_LAB:-lab}
+dir=${CUBE_LAB_DIR:-$PWD/.lab}
+if [ ! -f "$dir/$name/lab.json" ]; then
+	echo "make down: no lab \"$name\" in $dir"
+	exit 0
+fi
+if [ "${PURGE:-0}" = 1 ]; then
+	bin/cube down --name "$name" --dir "$dir" --purge
+else
+	bin/cube down --name "$name" --dir "$dir"
+fi

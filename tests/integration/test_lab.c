@@ -275,11 +275,12 @@ Test(lab, the_vxlan_backend_connects_the_nodes)
 	cr_expect_str_eq(out, "0\n");
 }
 
-/* Real pods (the runc runtime, images from the lab registry): a Deployment
- * of web:v1 behind a Service answers from its ClusterIP on every node with
- * every replica's name; a pod on node1 reaches a pod on node2 by IP; and
- * `cube down` leaves no shim, mount or pod namespace behind. */
-Test(lab, real_pods_answer_through_their_service)
+/* Real pods (the runc runtime, images from the lab registry), one replica
+ * per node: the pod on node1 reaches the pod on the last node by IP (from
+ * inside its own network namespace), the Service's ClusterIP reaches every
+ * replica from every node, and `cube down` leaves no shim, mount or
+ * namespace behind. */
+static void real_pods(int nodes, const char *backend)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
@@ -294,71 +295,101 @@ Test(lab, real_pods_answer_through_their_service)
 	}
 	cr_assert_gt(etcd, 0, "no free port pair");
 	char out[16384];
-	int rc = cube_test_sh(
-		out, sizeof(out),
-		"%s up %s --nodes 2 --subnet %s --api-port %d --etcd-port %d --bin-dir %s", cube,
-		flags, subnet, cube_test_free_port(), etcd, bindir());
+	int rc = cube_test_sh(out, sizeof(out),
+			      "%s up %s --nodes %d --network-backend %s --subnet %s --api-port %d "
+			      "--etcd-port %d --bin-dir %s",
+			      cube, flags, nodes, backend, subnet, cube_test_free_port(), etcd,
+			      bindir());
 	cr_assert_eq(rc, 0, "cube up failed:\n%s", out);
 	cr_expect(strstr(out, "registry on"), "%s", out);
 	char yaml[300];
 	snprintf(yaml, sizeof(yaml), "%s/demo.yaml", dir);
 	FILE *f = fopen(yaml, "w");
 	cr_assert_not_null(f);
-	fputs("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: backend}\nspec:\n"
-	      "  replicas: 2\n  selector: {matchLabels: {app: backend}}\n  template:\n"
-	      "    metadata: {labels: {app: backend}}\n    spec:\n      containers:\n"
-	      "      - name: web\n        image: web:v1\n        ports: [{containerPort: 8080, "
-	      "name: http}]\n        env:\n        - {name: POD_NAME, valueFrom: {fieldRef: "
-	      "{fieldPath: metadata.name}}}\n        - {name: NODE_NAME, valueFrom: {fieldRef: "
-	      "{fieldPath: spec.nodeName}}}\n        readinessProbe: {httpGet: {path: /, port: "
-	      "8080}, periodSeconds: 1}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: "
-	      "backend}\nspec:\n  selector: {app: backend}\n  ports: [{port: 80, targetPort: "
-	      "http}]\n",
-	      f);
+	fprintf(f,
+		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: backend}\nspec:\n"
+		"  replicas: %d\n  selector: {matchLabels: {app: backend}}\n  template:\n"
+		"    metadata: {labels: {app: backend}}\n    spec:\n      containers:\n"
+		"      - name: web\n        image: web:v1\n        ports: [{containerPort: 8080, "
+		"name: http}]\n        env:\n        - {name: POD_NAME, valueFrom: {fieldRef: "
+		"{fieldPath: metadata.name}}}\n        - {name: NODE_NAME, valueFrom: {fieldRef: "
+		"{fieldPath: spec.nodeName}}}\n        readinessProbe: {httpGet: {path: /, port: "
+		"8080}, periodSeconds: 1}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: "
+		"backend}\nspec:\n  selector: {app: backend}\n  ports: [{port: 80, targetPort: "
+		"http}]\n",
+		nodes);
 	fclose(f);
 	cr_assert_eq(cube_test_sh(out, sizeof(out), "%s apply -f %s", kubectl, yaml), 0, "%s", out);
 	cr_assert_eq(cube_test_sh(out, sizeof(out),
 				  "%s rollout status deploy/backend --timeout=90s", kubectl),
 		     0, "%s", out);
-	char pods[4096];
+	char pods[8192];
 	cube_test_sh(pods, sizeof(pods),
 		     "%s get pods -l app=backend -o jsonpath='{range .items[*]}{.metadata.name} "
-		     "{.status.podIP} {.spec.nodeName}{\"\\n\"}{end}'",
+		     "{.status.podIP} {.spec.nodeName} {.metadata.uid}{\"\\n\"}{end}'",
 		     kubectl);
-	char pod[2][128], ip[2][32], node[2][32];
-	int n = sscanf(pods, "%127s %31s %31s %127s %31s %31s", pod[0], ip[0], node[0], pod[1],
-		       ip[1], node[1]);
-	cr_assert_eq(n, 6, "%s", pods);
-	/* pod to pod across nodes, by IP, from the pod's own namespace would
-	 * need exec; from node1 to a pod on the other node crosses the lab */
-	int remote = strcmp(node[0], "node1") ? 0 : 1;
-	rc = cube_test_sh(out, sizeof(out), "%s exec %s node1 -- curl -s -m 3 http://%s:8080/",
-			  cube, flags, ip[remote]);
+	char pod[4][128], ip[4][32], node[4][32], uid[4][64];
+	int n = 0;
+	for (char *line = strtok(pods, "\n"); line && n < 4; line = strtok(NULL, "\n"))
+		if (sscanf(line, "%127s %31s %31s %63s", pod[n], ip[n], node[n], uid[n]) == 4)
+			n++;
+	cr_assert_eq(n, nodes, "%d pods: %s", n, pods);
+	int first = -1, last = -1;
+	char lastnode[16];
+	snprintf(lastnode, sizeof(lastnode), "node%d", nodes);
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(node[i], "node1"))
+			first = i;
+		if (!strcmp(node[i], lastnode))
+			last = i;
+	}
+	cr_assert(first >= 0 && last >= 0, "no replica on node1 or %s: %s", lastnode, pods);
+	/* from inside the pod on node1 (its own network namespace) to the pod on
+	 * the last node, by IP */
+	char ns[128];
+	cube_test_sh(out, sizeof(out), "ip netns list | awk '{print $1}' | grep -- '-%s$'",
+		     uid[first]);
+	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(out, "\n"), out);
+	cr_assert(ns[0], "no namespace for pod %s", pod[first]);
+	rc = cube_test_sh(out, sizeof(out), "ip netns exec %s curl -s -m 3 http://%s:8080/", ns,
+			  ip[last]);
 	char want[300];
-	snprintf(want, sizeof(want), "web v1 pod=%s node=%s", pod[remote], node[remote]);
-	cr_expect(rc == 0 && strstr(out, want), "node1 -> %s (%s): %s", ip[remote], node[remote],
-		  out);
-	/* the Service from both nodes reaches both replicas */
+	snprintf(want, sizeof(want), "web v1 pod=%s node=%s", pod[last], node[last]);
+	cr_expect(rc == 0 && strstr(out, want), "pod on node1 -> %s (%s, %s): %s", ip[last],
+		  node[last], backend, out);
+	/* the Service from every node reaches every replica */
 	cube_test_sh(out, sizeof(out), "%s get svc backend -o jsonpath='{.spec.clusterIP}'",
 		     kubectl);
 	char cip[64];
 	snprintf(cip, sizeof(cip), "%.63s", out);
-	bool seen[2] = {false, false};
-	for (int k = 0; k < 40 && !(seen[0] && seen[1]); k++) {
+	bool seen[4] = {false, false, false, false};
+	int all = 0;
+	for (int k = 0; k < 30 * nodes && all < n; k++) {
 		rc = cube_test_sh(out, sizeof(out), "%s exec %s node%d -- curl -s -m 3 http://%s/",
-				  cube, flags, 1 + k % 2, cip);
-		for (int j = 0; j < 2; j++)
+				  cube, flags, 1 + k % nodes, cip);
+		all = 0;
+		for (int j = 0; j < n; j++) {
 			seen[j] |= rc == 0 && strstr(out, pod[j]) != NULL;
+			all += seen[j];
+		}
 	}
-	cr_expect(seen[0] && seen[1], "the Service did not reach both replicas (%d %d)", seen[0],
-		  seen[1]);
+	cr_expect_eq(all, n, "the Service reached %d of %d replicas", all, n);
 	rc = cube_test_sh(out, sizeof(out), "%s down %s --purge", cube, flags);
 	cr_expect_eq(rc, 0, "%s", out);
-	snprintf(want, sizeof(want), "%s/", dir);
 	cube_test_sh(
 		out, sizeof(out),
 		"ps -eo args | grep -c '^[^ ]*cubelet --shim.*%s' ; grep -c ' %s' /proc/mounts ; "
 		"ip netns list | grep -c 'cube-%s-'",
 		dir, dir, name);
 	cr_expect_str_eq(out, "0\n0\n0\n", "left behind (shims, mounts, namespaces): %s", out);
+}
+
+Test(lab, real_pods_host_gw_two_nodes)
+{
+	real_pods(2, "host-gw");
+}
+
+Test(lab, real_pods_vxlan_three_nodes)
+{
+	real_pods(3, "vxlan");
 }

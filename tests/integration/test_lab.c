@@ -280,7 +280,7 @@ Test(lab, the_vxlan_backend_connects_the_nodes)
  * inside its own network namespace), the Service's ClusterIP reaches every
  * replica from every node, and `cube down` leaves no shim, mount or
  * namespace behind. */
-static void real_pods(int nodes, const char *backend)
+static void real_pods(int nodes, const char *backend, bool stop_start)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
@@ -374,6 +374,35 @@ static void real_pods(int nodes, const char *backend)
 		}
 	}
 	cr_expect_eq(all, n, "the Service reached %d of %d replicas", all, n);
+	if (stop_start) {
+		/* stop takes the containers down; start runs the same pods again */
+		rc = cube_test_sh(out, sizeof(out), "%s stop %s", cube, flags);
+		cr_expect_eq(rc, 0, "%s", out);
+		cube_test_sh(out, sizeof(out), "ps -eo args | grep -c '^[^ ]*cubelet --shim.*%s'",
+			     dir);
+		cr_expect_str_eq(out, "0\n", "containers outlived cube stop");
+		rc = cube_test_sh(out, sizeof(out), "%s start %s", cube, flags);
+		cr_assert_eq(rc, 0, "cube start failed:\n%s", out);
+		cr_assert_eq(cube_test_sh(out, sizeof(out),
+					  "%s rollout status deploy/backend --timeout=90s",
+					  kubectl),
+			     0, "%s", out);
+		bool again = false;
+		for (int k = 0; k < 50 && !again; k++) {
+			rc = cube_test_sh(out, sizeof(out),
+					  "%s exec %s node1 -- curl -s -m 3 http://%s/", cube,
+					  flags, cip);
+			again = rc == 0 && strstr(out, "web v1 pod=backend-");
+			if (!again)
+				cube_test_sleep_ms(200);
+		}
+		cr_expect(again, "the Service does not answer after cube start: %s", out);
+		cube_test_sh(out, sizeof(out), "%s get pods -l app=backend --no-headers | wc -l",
+			     kubectl);
+		char want_n[8];
+		snprintf(want_n, sizeof(want_n), "%d\n", nodes);
+		cr_expect_str_eq(out, want_n, "the same pods did not come back");
+	}
 	rc = cube_test_sh(out, sizeof(out), "%s down %s --purge", cube, flags);
 	cr_expect_eq(rc, 0, "%s", out);
 	cube_test_sh(
@@ -386,10 +415,10 @@ static void real_pods(int nodes, const char *backend)
 
 Test(lab, real_pods_host_gw_two_nodes)
 {
-	real_pods(2, "host-gw");
+	real_pods(2, "host-gw", true);
 }
 
 Test(lab, real_pods_vxlan_three_nodes)
 {
-	real_pods(3, "vxlan");
+	real_pods(3, "vxlan", false);
 }

@@ -28,6 +28,8 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mount.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -691,6 +693,23 @@ fail:
 	return 1;
 }
 
+/* True if some interface holds SUBNET.1 (another lab's bridge). */
+static bool address_in_use(const char *subnet)
+{
+	char ip[40];
+	snprintf(ip, sizeof(ip), "%s.1", subnet);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return true;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;
+	/* binding works only to an address of this namespace */
+	bool used = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != EADDRNOTAVAIL;
+	close(fd);
+	return used;
+}
+
 int cube_cmd_up(int argc, char **argv)
 {
 	lab l = {.name = "lab",
@@ -699,7 +718,8 @@ int cube_cmd_up(int argc, char **argv)
 		 .etcd_port = 23790,
 		 .runtime = "runc",
 		 .backend = "host-gw"};
-	const char *subnet = "172.30.0";
+	const char *subnet = NULL; /* default: the first free 172.30.N */
+	l.etcd_port = 0;	   /* default: 23790 + 2N */
 	char binbuf[512];
 	l.bin = default_bin(binbuf, sizeof(binbuf));
 	cube_flag extra[] = {
@@ -708,16 +728,44 @@ int cube_cmd_up(int argc, char **argv)
 		 "routes between nodes: host-gw or vxlan"},
 		{"runtime", CUBE_FLAG_STRING, &l.runtime, "the cubelets' runtime: runc or hollow"},
 		{"subnet", CUBE_FLAG_STRING, &subnet,
-		 "the lab network's first three octets (a /24; the bridge is .1)"},
+		 "the lab network's first three octets (a /24; the bridge is .1; default the "
+		 "first free 172.30.N)"},
 		{"api-port", CUBE_FLAG_INT, &l.api_port, "the API server's port on the lab bridge"},
 		{"etcd-port", CUBE_FLAG_INT, &l.etcd_port,
-		 "etcd's client port on 127.0.0.1 (the peer port is the next one)"},
+		 "etcd's client port on 127.0.0.1 (the peer port is the next one; default "
+		 "23790 + 2N for 172.30.N)"},
 		{"bin-dir", CUBE_FLAG_STRING, &l.bin, "where the cube binaries are"},
 		{0}};
 	int rc = parse_common(&l, extra, argc, argv, "cube up",
 			      "cube up starts a multi-node cluster on this machine.", NULL);
 	if (rc)
 		return rc == 1 ? 0 : rc;
+	/* A lab of this name that runs already: say so, touch nothing. */
+	if (alive(read_pid(&l, "etcd"))) {
+		fprintf(stderr,
+			"cube up: lab \"%s\" is running already (cube status --name %s; "
+			"cube down --name %s)\n",
+			l.name, l.name, l.name);
+		return 1;
+	}
+	/* Its own addresses and ports beside other labs: the first 172.30.N
+	 * that no interface holds yet. */
+	char auto_subnet[32];
+	int slot = 0;
+	if (!subnet) {
+		for (slot = 0; slot < 256; slot++) {
+			snprintf(auto_subnet, sizeof(auto_subnet), "172.30.%d", slot);
+			if (!address_in_use(auto_subnet))
+				break;
+		}
+		if (slot == 256) {
+			fprintf(stderr, "cube up: no free 172.30.N.0/24 left (--subnet a.b.c)\n");
+			return 1;
+		}
+		subnet = auto_subnet;
+	}
+	if (!l.etcd_port)
+		l.etcd_port = 23790 + 2 * slot;
 	struct in_addr probe;
 	char probe_s[40];
 	snprintf(probe_s, sizeof(probe_s), "%s.1", subnet);

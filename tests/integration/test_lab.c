@@ -413,9 +413,9 @@ static void real_pods(int nodes, const char *backend, bool stop_start)
 	cr_expect_str_eq(out, "0\n0\n0\n", "left behind (shims, mounts, namespaces): %s", out);
 }
 
-Test(lab, real_pods_host_gw_two_nodes)
+Test(lab, real_pods_host_gw_three_nodes_stop_start)
 {
-	real_pods(2, "host-gw", true);
+	real_pods(3, "host-gw", true);
 }
 
 Test(lab, real_pods_vxlan_three_nodes)

@@ -622,7 +622,7 @@ static int lab_start(lab *l)
 	if (!alive(read_pid(l, "etcd")) && spawn(l, "etcd", NULL, etcd) < 0)
 		goto fail_msg;
 	snprintf(f, sizeof(f), "%s/health", c);
-	if (!wait_http(f, 20)) {
+	if (!wait_http(f, 60)) {
 		fprintf(stderr, "cube up: etcd did not start; see %s/logs/etcd.log\n", l->dir);
 		goto fail;
 	}
@@ -641,7 +641,7 @@ static int lab_start(lab *l)
 	if (!alive(read_pid(l, "apiserver")) && spawn(l, "apiserver", NULL, api) < 0)
 		goto fail_msg;
 	snprintf(f, sizeof(f), "http://%s:%d/readyz", bind, l->api_port);
-	if (!wait_http(f, 30)) {
+	if (!wait_http(f, 60)) {
 		fprintf(stderr,
 			"cube up: cube-apiserver did not start; see %s/logs/apiserver.log\n",
 			l->dir);

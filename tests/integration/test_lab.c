@@ -44,20 +44,28 @@ static void teardown(void)
 
 TestSuite(lab, .init = setup, .fini = teardown, .timeout = 180);
 
+/* A free pair of loopback ports for etcd (client, peer), searched from a
+ * point that depends on the pid: tests running at once (criterion --jobs)
+ * would otherwise be handed the same "free" port before either binds it. */
+static int etcd_ports(void)
+{
+	int base = 30000 + ((int)getpid() % 4000) * 6;
+	for (int p = base; p < base + 6 * 50 && p < 65000; p += 2) {
+		char out[64];
+		if (cube_test_sh(out, sizeof(out),
+				 "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null && "
+				 "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null",
+				 p, p + 1) == 0)
+			return p;
+	}
+	return 0;
+}
+
 Test(lab, up_runs_a_cluster_in_node_namespaces_and_down_removes_it)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	int etcd = 0;
-	for (int i = 0; i < 50 && !etcd; i++) {
-		int p = cube_test_free_port();
-		char out[256];
-		/* its peer port (the next one) must be free too */
-		if (p > 0 && p < 65000 &&
-		    cube_test_sh(out, sizeof(out), "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null",
-				 p + 1) == 0)
-			etcd = p;
-	}
+	int etcd = etcd_ports();
 	cr_assert_gt(etcd, 0, "no free port pair");
 	int api = cube_test_free_port();
 	char out[16384];
@@ -232,15 +240,7 @@ Test(lab, the_vxlan_backend_connects_the_nodes)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	int etcd = 0;
-	for (int i = 0; i < 50 && !etcd; i++) {
-		int p = cube_test_free_port();
-		char out[256];
-		if (p > 0 && p < 65000 &&
-		    cube_test_sh(out, sizeof(out), "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null",
-				 p + 1) == 0)
-			etcd = p;
-	}
+	int etcd = etcd_ports();
 	cr_assert_gt(etcd, 0, "no free port pair");
 	char out[16384];
 	int rc =
@@ -284,15 +284,7 @@ static void real_pods(int nodes, const char *backend, bool stop_start)
 {
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	int etcd = 0;
-	for (int i = 0; i < 50 && !etcd; i++) {
-		int p = cube_test_free_port();
-		char out[256];
-		if (p > 0 && p < 65000 &&
-		    cube_test_sh(out, sizeof(out), "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null",
-				 p + 1) == 0)
-			etcd = p;
-	}
+	int etcd = etcd_ports();
 	cr_assert_gt(etcd, 0, "no free port pair");
 	char out[16384];
 	int rc = cube_test_sh(out, sizeof(out),

@@ -258,7 +258,20 @@ Test(scheduler, higher_priority_pods_are_scheduled_first)
 			       NULL};
 	sched_pid = cube_test_spawn(sargv, log, false);
 	for (int i = 3; i < 6; i++) {
-		char *node = wait_bound(names[i], 20000);
+		char *node = wait_bound(names[i], 40000);
+		if (!node) {
+			/* say where every pod went, and what the scheduler said */
+			for (int j = 0; j < 6; j++) {
+				cJSON *p = cube_kclient_get(c, &CUBE_GVR_PODS, "default", names[j],
+							    NULL);
+				fprintf(stderr, "%s -> %s\n", names[j],
+					cube_json_str(p, "spec.nodeName")
+						? cube_json_str(p, "spec.nodeName")
+						: "(pending)");
+				cJSON_Delete(p);
+			}
+			cube_test_print_tail(log);
+		}
 		cr_assert_not_null(node, "%s (priority 1000) was not scheduled", names[i]);
 		free(node);
 	}

@@ -403,11 +403,7 @@ static void set_condition(cJSON *status, const char *type, const char *st, const
 			 ? cube_json_str(cur, "lastTransitionTime")
 			 : now);
 	remove_condition(status, type);
-	cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
-	if (!cJSON_IsArray(conds)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(status, "conditions");
-		conds = cJSON_AddArrayToObject(status, "conditions");
-	}
+	cJSON *conds = cm_conditions(status);
 	cJSON *c = cJSON_CreateObject();
 	cJSON_AddStringToObject(c, "type", type);
 	cJSON_AddStringToObject(c, "status", st);

@@ -129,11 +129,7 @@ static void set_num(cJSON *o, const char *k, double v)
 static bool set_condition(cJSON *status, const char *type, const char *st, const char *reason,
 			  const char *msg, const char *now)
 {
-	cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
-	if (!cJSON_IsArray(conds)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(status, "conditions");
-		conds = cJSON_AddArrayToObject(status, "conditions");
-	}
+	cJSON *conds = cm_conditions(status);
 	cJSON *c = (cJSON *)condition(status, type);
 	if (c) {
 		const char *have = cube_json_str(c, "status");

@@ -91,11 +91,7 @@ static int update_conditions(ns_ctl *s, const cJSON *ns, const char *const reaso
 	if (!next)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
 	cJSON *st = cube_json_ensure_obj(next, "status");
-	cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
-	if (!cJSON_IsArray(conds)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
-		conds = cJSON_AddArrayToObject(st, "conditions");
-	}
+	cJSON *conds = cm_conditions(st);
 	char now[32];
 	cube_time_now(now, sizeof(now));
 	bool changed = false;

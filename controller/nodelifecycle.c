@@ -94,12 +94,7 @@ static int mark_unknown(nl_ctl *n, const cJSON *node, cJSON **out, cube_err *err
 	cube_autojson cJSON *next = cube_obj_copy(node);
 	if (!next)
 		return cube_err_set(err, CUBE_ENOMEM, "out of memory");
-	cJSON *st = cube_json_ensure_obj(next, "status");
-	cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
-	if (!cJSON_IsArray(conds)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
-		conds = cJSON_AddArrayToObject(st, "conditions");
-	}
+	cJSON *conds = cm_conditions(cube_json_ensure_obj(next, "status"));
 	char now[32];
 	cube_time_now(now, sizeof(now));
 	bool changed = false;
@@ -261,26 +256,8 @@ static int64_t toleration_seconds(const cJSON *pod, const char *key)
 static int evict(nl_ctl *n, const cJSON *pod, cube_err *err)
 {
 	/* The DisruptionTarget condition tells why the pod goes (best effort). */
-	cube_autojson cJSON *next = cube_obj_copy(pod);
-	if (next && !condition(pod, "DisruptionTarget")) {
-		cJSON *st = cube_json_ensure_obj(next, "status");
-		cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
-		if (!cJSON_IsArray(conds))
-			conds = cJSON_AddArrayToObject(st, "conditions");
-		char now[32];
-		cube_time_now(now, sizeof(now));
-		cJSON *c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "type", "DisruptionTarget");
-		cJSON_AddStringToObject(c, "status", "True");
-		cJSON_AddStringToObject(c, "lastTransitionTime", now);
-		cJSON_AddStringToObject(c, "reason", "DeletionByTaintManager");
-		cJSON_AddStringToObject(c, "message",
-					"Taint manager: deleting due to NoExecute taint");
-		cJSON_AddItemToArray(conds, c);
-		cube_err e = CUBE_ERR_INIT;
-		cJSON_Delete(cube_kclient_update(n->m->client, &CUBE_GVR_PODS,
-						 cube_obj_namespace(pod), next, "status", &e));
-	}
+	cm_mark_disruption(n->m, pod, "DeletionByTaintManager",
+			   "Taint manager: deleting due to NoExecute taint");
 	cube_autojson cJSON *opts = cJSON_CreateObject();
 	cJSON *pre = cJSON_AddObjectToObject(opts, "preconditions");
 	cJSON_AddStringToObject(pre, "uid", cube_obj_uid(pod) ? cube_obj_uid(pod) : "");

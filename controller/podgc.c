@@ -60,31 +60,6 @@ static void force_delete(podgc *g, const cJSON *pod, const char *why)
 			      cube_obj_name(pod), why);
 }
 
-/* Adds the DisruptionTarget condition Kubernetes sets before deleting an
- * orphaned pod (best effort). */
-static void mark_disrupted(podgc *g, const cJSON *pod)
-{
-	cube_autojson cJSON *p = cube_obj_copy(pod);
-	cJSON *st = cube_json_ensure_obj(p, "status");
-	cJSON *conds = cJSON_GetObjectItemCaseSensitive(st, "conditions");
-	if (!cJSON_IsArray(conds)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(st, "conditions");
-		conds = cJSON_AddArrayToObject(st, "conditions");
-	}
-	char now[32];
-	cube_time_now(now, sizeof(now));
-	cJSON *c = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "type", "DisruptionTarget");
-	cJSON_AddStringToObject(c, "status", "True");
-	cJSON_AddStringToObject(c, "lastTransitionTime", now);
-	cJSON_AddStringToObject(c, "reason", "DeletionByPodGC");
-	cJSON_AddStringToObject(c, "message", "PodGC: node no longer exists");
-	cJSON_AddItemToArray(conds, c);
-	cJSON *res = cube_kclient_update(g->m->client, &CUBE_GVR_PODS, cube_obj_namespace(pod), p,
-					 "status", NULL);
-	cJSON_Delete(res);
-}
-
 /* True once `node` has been missing for the quarantine and the API agrees. */
 static bool node_gone(podgc *g, const char *node, double now)
 {
@@ -184,7 +159,8 @@ static int sync_gc(void *ud, const char *key, cube_err *err)
 		if (node && node[0] && seen)
 			cube_strmap_put(seen, node, (void *)1, NULL);
 		if (node && node[0] && node_gone(g, node, now)) {
-			mark_disrupted(g, p);
+			cm_mark_disruption(g->m, p, "DeletionByPodGC",
+					   "PodGC: node no longer exists");
 			force_delete(g, p, "node no longer exists");
 		} else if ((!node || !node[0]) && cube_json_str(p, "metadata.deletionTimestamp")) {
 			force_delete(g, p, "terminating and never scheduled");

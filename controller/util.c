@@ -700,3 +700,40 @@ int cm_delete_pod(cm *m, cube_recorder *rec, const cJSON *owner, const cJSON *po
 	cube_event(rec, owner, "Normal", "SuccessfulDelete", "Deleted pod: %s", cube_obj_name(pod));
 	return 0;
 }
+
+/* ---- conditions --------------------------------------------------------------------------------
+ */
+
+cJSON *cm_conditions(cJSON *status)
+{
+	cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
+	if (cJSON_IsArray(conds))
+		return conds;
+	cJSON_DeleteItemFromObjectCaseSensitive(status, "conditions");
+	return cJSON_AddArrayToObject(status, "conditions");
+}
+
+void cm_mark_disruption(cm *m, const cJSON *pod, const char *reason, const char *message)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach (c, cube_json_path(pod, "status.conditions")) {
+		const char *t = cube_json_str(c, "type");
+		if (t && !strcmp(t, "DisruptionTarget"))
+			return;
+	}
+	cube_autojson cJSON *next = cube_obj_copy(pod);
+	cJSON *conds = next ? cm_conditions(cube_json_ensure_obj(next, "status")) : NULL;
+	cJSON *d = conds ? cJSON_CreateObject() : NULL;
+	if (!d)
+		return;
+	char now[32];
+	cube_time_now(now, sizeof(now));
+	cJSON_AddStringToObject(d, "type", "DisruptionTarget");
+	cJSON_AddStringToObject(d, "status", "True");
+	cJSON_AddStringToObject(d, "lastTransitionTime", now);
+	cJSON_AddStringToObject(d, "reason", reason);
+	cJSON_AddStringToObject(d, "message", message);
+	cJSON_AddItemToArray(conds, d);
+	cJSON_Delete(cube_kclient_update(m->client, &CUBE_GVR_PODS, cube_obj_namespace(pod), next,
+					 "status", NULL));
+}

@@ -116,6 +116,18 @@ size_t cm_list_namespace(cube_informer *inf, const char *ns, cube_robj ***out);
 /* Wall-clock seconds since the epoch. */
 double cm_now(void);
 
+/* ---- conditions
+ * ---------------------------------------------------------------------------------- */
+
+/* status.conditions of a status object, made an (empty) array if it is
+ * missing or not one.  Borrowed from status; NULL on ENOMEM. */
+cJSON *cm_conditions(cJSON *status);
+
+/* Best effort: gives a pod the condition DisruptionTarget=True with
+ * reason and message (as Kubernetes does before deleting it for the
+ * cluster's sake: taint eviction, pod GC), unless it has one. */
+void cm_mark_disruption(cm *m, const cJSON *pod, const char *reason, const char *message);
+
 /* ---- pod control ----------------------------------------------------------------------------- */
 
 /* Creates `pod` in the owner's namespace and records Kubernetes' pod

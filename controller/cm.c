@@ -273,14 +273,10 @@ cm *cm_start(const cm_config *cfg, cube_err *err)
 	if (cube_informer_factory_start(m->factory, 0, err) < 0)
 		goto fail;
 	if (cfg->leader_elect) {
-		char id[128];
-		char host[64] = "cube";
-		gethostname(host, sizeof(host) - 1);
-		snprintf(id, sizeof(id), "%s_%d", host, (int)getpid());
 		cube_leader_config lc = {.client = m->client,
 					 .ns = "kube-system",
 					 .name = "kube-controller-manager",
-					 .identity = cfg->identity ? cfg->identity : id,
+					 .identity = cfg->identity,
 					 .release_on_stop = true,
 					 .on_started = on_lead,
 					 .on_stopped = on_unlead,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -217,10 +218,17 @@ static void *campaign(void *arg)
 
 cube_leader *cube_leader_start(const cube_leader_config *cfg, cube_err *err)
 {
-	if (!cfg->client || !cfg->name || !cfg->identity) {
-		cube_err_set(err, CUBE_EINVAL,
-			     "leader election needs a client, a lease name and an identity");
+	if (!cfg->client || !cfg->name) {
+		cube_err_set(err, CUBE_EINVAL, "leader election needs a client and a lease name");
 		return NULL;
+	}
+	/* No identity given: "<host>_<pid>", unique per process on a machine. */
+	char id[128];
+	if (!cfg->identity) {
+		char host[64] = "cube";
+		gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		snprintf(id, sizeof(id), "%s_%d", host, (int)getpid());
 	}
 	cube_leader *l = calloc(1, sizeof(*l));
 	if (!l) {
@@ -230,7 +238,7 @@ cube_leader *cube_leader_start(const cube_leader_config *cfg, cube_err *err)
 	l->cfg = *cfg;
 	l->ns = strdup(cfg->ns ? cfg->ns : "kube-system");
 	l->name = strdup(cfg->name);
-	l->identity = strdup(cfg->identity);
+	l->identity = strdup(cfg->identity ? cfg->identity : id);
 	if (!l->cfg.lease_ms)
 		l->cfg.lease_ms = 15000;
 	if (!l->cfg.renew_deadline_ms)

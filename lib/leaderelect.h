@@ -25,7 +25,7 @@ typedef struct cube_leader_config {
 	cube_kclient *client;
 	const char *ns;		      /* default "kube-system" */
 	const char *name;	      /* the Lease's name, e.g. "kube-scheduler" */
-	const char *identity;	      /* this candidate, e.g. "host_<random>" */
+	const char *identity;	      /* this candidate; NULL: "<host>_<pid>" */
 	int lease_ms;		      /* default 15000 */
 	int renew_deadline_ms;	      /* default 10000 */
 	int retry_ms;		      /* default 2000 */

@@ -512,14 +512,10 @@ scheduler *scheduler_start(const scheduler_config *cfg, cube_err *err)
 	    cube_controller_run(s->binder, NULL, 0, 0, err) < 0)
 		goto fail;
 	if (cfg->leader_elect) {
-		char id[128];
-		char host[64] = "cube";
-		gethostname(host, sizeof(host) - 1);
-		snprintf(id, sizeof(id), "%s_%d", host, (int)getpid());
 		cube_leader_config lc = {.client = s->client,
 					 .ns = "kube-system",
 					 .name = "kube-scheduler",
-					 .identity = cfg->identity ? cfg->identity : id,
+					 .identity = cfg->identity,
 					 .release_on_stop = true,
 					 .on_started = on_lead,
 					 .on_stopped = on_unlead,

@@ -194,6 +194,30 @@ static void stop_proc(const lab *l, const char *proc)
 	unlink(pidf);
 }
 
+/* The last lines of a component's log on stderr, under the one-line error
+ * that names it: usually the cause (a port in use, a missing binary). */
+static void log_tail(const lab *l, const char *proc)
+{
+	char path[800], buf[4096];
+	snprintf(path, sizeof(path), "%s/logs/%s.log", l->dir, proc);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the last 3 lines */
+	int lines = 0;
+	char *p = buf + n;
+	while (p > buf && lines < 4)
+		if (*--p == '\n')
+			lines++;
+	fprintf(stderr, "  %s: ...%s%s", proc, p, n && buf[n - 1] != '\n' ? "\n" : "");
+}
+
 static bool wait_http(const char *url, int seconds)
 {
 	cube_http *h = cube_http_new(NULL);
@@ -545,6 +569,7 @@ static int registry_up(lab *l)
 	if (!wait_http(url, 20)) {
 		fprintf(stderr, "cube up: the registry did not start; see %s/logs/registry.log\n",
 			l->dir);
+		log_tail(l, "registry");
 		return -1;
 	}
 	/* Seed it once (the images are reproducible; a push skips what is there). */
@@ -624,6 +649,7 @@ static int lab_start(lab *l)
 	snprintf(f, sizeof(f), "%s/health", c);
 	if (!wait_http(f, 60)) {
 		fprintf(stderr, "cube up: etcd did not start; see %s/logs/etcd.log\n", l->dir);
+		log_tail(l, "etcd");
 		goto fail;
 	}
 	step(l, "etcd ready on 127.0.0.1:%d", l->etcd_port);
@@ -645,6 +671,7 @@ static int lab_start(lab *l)
 		fprintf(stderr,
 			"cube up: cube-apiserver did not start; see %s/logs/apiserver.log\n",
 			l->dir);
+		log_tail(l, "apiserver");
 		goto fail;
 	}
 	step(l, "cube-apiserver ready on %s:%d", bind, l->api_port);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "etcd_harness.h"
@@ -49,8 +50,13 @@ TestSuite(lab, .init = setup, .fini = teardown, .timeout = 180);
  * would otherwise be handed the same "free" port before either binds it. */
 static int etcd_ports(void)
 {
-	int base = 30000 + ((int)getpid() % 4000) * 6;
-	for (int p = base; p < base + 6 * 50 && p < 65000; p += 2) {
+	/* spread by pid and time (workers of one run have neighbouring pids),
+	 * and below the kernel's ephemeral range (32768-60999), where a
+	 * connection's local port would make etcd's bind fail though nothing
+	 * listens there */
+	srand((unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL));
+	int base = 20000 + (rand() % 6000) * 2;
+	for (int p = base; p < base + 6 * 50 && p < 32700; p += 2) {
 		char out[64];
 		if (cube_test_sh(out, sizeof(out),
 				 "! (exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null && "

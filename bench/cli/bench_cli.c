@@ -34,8 +34,10 @@ static int cmp(const void *a, const void *b)
 /* Median wall time of `cmd` over runs, in seconds (-1 if it failed). */
 static double median(const char *cmd, int runs)
 {
-	double t[16];
-	for (int i = 0; i < runs && i < 16; i++) {
+	double t[16] = {0};
+	if (runs > 16)
+		runs = 16;
+	for (int i = 0; i < runs; i++) {
 		double t0 = now_s();
 		if (system(cmd) != 0)
 			return -1;

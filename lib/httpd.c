@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -24,7 +27,9 @@ struct cube_httpd {
 	cube_httpd_config cfg;
 	int port;
 	pthread_mutex_t mu;
-	cube_httpd_stream *streams; /* open streams, for shutdown */
+	cube_httpd_stream *streams;    /* open streams, for shutdown */
+	cube_httpd_upgraded *upgraded; /* handed-over connections, for shutdown */
+	pthread_cond_t upcond;	       /* signalled when one closes */
 	/* the worker pool: requests whose handler may block */
 	pthread_t *workers;
 	unsigned n_workers;
@@ -563,6 +568,80 @@ bool cube_httpd_stream_closed(cube_httpd_stream *s)
 	return c;
 }
 
+/* ---- connection upgrades ------------------------------------------------------------------ */
+
+struct cube_httpd_upgraded {
+	cube_httpd *d;
+	struct MHD_UpgradeResponseHandle *urh;
+	int fd;
+	cube_httpd_upgrade_fn fn;
+	void *ud;
+	cube_httpd_upgraded *prev, *next; /* in d->upgraded, once switched */
+};
+
+static void on_upgrade(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra_in,
+		       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	(void)c, (void)req_cls;
+	cube_httpd_upgraded *u = cls;
+	cube_httpd *d = u->d;
+	u->urh = urh;
+	u->fd = sock;
+	int fl = fcntl(sock, F_GETFL);
+	if (fl >= 0)
+		fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
+	pthread_mutex_lock(&d->mu);
+	u->next = d->upgraded;
+	if (d->upgraded)
+		d->upgraded->prev = u;
+	d->upgraded = u;
+	pthread_mutex_unlock(&d->mu);
+	u->fn(u->ud, u, sock, extra_in, extra_in_size);
+}
+
+int cube_httpd_respond_upgrade(cube_httpd_req *r, const char *upgrade, cube_httpd_upgrade_fn fn,
+			       void *ud)
+{
+	if (r->answered)
+		return -1;
+	cube_httpd_upgraded *u = calloc(1, sizeof(*u));
+	if (!u)
+		return -1;
+	u->d = r->d;
+	u->fn = fn;
+	u->ud = ud;
+	u->fd = -1;
+	struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, u);
+	if (!resp) {
+		free(u);
+		return -1;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, upgrade);
+	apply_headers(r, resp, NULL);
+	r->pending = resp;
+	r->answered = true;
+	r->status = MHD_HTTP_SWITCHING_PROTOCOLS;
+	return 0;
+}
+
+void cube_httpd_upgraded_close(cube_httpd_upgraded *u)
+{
+	if (!u)
+		return;
+	cube_httpd *d = u->d;
+	pthread_mutex_lock(&d->mu);
+	if (u->prev)
+		u->prev->next = u->next;
+	else if (d->upgraded == u)
+		d->upgraded = u->next;
+	if (u->next)
+		u->next->prev = u->prev;
+	pthread_cond_broadcast(&d->upcond);
+	pthread_mutex_unlock(&d->mu);
+	MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	free(u);
+}
+
 /* ---- the daemon ---------------------------------------------------------------------------- */
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -595,6 +674,7 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_mutex_init(&d->qmu, NULL);
 	pthread_cond_init(&d->qcond, NULL);
+	pthread_cond_init(&d->upcond, NULL);
 
 	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
 	const char *bind =
@@ -607,7 +687,7 @@ cube_httpd *cube_httpd_start(const cube_httpd_config *cfg, cube_err *err)
 	}
 	d->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			MHD_USE_ERROR_LOG,
+			MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG,
 		0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		/* One loop thread is no pool: MHD warns if told a pool of 1. */
 		MHD_OPTION_THREAD_POOL_SIZE, d->cfg.threads > 1 ? d->cfg.threads : 0,
@@ -672,10 +752,28 @@ void cube_httpd_stop(cube_httpd *d)
 	for (unsigned i = 0; i < d->n_workers; i++)
 		pthread_join(d->workers[i], NULL);
 	free(d->workers);
+	/* Upgraded connections: their readers see EOF; MHD cannot stop
+	 * while one is open, so wait (a while) for their owners to close. */
+	pthread_mutex_lock(&d->mu);
+	for (cube_httpd_upgraded *u = d->upgraded; u; u = u->next)
+		shutdown(u->fd, SHUT_RDWR);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	while (d->upgraded && pthread_cond_timedwait(&d->upcond, &d->mu, &until) == 0)
+		;
+	bool stuck = d->upgraded != NULL;
+	pthread_mutex_unlock(&d->mu);
+	if (stuck) {
+		cube_log_error("http server: an upgraded connection was not closed; leaving the "
+			       "server running");
+		return;
+	}
 	MHD_stop_daemon(d->mhd);
 	pthread_mutex_destroy(&d->mu);
 	pthread_mutex_destroy(&d->qmu);
 	pthread_cond_destroy(&d->qcond);
+	pthread_cond_destroy(&d->upcond);
 	if (d->cfg.free_ud)
 		d->cfg.free_ud(d->cfg.ud);
 	free(d);

@@ -130,6 +130,30 @@ bool cube_httpd_stream_closed(cube_httpd_stream *s);
 /* Drops the caller's reference. Accepts NULL. */
 void cube_httpd_stream_unref(cube_httpd_stream *s);
 
+/* ---- connection upgrades (WebSocket) ------------------------------------------------------ */
+
+/* A connection handed over to its handler after a 101 Switching Protocols. */
+typedef struct cube_httpd_upgraded cube_httpd_upgraded;
+
+/* Called once, on a loop thread, when the 101 has been sent: `fd` is the
+ * connection's socket (blocking), `extra` what the client sent past its
+ * request.  Must not block: hand the socket to a thread of its own.  The
+ * handler owns the connection until it calls cube_httpd_upgraded_close. */
+typedef void (*cube_httpd_upgrade_fn)(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
+				      size_t extra_len);
+
+/* Answers 101 Switching Protocols with `Upgrade: <upgrade>` (and the
+ * headers added with cube_httpd_add_header), then calls fn.  If the
+ * client goes before the switch, fn is never called. Returns 0 or -1. */
+int cube_httpd_respond_upgrade(cube_httpd_req *r, const char *upgrade, cube_httpd_upgrade_fn fn,
+			       void *ud);
+
+/* Ends an upgraded connection (the server closes its socket). Exactly once
+ * per connection, from any thread.  cube_httpd_stop shuts the sockets of
+ * upgraded connections down (their readers see EOF) and waits a while for
+ * their owners to close them. */
+void cube_httpd_upgraded_close(cube_httpd_upgraded *u);
+
 /* ---- Kubernetes Status ---------------------------------------------------------------- */
 
 /* Builds a metav1.Status failure: {"kind":"Status","apiVersion":"v1",

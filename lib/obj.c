@@ -316,3 +316,17 @@ void cube_robj_unref(cube_robj *r)
 		free(r);
 	}
 }
+
+const cJSON *cube_pod_container(const cJSON *pod, const char *name)
+{
+	static const char *const lists[] = {"spec.containers", "spec.initContainers"};
+	for (int i = 0; name && i < 2; i++) {
+		const cJSON *c;
+		cJSON_ArrayForEach (c, cube_json_path(pod, lists[i])) {
+			const char *n = cube_json_str(c, "name");
+			if (n && !strcmp(n, name))
+				return c;
+		}
+	}
+	return NULL;
+}

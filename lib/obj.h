@@ -108,4 +108,7 @@ cube_robj *cube_robj_ref(cube_robj *r);
 /* Drops a reference; frees on the last one. Accepts NULL. Thread-safe. */
 void cube_robj_unref(cube_robj *r);
 
+/* The pod's container (or init container) named `name`, or NULL. */
+const cJSON *cube_pod_container(const cJSON *pod, const char *name);
+
 #endif

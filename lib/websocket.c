@@ -91,7 +91,8 @@ long cube_ws_parse(uint8_t *buf, size_t len, bool expect_masked, size_t max_payl
 		return cube_err_set(err, CUBE_EPROTO,
 				    "websocket: a control frame must be whole and short");
 	if (plen > max_payload)
-		return cube_err_set(err, CUBE_ETOOBIG, "websocket: a frame of %llu bytes (limit %zu)",
+		return cube_err_set(err, CUBE_ETOOBIG,
+				    "websocket: a frame of %llu bytes (limit %zu)",
 				    (unsigned long long)plen, max_payload);
 	uint8_t mask[4] = {0};
 	if (masked) {
@@ -202,6 +203,8 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
 
 int cube_ws_feed(cube_ws *ws, const void *data, size_t len)
 {
+	if (!len)
+		return 0;
 	if (grow(&ws->rbuf, &ws->rcap, ws->rlen + len) < 0)
 		return -1;
 	memcpy(ws->rbuf + ws->rlen, data, len);
@@ -288,8 +291,7 @@ int cube_ws_write(cube_ws *ws, int opcode, const void *data, size_t len, cube_er
 	return write_frame(ws, opcode, NULL, 0, data, len, err);
 }
 
-int cube_ws_write_channel(cube_ws *ws, uint8_t channel, const void *data, size_t len,
-			  cube_err *err)
+int cube_ws_write_channel(cube_ws *ws, uint8_t channel, const void *data, size_t len, cube_err *err)
 {
 	return write_frame(ws, CUBE_WS_BINARY, &channel, 1, data, len, err);
 }
@@ -340,10 +342,11 @@ int cube_ws_next(cube_ws *ws, cube_ws_msg *m, int *close_code, cube_err *err)
 		}
 		/* a data frame or a continuation */
 		if (f.opcode == CUBE_WS_CONT ? !ws->mop : ws->mop != 0)
-			return cube_err_set(err, CUBE_EPROTO,
-					    f.opcode == CUBE_WS_CONT
-						    ? "websocket: a continuation with no message"
-						    : "websocket: a new message inside a fragmented one");
+			return cube_err_set(
+				err, CUBE_EPROTO,
+				f.opcode == CUBE_WS_CONT
+					? "websocket: a continuation with no message"
+					: "websocket: a new message inside a fragmented one");
 		if (f.opcode != CUBE_WS_CONT) {
 			ws->mop = f.opcode;
 			ws->mlen = 0;
@@ -452,8 +455,8 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 	char *end = NULL;
 	while (buf && !end) {
 		if (len == cap) {
-			cube_err_set(err, CUBE_EPROTO, "websocket handshake: an answer head over %zu bytes",
-				     cap);
+			cube_err_set(err, CUBE_EPROTO,
+				     "websocket handshake: an answer head over %zu bytes", cap);
 			goto fail;
 		}
 		ssize_t n = read(fd, buf + len, cap - len);
@@ -461,8 +464,9 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 			continue;
 		if (n <= 0) {
 			if (n == 0)
-				cube_err_set(err, CUBE_EIO,
-					     "websocket handshake: the server closed the connection");
+				cube_err_set(
+					err, CUBE_EIO,
+					"websocket handshake: the server closed the connection");
 			else
 				cube_err_errno(err, errno, "websocket handshake: read");
 			goto fail;
@@ -506,8 +510,8 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 			}
 			body[have] = '\0';
 		}
-		cube_err_set(err, CUBE_EPROTO, "the server answered %d instead of switching protocols",
-			     status);
+		cube_err_set(err, CUBE_EPROTO,
+			     "the server answered %d instead of switching protocols", status);
 		if (refused) {
 			refused->status = status;
 			refused->body = body;

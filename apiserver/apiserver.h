@@ -90,6 +90,22 @@ void rest_serve(api_req *r);
  * the cubelet of its node. */
 void podlog_serve(api_req *r, const cJSON *pod);
 
+/* podlog.c, shared by the node proxies (log, exec):
+ * pod_pick_container: the `container` parameter, or the pod's only
+ *   container; NULL after answering 400 (none given among several, a bad
+ *   name).
+ * pod_node: the address and kubelet port of the pod's node; false after
+ *   answering 400 (not scheduled) or 404 (no such Node).
+ * pod_node_endpoint: a Node's InternalIP and kubelet port (status.
+ *   daemonEndpoints.kubeletEndpoint.Port); false if it is not there. */
+const char *pod_pick_container(api_req *r, const cJSON *pod);
+bool pod_node(api_req *r, const cJSON *pod, char *ip, size_t size, int *port);
+bool pod_node_endpoint(api_req *r, const char *node, char *ip, size_t size, int *port);
+
+/* podexec.c: pods/<name>/exec for `pod`: the client's WebSocket upgrade
+ * relayed to its node's cubelet (/exec/...), then the bytes both ways. */
+void podexec_serve(api_req *r, const cJSON *pod);
+
 /* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
  * if the path is not a discovery path. */
 bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path);

@@ -179,8 +179,7 @@ fail:;
 }
 
 /* The cubelet's request: the target with the exec parameters. */
-static char *backend_request(api_req *r, const cJSON *pod, const char *container,
-			     const char *host)
+static char *backend_request(api_req *r, const cJSON *pod, const char *container, const char *host)
 {
 	char *req = NULL;
 	size_t len = 0;
@@ -197,8 +196,8 @@ static char *backend_request(api_req *r, const cJSON *pod, const char *container
 	}
 	static const char *const flags[] = {"stdin", "stdout", "stderr", "tty"};
 	for (size_t i = 0; i < 4; i++)
-		fprintf(m, "%s=%s%s", flags[i], cube_httpd_query_bool(r->h, flags[i]) ? "true" : "false",
-			i < 3 ? "&" : "");
+		fprintf(m, "%s=%s%s", flags[i],
+			cube_httpd_query_bool(r->h, flags[i]) ? "true" : "false", i < 3 ? "&" : "");
 	const char *proto = cube_httpd_header(r->h, "Sec-WebSocket-Protocol");
 	fprintf(m,
 		" HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
@@ -253,8 +252,8 @@ void podexec_serve(api_req *r, const cJSON *pod)
 	int fd = dial(ip, port, 5000);
 	if (fd < 0) {
 		cube_httpd_respond_status(r->h, 503, "ServiceUnavailable", NULL,
-					  "the node %s cannot be reached: %s:%d: %s", node, ip, port,
-					  strerror(errno));
+					  "the node %s cannot be reached: %s:%d: %s", node, ip,
+					  port, strerror(errno));
 		return;
 	}
 	char host[96];

@@ -73,8 +73,7 @@ static void names(const cJSON *list, char *buf, size_t size)
 	}
 }
 
-/* The node's InternalIP and kubelet port; false if the Node is not there. */
-static bool node_endpoint(api_req *r, const char *node, char *ip, size_t size, int *port)
+bool pod_node_endpoint(api_req *r, const char *node, char *ip, size_t size, int *port)
 {
 	char key[600];
 	snprintf(key, sizeof(key), "/registry/nodes/%s", node);
@@ -96,6 +95,51 @@ static bool node_endpoint(api_req *r, const char *node, char *ip, size_t size, i
 	return ip[0] && *port > 0;
 }
 
+const char *pod_pick_container(api_req *r, const cJSON *pod)
+{
+	const char *pname = cube_obj_name(pod);
+	const cJSON *containers = cube_json_path(pod, "spec.containers");
+	const char *container = cube_httpd_query(r->h, "container");
+	if (!container || !container[0]) {
+		if (cJSON_GetArraySize(containers) == 1)
+			return cube_json_str(cJSON_GetArrayItem(containers, 0), "name");
+		char a[1024], b[1024];
+		names(containers, a, sizeof(a));
+		names(cube_json_path(pod, "spec.initContainers"), b, sizeof(b));
+		if (b[0])
+			api_bad_request(r,
+					"a container name must be specified for pod %s, choose one "
+					"of: [%s] or one of the init containers: [%s]",
+					pname, a, b);
+		else
+			api_bad_request(r,
+					"a container name must be specified for pod %s, choose one "
+					"of: [%s]",
+					pname, a);
+		return NULL;
+	}
+	if (strchr(container, '/') || strchr(container, '?') || strchr(container, '%')) {
+		api_bad_request(r, "invalid container name");
+		return NULL;
+	}
+	return container;
+}
+
+bool pod_node(api_req *r, const cJSON *pod, char *ip, size_t size, int *port)
+{
+	const char *node = cube_json_str(pod, "spec.nodeName");
+	if (!node || !node[0]) {
+		api_bad_request(r, "pod %s does not have a host assigned", cube_obj_name(pod));
+		return false;
+	}
+	if (!pod_node_endpoint(r, node, ip, size, port)) {
+		cube_httpd_respond_status(r->h, 404, "NotFound", NULL, "nodes \"%s\" not found",
+					  node);
+		return false;
+	}
+	return true;
+}
+
 static void add_param(char *url, size_t size, api_req *r, const char *name)
 {
 	const char *v = cube_httpd_query(r->h, name);
@@ -113,48 +157,14 @@ static void add_param(char *url, size_t size, api_req *r, const char *name)
 void podlog_serve(api_req *r, const cJSON *pod)
 {
 	const char *pname = cube_obj_name(pod);
-	const cJSON *containers = cube_json_path(pod, "spec.containers");
-	const cJSON *inits = cube_json_path(pod, "spec.initContainers");
-	const char *container = cube_httpd_query(r->h, "container");
-	if (!container || !container[0]) {
-		if (cJSON_GetArraySize(containers) == 1) {
-			container = cube_json_str(cJSON_GetArrayItem(containers, 0), "name");
-		} else {
-			char a[1024], b[1024];
-			names(containers, a, sizeof(a));
-			names(inits, b, sizeof(b));
-			if (b[0])
-				api_bad_request(
-					r,
-					"a container name must be specified for pod %s, choose "
-					"one of: [%s] or one of the init containers: [%s]",
-					pname, a, b);
-			else
-				api_bad_request(
-					r,
-					"a container name must be specified for pod %s, choose "
-					"one of: [%s]",
-					pname, a);
-			return;
-		}
-	}
-	if (!container || strchr(container, '/') || strchr(container, '?') ||
-	    strchr(container, '%')) {
-		api_bad_request(r, "invalid container name");
+	const char *container = pod_pick_container(r, pod);
+	if (!container)
 		return;
-	}
 	const char *node = cube_json_str(pod, "spec.nodeName");
-	if (!node || !node[0]) {
-		api_bad_request(r, "pod %s does not have a host assigned", pname);
-		return;
-	}
 	char ip[64];
 	int port;
-	if (!node_endpoint(r, node, ip, sizeof(ip), &port)) {
-		cube_httpd_respond_status(r->h, 404, "NotFound", NULL, "nodes \"%s\" not found",
-					  node);
+	if (!pod_node(r, pod, ip, sizeof(ip), &port))
 		return;
-	}
 	char base[1600];
 	snprintf(base, sizeof(base), "http://%s:%d/containerLogs/%s/%s/%s", ip, port,
 		 cube_obj_namespace(pod), pname, container);

@@ -2288,6 +2288,17 @@ static void do_pod_log(api_req *r)
 		podlog_serve(r, o);
 }
 
+/* GET|POST pods/<name>/exec: the pod, then the upgrade relayed to its node (podexec.c). */
+static void do_pod_exec(api_req *r)
+{
+	char key[768];
+	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	int64_t rev;
+	cube_autojson cJSON *o = load(r, key, &rev);
+	if (o)
+		podexec_serve(r, o);
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 void rest_serve(api_req *r)
@@ -2319,6 +2330,17 @@ void rest_serve(api_req *r)
 		r->verb = "get";
 		if (!strcmp(m, "GET"))
 			do_pod_log(r);
+		else
+			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
+						  "the server does not allow this method on the "
+						  "requested resource");
+		return;
+	}
+	if (item && !strcmp(r->sub, "exec") && !strcmp(r->res->plural, "pods") &&
+	    !r->res->group[0]) {
+		r->verb = "create";
+		if (!strcmp(m, "GET") || !strcmp(m, "POST"))
+			do_pod_exec(r);
 		else
 			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
 						  "the server does not allow this method on the "

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "cubelet.h"
 #include "daemon.h"
+#include "exec.h"
 #include "log.h"
 #include "obj.h"
 
@@ -21,6 +22,21 @@ const cube_runtime_ops *cube_runtime_find(const char *name)
 		if (!strcmp(runtimes[i]->name, name))
 			return runtimes[i];
 	return NULL;
+}
+
+/* The cubelet's own routes beside /healthz and /metrics, tried in turn:
+ * each answers the paths it owns and returns false for the others. */
+static bool (*const route_table[])(void *ud, cube_httpd_req *req) = {
+	logs_handle, /* /containerLogs/ */
+	exec_handle, /* /exec/ */
+};
+
+static bool routes(void *ud, cube_httpd_req *req)
+{
+	for (size_t i = 0; i < sizeof(route_table) / sizeof(route_table[0]); i++)
+		if (route_table[i](ud, req))
+			return true;
+	return false;
 }
 
 static bool healthy(void *ud, char *why, size_t size)
@@ -136,7 +152,7 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 				       .port = cfg->port,
 				       .metrics = k->metrics,
 				       .healthy = healthy,
-				       .handle = logs_handle,
+				       .handle = routes,
 				       .ud = k};
 	if (cfg->port >= 0 && !(k->httpd = cube_daemon_serve(&hc, err)))
 		goto fail;

@@ -16,6 +16,7 @@
  *              that holds each one's stdio and exit status, probe.c: one
  *              probe run, podnet.c: the pod network)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
+ *   exec.c     GET /exec/... (WebSocket): a command in a container
  */
 #ifndef CUBE_CUBELET_H
 #define CUBE_CUBELET_H
@@ -39,6 +40,8 @@
 
 struct cubelet;
 struct kubelet_node;
+struct exec_request;
+struct exec_proc;
 
 /* The container runtime interface. A runtime keeps its per-node state in
  * node->runtime_state. Operations run on controller workers (several at
@@ -66,6 +69,12 @@ typedef struct cube_runtime_ops {
 	int (*log_file)(struct kubelet_node *n, const cJSON *pod, const char *container,
 			bool previous, char *path, size_t size, char *done, size_t done_size,
 			cube_err *err);
+	/* Optional: starts a process in the container's running attempt, with
+	 * the streams req asks for (exec.h); -1 with err (the client sees its
+	 * message) when the container is not running. Runs on an exec
+	 * session's thread. */
+	int (*exec)(struct kubelet_node *n, const cJSON *pod, const char *container,
+		    const struct exec_request *req, struct exec_proc *p, cube_err *err);
 	const char *version; /* nodeInfo.containerRuntimeVersion */
 } cube_runtime_ops;
 
@@ -163,6 +172,7 @@ int routes_start(cubelet *k, cube_err *err);
 void routes_stop(cubelet *k);
 /* logs.c: GET /containerLogs/<ns>/<pod>/<container>; false for other paths */
 bool logs_handle(void *ud, cube_httpd_req *req);
+/* exec.h: exec_handle, GET /exec/<ns>/<pod>/<container> */
 
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);

@@ -212,8 +212,8 @@ static void send_status(session *s, int code, const char *what)
 		cJSON_AddStringToObject(st, "status", "Failure");
 		cJSON_AddStringToObject(st, "message", msg);
 		cJSON_AddStringToObject(st, "reason", "NonZeroExitCode");
-		cJSON *causes = cJSON_AddArrayToObject(cJSON_AddObjectToObject(st, "details"),
-						       "causes");
+		cJSON *causes =
+			cJSON_AddArrayToObject(cJSON_AddObjectToObject(st, "details"), "causes");
 		cJSON *c = cJSON_CreateObject();
 		cJSON_AddStringToObject(c, "reason", "ExitCode");
 		cJSON_AddStringToObject(c, "message", num);
@@ -433,13 +433,15 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 					  "expected /exec/<namespace>/<pod>/<container>");
 		return true;
 	}
-	if (!header_has(req, "Upgrade", "websocket") || !cube_httpd_header(req, "Sec-WebSocket-Key")) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "Upgrade request required (cube's exec speaks WebSocket)");
+	if (!header_has(req, "Upgrade", "websocket") ||
+	    !cube_httpd_header(req, "Sec-WebSocket-Key")) {
+		cube_httpd_respond_status(
+			req, 400, "BadRequest", NULL,
+			"Upgrade request required (cube's exec speaks WebSocket)");
 		return true;
 	}
-	const char *proto = cube_ws_pick_protocol(cube_httpd_header(req, "Sec-WebSocket-Protocol"),
-						  protocols);
+	const char *proto =
+		cube_ws_pick_protocol(cube_httpd_header(req, "Sec-WebSocket-Protocol"), protocols);
 	if (!proto) {
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
 					  "unable to upgrade: no supported subprotocol offered "
@@ -450,11 +452,12 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 	size_t nw = cube_httpd_query_all(req, "command", words, MAX_WORDS);
 	bool in = cube_httpd_query_bool(req, "stdin"), out = cube_httpd_query_bool(req, "stdout"),
 	     errs = cube_httpd_query_bool(req, "stderr"), tty = cube_httpd_query_bool(req, "tty");
-	const char *bad = nw == 0	    ? "you must specify at least 1 command"
-			  : nw > MAX_WORDS  ? "too many command words"
-			  : !in && !out && !errs ? "you must specify at least one of stdin, stdout, stderr"
-			  : tty && errs	    ? "tty and stderr cannot both be true"
-					    : NULL;
+	const char *bad = nw == 0	   ? "you must specify at least 1 command"
+			  : nw > MAX_WORDS ? "too many command words"
+			  : !in && !out && !errs
+				  ? "you must specify at least one of stdin, stdout, stderr"
+			  : tty && errs ? "tty and stderr cannot both be true"
+					: NULL;
 	if (bad) {
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL, "%s", bad);
 		return true;

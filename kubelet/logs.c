@@ -206,20 +206,6 @@ out:
 
 /* ---- the handler ---- */
 
-static const cJSON *find_container(const cJSON *pod, const char *name)
-{
-	static const char *const lists[] = {"spec.containers", "spec.initContainers"};
-	for (int i = 0; i < 2; i++) {
-		const cJSON *c;
-		cJSON_ArrayForEach (c, cube_json_path(pod, lists[i])) {
-			const char *n = cube_json_str(c, "name");
-			if (n && !strcmp(n, name))
-				return c;
-		}
-	}
-	return NULL;
-}
-
 static long query_long(cube_httpd_req *req, const char *name, bool *bad)
 {
 	const char *v = cube_httpd_query(req, name);
@@ -278,7 +264,7 @@ bool logs_handle(void *ud, cube_httpd_req *req)
 	kubelet_node *n = node ? cube_strmap_get(k->by_name, node) : NULL;
 	char file[2048], done[2048];
 	cube_err err = CUBE_ERR_INIT;
-	if (!find_container(pod, cname)) {
+	if (!cube_pod_container(pod, cname)) {
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
 					  "container %s is not valid for pod %s", cname, pod_name);
 	} else if (!n || !k->rt->log_file) {

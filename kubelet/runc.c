@@ -49,6 +49,7 @@
 
 #include "cleanup.h"
 #include "cubelet.h"
+#include "exec.h"
 #include "imageref.h"
 #include "imagestore.h"
 #include "ktime.h"
@@ -1964,6 +1965,22 @@ static int runc_log_file(kubelet_node *n, const cJSON *pod, const char *name, bo
 	return 0;
 }
 
+/* ---- exec ---- */
+
+static int runc_exec(kubelet_node *n, const cJSON *pod, const char *name, const exec_request *req,
+		     exec_proc *p, cube_err *err)
+{
+	runc_rt *rt = n->runtime_state;
+	const char *uid = cube_obj_uid(pod);
+	if (!uid || strchr(uid, '/') || strchr(name, '/'))
+		return cube_err_set(err, CUBE_EINVAL, "bad pod or container name");
+	cube_autojson cJSON *rec = record_load(rt, uid, name);
+	const char *id = cube_json_str(rec, "id");
+	if (!id || cJSON_GetObjectItemCaseSensitive(rec, "terminated"))
+		return cube_err_set(err, CUBE_ENOTFOUND, "container \"%s\" is not running", name);
+	return exec_spawn_runc(rt->runc_root, id, req, p, err);
+}
+
 /* ---- init and cleanup ---- */
 
 static uint32_t fnv1a(const char *s)
@@ -2119,5 +2136,6 @@ const cube_runtime_ops cube_runc_runtime = {
 	.gc_pods = runc_gc,
 	.node_images = runc_images,
 	.log_file = runc_log_file,
+	.exec = runc_exec,
 	.version = "1.1.5",
 };

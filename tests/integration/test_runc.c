@@ -815,3 +815,89 @@ Test(runc, probes_drive_ready_and_restarts)
 	cr_assert(pod_gone("toggle") && pod_gone("liveness") && pod_gone("probed"));
 	cr_expect(nothing_left(), "left behind: %s", leftovers());
 }
+
+/* One exec command line, run by `client` ("kubectl" through the harness's
+ * command line with its kubeconfig, or cubectl with --server), with
+ * `input` (may be NULL) on its stdin; output and status as cube_test_sh. */
+static int exec_cli(bool cubectl, const char *input, const char *args)
+{
+	char cli[1600];
+	if (cubectl)
+		snprintf(cli, sizeof(cli), "%s/cubectl --server %s", bin_dir(), api.url);
+	else
+		snprintf(cli, sizeof(cli), "%s", api.kubectl);
+	if (input)
+		return cube_test_sh(out, sizeof(out), "printf '%s' | timeout 60 %s exec %s 2>&1",
+				    input, cli, args);
+	return cube_test_sh(out, sizeof(out), "timeout 60 %s exec %s </dev/null 2>&1", cli, args);
+}
+
+Test(runc, exec_through_kubectl_and_cubectl, .timeout = 240)
+{
+	NEED_ROOT();
+	start_cubelet();
+	char pod[4096];
+	busybox_pod(pod, sizeof(pod), "shell", "Never", "sleep 3600", NULL);
+	create_pod(pod);
+	cJSON *p = wait_pod("shell", started, NULL, 60);
+	if (!started(p, NULL))
+		dump_state("shell", p);
+	cr_assert(started(p, NULL));
+	cJSON_Delete(p);
+	for (int cubectl = 0; cubectl < 2; cubectl++) {
+		const char *who = cubectl ? "cubectl" : "kubectl";
+		/* stdout and stderr apart, the exit code passed through */
+		int rc = exec_cli(cubectl, NULL, "shell -- sh -c 'echo out; echo err >&2; exit 3'");
+		cr_expect_eq(rc, 3, "%s: %d %s", who, rc, out);
+		cr_expect(cube_test_has_line(out, "out") && cube_test_has_line(out, "err") &&
+				  cube_test_has_line(out, "command terminated with exit code 3"),
+			  "%s: %s", who, out);
+		/* stdin, to its end */
+		rc = exec_cli(cubectl, "one\\ntwo\\n", "-i shell -- sh -c 'wc -l; echo done'");
+		cr_expect_eq(rc, 0, "%s: %s", who, out);
+		cr_expect(cube_test_has_line(out, "2") && cube_test_has_line(out, "done"), "%s: %s",
+			  who, out);
+		/* a megabyte of output, whole (many frames) */
+		rc = cube_test_sh(out, sizeof(out),
+				  "timeout 60 %s%s%s exec shell -- sh -c 'dd if=/dev/zero bs=1000 "
+				  "count=1000 2>/dev/null' </dev/null | wc -c",
+				  cubectl ? bin_dir() : api.kubectl,
+				  cubectl ? "/cubectl --server " : "", cubectl ? api.url : "");
+		cr_expect_eq(rc, 0, "%s: %s", who, out);
+		cr_expect_eq(atoi(out), 1000000, "%s: %s", who, out);
+		/* a terminal: the process sees one, of the size given */
+		rc = cube_test_sh(
+			out, sizeof(out),
+			"(sleep 1; printf 'tty; stty size; exit 4\\n'; sleep 3) | timeout 60 "
+			"script -qc 'stty cols 91 rows 21; %s%s%s exec -it shell -- sh' "
+			"/dev/null",
+			cubectl ? bin_dir() : api.kubectl, cubectl ? "/cubectl --server " : "",
+			cubectl ? api.url : "");
+		cr_expect(strstr(out, "/dev/pts/") && strstr(out, "21 91") &&
+				  strstr(out, "command terminated with exit code 4"),
+			  "%s -it: %s", who, out);
+		/* bad input: an unknown container, an unknown pod */
+		rc = exec_cli(cubectl, NULL, "shell -c nope -- true");
+		cr_expect_eq(rc, 1, "%s: %s", who, out);
+		cr_expect(strstr(out, "container nope is not valid for pod shell"), "%s: %s", who,
+			  out);
+		rc = exec_cli(cubectl, NULL, "nosuchpod -- true");
+		cr_expect_eq(rc, 1, "%s: %s", who, out);
+		cr_expect(strstr(out, "pods \"nosuchpod\" not found"), "%s: %s", who, out);
+	}
+	/* a client that goes away: its process in the container goes too */
+	int rc = cube_test_sh(out, sizeof(out),
+			      "timeout -s KILL 3 %s exec shell -- sleep 777 </dev/null; true",
+			      api.kubectl);
+	bool gone = false;
+	for (int i = 0; i < 50 && !gone; i++) {
+		rc = exec_cli(false, NULL, "shell -- ps");
+		gone = rc == 0 && !strstr(out, "sleep 777");
+		if (!gone)
+			cube_test_sleep_ms(200);
+	}
+	cr_expect(gone, "the exec'd process outlived its client: %s", out);
+	delete_pod("shell");
+	cr_assert(pod_gone("shell"));
+	cr_expect(nothing_left(), "left behind: %s", leftovers());
+}

@@ -135,7 +135,8 @@ static int status_exit(const uint8_t *data, size_t len)
 	if (reason && !strcmp(reason, "NonZeroExitCode")) {
 		const cJSON *c;
 		cJSON_ArrayForEach (c, cube_json_path(st, "details.causes")) {
-			const char *r = cube_json_str(c, "reason"), *m = cube_json_str(c, "message");
+			const char *r = cube_json_str(c, "reason"),
+				   *m = cube_json_str(c, "message");
 			if (r && m && !strcmp(r, "ExitCode")) {
 				int code = atoi(m);
 				fprintf(stderr, "command terminated with exit code %d\n", code);
@@ -164,11 +165,13 @@ static const char *pick_container(const cJSON *pod)
 		fprintf(stderr, "Defaulted container \"%s\" out of: ", first);
 		const cJSON *c;
 		int i = 0;
-		cJSON_ArrayForEach (c, cs)
+		cJSON_ArrayForEach (c, cs) {
 			fprintf(stderr, "%s%s", i++ ? ", " : "", cube_json_str(c, "name"));
+		}
 		const cJSON *inits = cube_json_path(pod, "spec.initContainers");
-		cJSON_ArrayForEach (c, inits)
+		cJSON_ArrayForEach (c, inits) {
 			fprintf(stderr, ", %s (init)", cube_json_str(c, "name"));
+		}
 		fputc('\n', stderr);
 	}
 	return first;
@@ -209,9 +212,10 @@ int cctl_cmd_exec(cctl *c, int argc, char **argv)
 		return 1;
 	const char *phase = cube_json_str(pod, "status.phase");
 	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
-		return cctl_fail("cannot exec into a container in a completed pod; current phase is "
-				 "%s",
-				 phase);
+		return cctl_fail(
+			"cannot exec into a container in a completed pod; current phase is "
+			"%s",
+			phase);
 	const char *cname = container && container[0] ? container : pick_container(pod);
 	bool tty = want_tty && want_stdin && isatty(0);
 	if (want_tty && !tty && !quiet)
@@ -237,13 +241,15 @@ int cctl_cmd_exec(cctl *c, int argc, char **argv)
 	cube_ws_refusal refused;
 	const char *ua = "User-Agent: cubectl/v1.32.4 (linux/amd64) cube";
 	const char *const headers[] = {ua, NULL};
-	cube_ws *ws = cube_ws_client_handshake(fd, host, path, "v5.channel.k8s.io, v4.channel.k8s.io",
-					       headers, proto, sizeof(proto), &refused, &err);
+	cube_ws *ws =
+		cube_ws_client_handshake(fd, host, path, "v5.channel.k8s.io, v4.channel.k8s.io",
+					 headers, proto, sizeof(proto), &refused, &err);
 	if (!ws) {
 		if (refused.status) {
 			cube_autojson cJSON *body =
-				refused.body ? cube_json_parse(refused.body, strlen(refused.body), NULL)
-					     : NULL;
+				refused.body
+					? cube_json_parse(refused.body, strlen(refused.body), NULL)
+					: NULL;
 			cctl_print_status_error(refused.status, body, refused.body, NULL, NULL);
 			free(refused.body);
 		} else {

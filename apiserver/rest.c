@@ -215,6 +215,20 @@ static cJSON *load(api_req *r, const char *key, int64_t *mod_rev)
 	return o;
 }
 
+/* The request's object as the watch cache holds it (a copy, with its
+ * resourceVersion in *mod_rev), or NULL if the cache does not have it.  As
+ * Kubernetes' GuaranteedUpdate, writes start from it and go to etcd only
+ * when the compare-and-swap fails: the cache may lag, never lead. */
+static cJSON *load_cached(api_req *r, int64_t *mod_rev)
+{
+	wc_obj *o = watchcache_get(r->s->wc, r->res, r->res->namespaced ? r->ns : NULL, r->name);
+	cJSON *copy = o ? cube_obj_copy(o->json) : NULL;
+	if (copy)
+		*mod_rev = o->rv;
+	wc_obj_unref(o);
+	return copy;
+}
+
 /* Parses and checks a write's body: JSON, the right kind and apiVersion.
  * On failure answers and returns NULL. */
 static cJSON *body_object(api_req *r)
@@ -2181,13 +2195,24 @@ static void do_binding(api_req *r)
 	}
 	char key[768];
 	registry_key(r->res, r->ns, r->name, key, sizeof(key));
+	bool cached = true; /* the first attempt starts from the watch cache */
 	for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
 		int64_t rev;
-		cube_autojson cJSON *cur = load(r, key, &rev);
-		if (!cur)
+		cube_autojson cJSON *cur = cached ? load_cached(r, &rev) : NULL;
+		cached = cur != NULL;
+		if (!cur && !(cur = load(r, key, &rev)))
 			return;
 		const char *buid = cube_json_str(b, "metadata.uid");
 		const char *puid = cube_json_str(cur, "metadata.uid");
+		const char *has = cube_json_str(cur, "spec.nodeName");
+		if (cached &&
+		    ((buid && buid[0] && (!puid || strcmp(buid, puid))) || (has && has[0]) ||
+		     cube_json_str(cur, "metadata.deletionTimestamp"))) {
+			/* a refusal is decided on what etcd holds, not on the cache */
+			cached = false;
+			attempt--;
+			continue;
+		}
 		if (buid && buid[0] && (!puid || strcmp(buid, puid))) {
 			cube_httpd_respond_status(
 				r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
@@ -2197,7 +2222,6 @@ static void do_binding(api_req *r)
 				r->name, buid, puid ? puid : "");
 			return;
 		}
-		const char *has = cube_json_str(cur, "spec.nodeName");
 		if (has && has[0]) {
 			cube_httpd_respond_status(
 				r->h, 409, "Conflict", details(r, r->name, "pods/binding"),
@@ -2261,8 +2285,10 @@ static void do_binding(api_req *r)
 		cube_err err = CUBE_ERR_INIT;
 		if (!text || cube_etcd_update(r->s->etcd, key, text, strlen(text), rev, NULL, NULL,
 					      &err) < 0) {
-			if (err.code == CUBE_ECONFLICT)
+			if (err.code == CUBE_ECONFLICT || (cached && err.code == CUBE_ENOTFOUND)) {
+				cached = false; /* a stale cache, or a race: etcd's turn */
 				continue;
+			}
 			api_storage_error(r, &err);
 			return;
 		}

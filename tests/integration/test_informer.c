@@ -1181,6 +1181,74 @@ Test(kclient, bind_sets_the_node_once)
 	cube_kclient_free(c);
 }
 
+/* Bindings start from the API server's watch cache, which may lag: racing
+ * binders of one pod (and a pod deleted and made again under the same
+ * name) must still see exactly one winner, decided by etcd. */
+struct race {
+	const char *ns, *pod, *uid;
+	int node;
+	int rc;
+	cube_errc code;
+};
+
+static void *bind_main(void *arg)
+{
+	struct race *r = arg;
+	cube_kclient *c = client();
+	char node[32];
+	snprintf(node, sizeof(node), "node-%d", r->node);
+	cube_err err = CUBE_ERR_INIT;
+	r->rc = cube_kclient_bind(c, r->ns, r->pod, r->uid, node, NULL, &err);
+	r->code = err.code;
+	cube_kclient_free(c);
+	return NULL;
+}
+
+Test(kclient, racing_bindings_have_one_winner)
+{
+	const char *ns = "kc-race";
+	cube_kclient *c = client();
+	make_ns(c, ns);
+	for (int round = 0; round < 5; round++) {
+		char name[16];
+		snprintf(name, sizeof(name), "r%d", round);
+		create_pod(c, ns, name, NULL, NULL);
+		struct race rs[6];
+		pthread_t th[6];
+		for (int i = 0; i < 6; i++) {
+			rs[i] = (struct race){.ns = ns, .pod = name, .node = i};
+			pthread_create(&th[i], NULL, bind_main, &rs[i]);
+		}
+		int won = -1, wins = 0;
+		for (int i = 0; i < 6; i++) {
+			pthread_join(th[i], NULL);
+			if (rs[i].rc == 0) {
+				wins++;
+				won = i;
+			} else {
+				cr_expect_eq(rs[i].code, CUBE_ECONFLICT, "round %d binder %d: %s",
+					     round, i, cube_errc_name(rs[i].code));
+			}
+		}
+		cr_assert_eq(wins, 1, "round %d: %d winners", round, wins);
+		cube_err err = CUBE_ERR_INIT;
+		cube_autojson cJSON *p = cube_kclient_get(c, &CUBE_GVR_PODS, ns, name, &err);
+		char want[32];
+		snprintf(want, sizeof(want), "node-%d", won);
+		cr_assert_str_eq(js(p, "spec.nodeName"), want);
+		/* the same name again, at once: the new pod binds (its uid, not the
+		 * cached old one's) */
+		delete_now(c, &CUBE_GVR_PODS, ns, name);
+		create_pod(c, ns, name, NULL, NULL);
+		cube_autojson cJSON *q = cube_kclient_get(c, &CUBE_GVR_PODS, ns, name, &err);
+		cr_assert_not_null(q, "%s", err.msg);
+		cr_assert_eq(cube_kclient_bind(c, ns, name, cube_obj_uid(q), "node-9", NULL, &err),
+			     0, "round %d: %s", round, err.msg);
+		delete_now(c, &CUBE_GVR_PODS, ns, name);
+	}
+	cube_kclient_free(c);
+}
+
 Test(kclient, watch_delivers_added_modified_deleted)
 {
 	const char *ns = "kc-watch";

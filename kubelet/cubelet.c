@@ -10,6 +10,7 @@
 #include "cubelet.h"
 #include "daemon.h"
 #include "exec.h"
+#include "ktime.h"
 #include "log.h"
 #include "obj.h"
 
@@ -83,6 +84,16 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		cube_err_set(err, CUBE_EINVAL, "--hollow-nodes needs --runtime hollow");
 		goto fail;
 	}
+	if (reserved_parse(k->cfg.kube_reserved, &k->kube_reserved, err) < 0 ||
+	    reserved_parse(k->cfg.system_reserved, &k->system_reserved, err) < 0) {
+		cube_err_prefix(err, "invalid --kube-reserved or --system-reserved");
+		goto fail;
+	}
+	if (eviction_hard_parse(k->cfg.eviction_hard ? k->cfg.eviction_hard : EVICTION_HARD_DEFAULT,
+				&k->hard, err) < 0) {
+		cube_err_prefix(err, "invalid --eviction-hard");
+		goto fail;
+	}
 	if (!(k->client = cube_daemon_client(k->cfg.kubeconfig, k->cfg.master,
 					     "cubelet/v1.32.0-cube", err)))
 		goto fail;
@@ -108,6 +119,15 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 							  : (int64_t)sysconf(_SC_PHYS_PAGES) *
 								    sysconf(_SC_PAGESIZE);
 		n->max_pods = k->cfg.max_pods > 0 ? k->cfg.max_pods : 110;
+		n->storage_bytes = 100LL << 30; /* hollow nodes: a fixed 100Gi */
+		node_signals sig;
+		if (!k->cfg.hollow_nodes && node_signals_read(k->cfg.root_dir, &sig) == 0)
+			n->storage_bytes = sig.fs_total;
+		cube_time_now(n->ready_since, sizeof(n->ready_since));
+		snprintf(n->mem_since, sizeof(n->mem_since), "%s", n->ready_since);
+		snprintf(n->disk_since, sizeof(n->disk_since), "%s", n->ready_since);
+		if (!k->cfg.hollow_nodes)
+			node_pressure_check(n);
 		if (k->cfg.hollow_nodes) {
 			hollow_identity(n, i + (size_t)k->cfg.hollow_first);
 		} else {

@@ -36,6 +36,7 @@
 #include "informer.h"
 #include "kclient.h"
 #include "metrics.h"
+#include "pressure.h"
 #include "strmap.h"
 
 struct cubelet;
@@ -92,6 +93,9 @@ typedef struct kubelet_node {
 	int64_t cpu_milli;
 	int64_t memory_bytes;
 	int64_t max_pods;
+	int64_t storage_bytes;		  /* ephemeral-storage capacity: --root-dir's filesystem */
+	bool mem_pressure, disk_pressure; /* the conditions reported (pressure.h) */
+	char mem_since[32], disk_since[32], ready_since[32]; /* their lastTransitionTime */
 	void *runtime_state;
 	pthread_mutex_t mu;
 	cJSON *lease; /* the last Lease object we wrote */
@@ -124,11 +128,16 @@ typedef struct cubelet_config {
 	int workers;			 /* pod workers (default 4, 16 with hollow nodes) */
 	const char *network_backend;	 /* --network-backend: none (default) | host-gw | vxlan */
 	const char *service_cidr;	 /* --service-cidr (10.96.0.0/12): routed to cbr0 */
+	const char *kube_reserved;	 /* --kube-reserved cpu=..,memory=..,ephemeral-storage=.. */
+	const char *system_reserved;	 /* --system-reserved, likewise */
+	const char *eviction_hard;	 /* --eviction-hard (pressure.h; NULL: the kubelet's) */
 } cubelet_config;
 
 typedef struct cubelet {
 	cubelet_config cfg;
 	const cube_runtime_ops *rt;
+	node_resources kube_reserved, system_reserved; /* parsed flags */
+	eviction_hard hard;
 	cube_kclient *client;
 	cube_recorder *recorder;
 	kubelet_node *nodes;
@@ -167,6 +176,9 @@ int node_heartbeat(kubelet_node *n, cube_err *err);
 void *node_heartbeat_main(void *arg);
 
 int nodes_watch(cubelet *k, cube_err *err);
+/* Samples the machine (real nodes only): true if a pressure condition
+ * changed, which calls for a status report now. */
+bool node_pressure_check(kubelet_node *n);
 /* routes.c */
 int routes_start(cubelet *k, cube_err *err);
 void routes_stop(cubelet *k);

@@ -67,6 +67,15 @@ int main(int argc, char **argv)
 		{"memory", CUBE_FLAG_STRING, &memory,
 		 "memory capacity to declare, a quantity (default: the machine's)"},
 		{"pods", CUBE_FLAG_INT, &cfg.max_pods, "maximum pods on the node (default 110)"},
+		{"kube-reserved", CUBE_FLAG_STRING, &cfg.kube_reserved,
+		 "resources kept for the node's Kubernetes daemons, subtracted from allocatable: "
+		 "cpu=100m,memory=256Mi,ephemeral-storage=1Gi"},
+		{"system-reserved", CUBE_FLAG_STRING, &cfg.system_reserved,
+		 "resources kept for the operating system, likewise"},
+		{"eviction-hard", CUBE_FLAG_STRING, &cfg.eviction_hard,
+		 "thresholds under which the node reports MemoryPressure or DiskPressure, "
+		 "subtracted from allocatable (default "
+		 "\"memory.available<100Mi,nodefs.available<10%\")"},
 		{"port", CUBE_FLAG_INT, &cfg.port,
 		 "port for /healthz and /metrics (0: any free port, -1: none)"},
 		{"hollow-nodes", CUBE_FLAG_INT, &cfg.hollow_nodes,

@@ -47,6 +47,14 @@ static void add_quantity(cJSON *o, const char *name, int64_t milli_or_value, boo
 	cJSON_AddStringToObject(o, name, buf);
 }
 
+static void add_condition_since(cJSON *conds, const char *type, bool on, const char *since,
+				const char *const text[4], const char *now)
+{
+	add_condition(conds, type, on ? "True" : "False", text[on ? 2 : 0], text[on ? 3 : 1], now);
+	cJSON *c = cJSON_GetArrayItem(conds, cJSON_GetArraySize(conds) - 1);
+	cube_json_set_str(c, "lastTransitionTime", since);
+}
+
 /* The node's status as this cubelet reports it. New tree. */
 static cJSON *node_status(kubelet_node *n)
 {
@@ -54,25 +62,36 @@ static cJSON *node_status(kubelet_node *n)
 	char now[32];
 	cube_time_now(now, sizeof(now));
 	cJSON *st = cJSON_CreateObject();
+	node_resources capacity = {n->cpu_milli, n->memory_bytes, n->storage_bytes};
+	node_resources alloc =
+		node_allocatable(&capacity, &k->kube_reserved, &k->system_reserved, &k->hard);
 	cJSON *cap = cJSON_AddObjectToObject(st, "capacity");
-	add_quantity(cap, "cpu", n->cpu_milli, true);
-	add_quantity(cap, "memory", n->memory_bytes, false);
+	add_quantity(cap, "cpu", capacity.cpu_milli, true);
+	add_quantity(cap, "memory", capacity.memory, false);
 	add_quantity(cap, "pods", n->max_pods, false);
-	add_quantity(cap, "ephemeral-storage", 100LL << 30, false);
-	cJSON *alloc = cJSON_AddObjectToObject(st, "allocatable");
-	add_quantity(alloc, "cpu", n->cpu_milli, true);
-	add_quantity(alloc, "memory", n->memory_bytes, false);
-	add_quantity(alloc, "pods", n->max_pods, false);
-	add_quantity(alloc, "ephemeral-storage", 100LL << 30, false);
+	add_quantity(cap, "ephemeral-storage", capacity.storage, false);
+	cJSON *al = cJSON_AddObjectToObject(st, "allocatable");
+	add_quantity(al, "cpu", alloc.cpu_milli, true);
+	add_quantity(al, "memory", alloc.memory, false);
+	add_quantity(al, "pods", n->max_pods, false);
+	add_quantity(al, "ephemeral-storage", alloc.storage, false);
 	cJSON *conds = cJSON_AddArrayToObject(st, "conditions");
-	add_condition(conds, "MemoryPressure", "False", "KubeletHasSufficientMemory",
-		      "kubelet has sufficient memory available", now);
-	add_condition(conds, "DiskPressure", "False", "KubeletHasNoDiskPressure",
-		      "kubelet has no disk pressure", now);
-	add_condition(conds, "PIDPressure", "False", "KubeletHasSufficientPID",
-		      "kubelet has sufficient PID available", now);
-	add_condition(conds, "Ready", "True", "KubeletReady", "kubelet is posting ready status",
-		      now);
+	static const char *const mem[4] = {
+		"KubeletHasSufficientMemory", "kubelet has sufficient memory available",
+		"KubeletHasInsufficientMemory", "kubelet has insufficient memory available"};
+	static const char *const disk[4] = {"KubeletHasNoDiskPressure",
+					    "kubelet has no disk pressure",
+					    "KubeletHasDiskPressure", "kubelet has disk pressure"};
+	static const char *const pid[4] = {"KubeletHasSufficientPID",
+					   "kubelet has sufficient PID available", "", ""};
+	static const char *const ready[4] = {"", "", "KubeletReady",
+					     "kubelet is posting ready status"};
+	pthread_mutex_lock(&n->mu);
+	add_condition_since(conds, "MemoryPressure", n->mem_pressure, n->mem_since, mem, now);
+	add_condition_since(conds, "DiskPressure", n->disk_pressure, n->disk_since, disk, now);
+	add_condition_since(conds, "PIDPressure", false, n->ready_since, pid, now);
+	add_condition_since(conds, "Ready", true, n->ready_since, ready, now);
+	pthread_mutex_unlock(&n->mu);
 	cJSON *addrs = cJSON_AddArrayToObject(st, "addresses");
 	cJSON *a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "type", "InternalIP");
@@ -233,6 +252,32 @@ int node_heartbeat(kubelet_node *n, cube_err *err)
 	return 0;
 }
 
+bool node_pressure_check(kubelet_node *n)
+{
+	node_signals sig;
+	if (node_signals_read(n->k->cfg.root_dir, &sig) < 0)
+		return false;
+	bool mem = memory_pressure(&sig, &n->k->hard), disk = disk_pressure(&sig, &n->k->hard);
+	char now[32];
+	cube_time_now(now, sizeof(now));
+	pthread_mutex_lock(&n->mu);
+	bool changed = mem != n->mem_pressure || disk != n->disk_pressure;
+	if (mem != n->mem_pressure)
+		snprintf(n->mem_since, sizeof(n->mem_since), "%s", now);
+	if (disk != n->disk_pressure)
+		snprintf(n->disk_since, sizeof(n->disk_since), "%s", now);
+	n->mem_pressure = mem;
+	n->disk_pressure = disk;
+	pthread_mutex_unlock(&n->mu);
+	if (changed)
+		cube_log_info("node %s: MemoryPressure %s, DiskPressure %s (memory available %lld "
+			      "MiB, %s filesystem available %lld MiB)",
+			      n->name, mem ? "True" : "False", disk ? "True" : "False",
+			      (long long)(sig.mem_available >> 20), n->k->cfg.root_dir,
+			      (long long)(sig.fs_available >> 20));
+	return changed;
+}
+
 /* Reports a node's full status (the 5-minute report). */
 static int node_report(kubelet_node *n, cube_err *err)
 {
@@ -312,6 +357,9 @@ void *node_heartbeat_main(void *arg)
 				n->next_heartbeat_ms += period;
 				if (n->next_heartbeat_ms < now)
 					n->next_heartbeat_ms = now + period;
+				/* the eviction manager's look at the machine, with each beat */
+				if (!k->cfg.hollow_nodes && node_pressure_check(n))
+					atomic_store(&n->report_now, true);
 			}
 			if (now >= n->next_status_ms || atomic_exchange(&n->report_now, false)) {
 				cube_err err = CUBE_ERR_INIT;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "apiserver_harness.h"
@@ -331,5 +332,99 @@ Test(cubelet, hollow_pods_finish_by_annotation, .timeout = 60)
 	cr_assert(warned, "no InvalidHollowAnnotation event");
 	cube_test_kill(kl, 5000);
 	cube_kclient_free(c);
+	cube_test_api_destroy(&api);
+}
+
+/* The condition `type` of a Node: its status, reason and transition time. */
+static const cJSON *node_condition(const cJSON *node, const char *type)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach (c, cube_json_path(node, "status.conditions")) {
+		const char *t = cube_json_str(c, "type");
+		if (t && !strcmp(t, type))
+			return c;
+	}
+	return NULL;
+}
+
+/* One real (non-fleet) node with thresholds the machine is always under
+ * (memory.available<999Ti) or never (nodefs.available<0%): MemoryPressure
+ * True with the kubelet's reason, DiskPressure False, and allocatable the
+ * capacity less the reservations and the threshold. */
+Test(cubelet, pressure_conditions_and_allocatable_from_the_flags, .timeout = 60)
+{
+	cube_test_api api;
+	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
+	char log[700], root[700];
+	snprintf(log, sizeof(log), "%s/cubelet.log", api.etcd.dir);
+	snprintf(root, sizeof(root), "%s/kroot", api.etcd.dir);
+	const char *dir = getenv("CUBE_BIN_DIR");
+	char bin[512];
+	snprintf(bin, sizeof(bin), "%s/cubelet", dir && dir[0] ? dir : "build/asan/bin");
+	const char *argv[] = {bin,
+			      "--master",
+			      api.url,
+			      "--runtime",
+			      "hollow",
+			      "--hostname-override",
+			      "squeezed",
+			      "--root-dir",
+			      root,
+			      "--port",
+			      "-1",
+			      "--cpu",
+			      "4",
+			      "--memory",
+			      "8Gi",
+			      "--kube-reserved",
+			      "cpu=100m,memory=256Mi",
+			      "--system-reserved",
+			      "cpu=400m",
+			      "--eviction-hard",
+			      "memory.available<999Ti,nodefs.available<0%",
+			      NULL};
+	cr_assert_eq(mkdir(root, 0700), 0);
+	pid_t kl = cube_test_spawn(argv, log, false);
+	cr_assert_gt(kl, 0);
+	cube_kclient *c = client(&api);
+	cJSON *node = NULL;
+	for (int i = 0; i < 100; i++) {
+		cJSON_Delete(node);
+		node = cube_kclient_get(c, &CUBE_GVR_NODES, NULL, "squeezed", NULL);
+		if (node && node_condition(node, "MemoryPressure"))
+			break;
+		sleep_ms(100);
+	}
+	cr_assert_not_null(node, "the node did not register");
+	const cJSON *mp = node_condition(node, "MemoryPressure");
+	const cJSON *dp = node_condition(node, "DiskPressure");
+	cr_expect_str_eq(cube_json_str(mp, "status"), "True");
+	cr_expect_str_eq(cube_json_str(mp, "reason"), "KubeletHasInsufficientMemory");
+	cr_expect_str_eq(cube_json_str(mp, "message"), "kubelet has insufficient memory available");
+	cr_expect_str_eq(cube_json_str(dp, "status"), "False");
+	cr_expect_str_eq(cube_json_str(dp, "reason"), "KubeletHasNoDiskPressure");
+	cr_expect_str_eq(cube_json_str(node, "status.capacity.cpu"), "4");
+	cr_expect_str_eq(cube_json_str(node, "status.allocatable.cpu"), "3500m");
+	/* 8Gi - 256Mi - 999Ti: nothing left */
+	cr_expect_str_eq(cube_json_str(node, "status.allocatable.memory"), "0");
+	const char *cap_storage = cube_json_str(node, "status.capacity.ephemeral-storage");
+	cr_expect(cap_storage && strcmp(cap_storage, "100Gi"),
+		  "ephemeral-storage is the root dir's filesystem, not a fixed figure: %s",
+		  cap_storage ? cap_storage : "(none)");
+	cr_expect_str_eq(cube_json_str(node, "status.allocatable.ephemeral-storage"), cap_storage);
+	/* the transition time stays put across reports */
+	const char *since = cube_json_str(mp, "lastTransitionTime");
+	cr_assert_not_null(since);
+	char *since_copy = strdup(since);
+	sleep_ms(2100);
+	cJSON *again = cube_kclient_get(c, &CUBE_GVR_NODES, NULL, "squeezed", NULL);
+	cr_expect_str_eq(
+		cube_json_str(node_condition(again, "MemoryPressure"), "lastTransitionTime"),
+		since_copy);
+	free(since_copy);
+	cJSON_Delete(again);
+	cJSON_Delete(node);
+	cube_kclient_free(c);
+	cube_test_kill(kl, 5000);
 	cube_test_api_destroy(&api);
 }

@@ -50,6 +50,7 @@
 #include "cleanup.h"
 #include "cubelet.h"
 #include "exec.h"
+#include "hostport.h"
 #include "imageref.h"
 #include "imagestore.h"
 #include "ktime.h"
@@ -108,6 +109,7 @@ typedef struct runc_rt {
 	char host_netns[600]; /* the node's netns path for hostNetwork pods ("" : ours) */
 	cube_imagestore *images;
 	podnet *net;
+	hostports *hostports; /* the node's CUBE-HOSTPORTS chain */
 	int node_nsfd;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
@@ -676,12 +678,17 @@ static int sandbox_up(runc_rt *rt, const cJSON *pod, const char *uid, char *ip, 
 		return -1;
 	int rc = podnet_setup(rt->net, uid, fd, ip, size, err);
 	close(fd);
-	return rc;
+	if (rc < 0)
+		return rc;
+	cube_autofree char *hp = hostports_rules(pod, ip);
+	return hostports_set(rt->hostports, uid, hp, err);
 }
 
 static void sandbox_down(runc_rt *rt, const char *uid)
 {
 	cube_err err = CUBE_ERR_INIT;
+	if (hostports_set(rt->hostports, uid, NULL, &err) < 0)
+		cube_log_warn("runc: pod %s: %s", uid, err.msg);
 	if (podnet_teardown(rt->net, uid, &err) < 0)
 		cube_log_warn("runc: pod %s: network teardown: %s", uid, err.msg);
 	char ns[96];
@@ -2050,6 +2057,10 @@ static int runc_init(kubelet_node *n, cube_err *err)
 			snprintf(rt->host_netns, sizeof(rt->host_netns), "%s/%s", CUBE_NETNS_DIR,
 				 cfg->netns);
 	}
+	if (!(rt->hostports = hostports_new(rt->host_netns[0] ? rt->host_netns : NULL))) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		goto fail;
+	}
 	char netdir[700];
 	snprintf(netdir, sizeof(netdir), "%s/podnet", rt->root);
 	if (!(rt->net = podnet_new(netdir, n->pod_cidr, rt->node_nsfd, err)))
@@ -2109,6 +2120,7 @@ static void runc_cleanup(kubelet_node *n)
 		pthread_cond_wait(&rt->cond, &rt->mu);
 	pthread_mutex_unlock(&rt->mu);
 	podnet_free(rt->net);
+	hostports_free(rt->hostports);
 	if (rt->node_nsfd >= 0)
 		close(rt->node_nsfd);
 	cube_imagestore_free(rt->images);

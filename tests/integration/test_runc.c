@@ -411,6 +411,7 @@ Test(runc, web_answers_with_downward_api_names)
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-a\"},"
 		 "\"spec\":{\"nodeName\":\"%s\",\"terminationGracePeriodSeconds\":1,"
 		 "\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\","
+		 "\"ports\":[{\"containerPort\":8080,\"hostPort\":18080}],"
 		 "\"resources\":{\"limits\":{\"cpu\":\"500m\",\"memory\":\"64Mi\"}},"
 		 "\"env\":[{\"name\":\"POD_NAME\",\"valueFrom\":{\"fieldRef\":"
 		 "{\"fieldPath\":\"metadata.name\"}}},"
@@ -435,16 +436,36 @@ Test(runc, web_answers_with_downward_api_names)
 			cube_test_sleep_ms(100);
 	}
 	cr_expect(ok, "GET / answered: %s", out);
-	/* its cgroup limits */
+	/* its hostPort: the node's address (the bridge's, local in the node's
+	 * namespace) port 18080 reaches it through CUBE-HOSTPORTS */
+	ok = false;
+	for (int i = 0; i < 50 && !ok; i++) {
+		cube_test_sh(out, sizeof(out),
+			     "ip netns exec %s curl -s -m 2 http://10.98.7.1:18080/", node_ns);
+		ok = cube_test_has_line(out, want);
+		if (!ok)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect(ok, "GET nodeIP:18080/ answered: %s", out);
 	cube_test_sh(out, sizeof(out),
-		     "cat $(find /sys/fs/cgroup/memory -maxdepth 3 -name 'cube-*' | head -1)/"
-		     "memory.limit_in_bytes $(find /sys/fs/cgroup/cpu -maxdepth 3 -name 'cube-*' | "
-		     "head -1)/cpu.cfs_quota_us");
+		     "ip netns exec %s iptables-save -t nat | grep -c 'dport 18080'", node_ns);
+	cr_expect_eq(atoi(out), 1, "one hostPort rule: %s", out);
+	/* its cgroup limits */
+	cube_test_sh(
+		out, sizeof(out),
+		"id=$(runc --root %s/runc list -q | head -1); "
+		"cat $(find /sys/fs/cgroup/memory -maxdepth 3 -name \"cube-$id\" | head -1)/"
+		"memory.limit_in_bytes $(find /sys/fs/cgroup/cpu -maxdepth 3 -name \"cube-$id\" "
+		"| head -1)/cpu.cfs_quota_us",
+		root);
 	cr_expect_str_eq(out, "67108864\n50000\n");
 	cJSON_Delete(p);
 	delete_pod("web-a");
 	cr_assert(pod_gone("web-a"));
 	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cube_test_sh(out, sizeof(out),
+		     "ip netns exec %s iptables-save -t nat | grep -c 'dport 18080'", node_ns);
+	cr_expect_eq(atoi(out), 0, "the hostPort rule outlived its pod: %s", out);
 }
 
 static bool terminated_with(const cJSON *pod, const void *arg)

@@ -289,7 +289,8 @@ int main(void)
 			break;
 		cube_test_sleep_ms(20);
 	}
-	double lat[MAX_PODS], last = 0;
+	static double lat[MAX_PODS];
+	double last = 0;
 	int nl = 0;
 	pthread_mutex_lock(&s.mu);
 	for (int i = 0; i < n; i++)

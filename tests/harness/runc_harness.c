@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -43,6 +45,44 @@ static void sweep_old(const char *tag)
 	}
 }
 
+/* The cubelet's cgroups: cubetest-<tag>-<pid> below ours, in the memory
+ * and cpu hierarchies (cgroups v1). */
+static int make_cgroups(cube_test_runc_node *r)
+{
+	static const char *const ctl[] = {"memory", "cpu"};
+	for (int i = 0; i < 2; i++) {
+		char line[1024], own[400] = "", key[32];
+		snprintf(key, sizeof(key), ":%s:", ctl[i]);
+		FILE *f = fopen("/proc/self/cgroup", "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *m = strstr(line, key);
+			if (m && (m[strlen(key)] == '/')) {
+				snprintf(own, sizeof(own), "%s", m + strlen(key));
+				own[strcspn(own, "\n")] = '\0';
+			}
+		}
+		if (f)
+			fclose(f);
+		snprintf(r->cgroups[i], sizeof(r->cgroups[i]), "/sys/fs/cgroup/%s%s/cubetest-%s-%d",
+			 ctl[i], strcmp(own, "/") ? own : "", r->tag, (int)getpid());
+		if (mkdir(r->cgroups[i], 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "runc harness: mkdir %s: %s\n", r->cgroups[i],
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void remove_cgroups(cube_test_runc_node *r)
+{
+	for (int i = 0; i < 2; i++)
+		if (r->cgroups[i][0])
+			cube_test_sh(out, sizeof(out),
+				     "find %s -depth -type d -exec rmdir {} \\; 2>/dev/null",
+				     r->cgroups[i]);
+}
+
 int cube_test_runc_setup(cube_test_runc_node *r, const char *tag)
 {
 	memset(r, 0, sizeof(*r));
@@ -68,6 +108,8 @@ int cube_test_runc_setup(cube_test_runc_node *r, const char *tag)
 		return -1;
 	}
 	netns_prefix(r);
+	if (make_cgroups(r) < 0)
+		return -1;
 	const char *b = bin_dir(), *h = r->reg.host, *t = r->tmp;
 	int rc = cube_test_sh(
 		out, sizeof(out),
@@ -94,7 +136,15 @@ int cube_test_runc_start_cubelet(cube_test_runc_node *r, const char *const *extr
 	snprintf(port, sizeof(port), "%d", r->port);
 	snprintf(bin, sizeof(bin), "%s/cubelet", bin_dir());
 	snprintf(mirror, sizeof(mirror), "docker.io=%s", r->reg.host);
-	const char *argv[64] = {bin,
+	/* a shell joins the cubelet's cgroups, then becomes the cubelet */
+	char join[1400];
+	snprintf(join, sizeof(join),
+		 "echo $$ > %s/cgroup.procs && echo $$ > %s/cgroup.procs && exec \"$0\" \"$@\"",
+		 r->cgroups[0], r->cgroups[1]);
+	const char *argv[64] = {"sh",
+				"-c",
+				join,
+				bin,
 				"--master",
 				r->api.url,
 				"--runtime",
@@ -113,11 +163,11 @@ int cube_test_runc_start_cubelet(cube_test_runc_node *r, const char *const *extr
 				port,
 				"-v",
 				"3"};
-	size_t n = 19;
+	size_t n = 22;
 	for (size_t i = 0; extra && extra[i] && n < 63; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
-	r->cubelet = cube_test_spawn(argv, r->kubelet_log, false);
+	r->cubelet = cube_test_spawn(argv, r->kubelet_log, true);
 	return r->cubelet > 0 ? 0 : -1;
 }
 
@@ -155,6 +205,7 @@ bool cube_test_runc_teardown(cube_test_runc_node *r)
 	cube_test_runc_sweep(r);
 	if (r->node_ns[0])
 		cube_netns_delete(r->node_ns, NULL);
+	remove_cgroups(r);
 	cube_kclient_free(r->kc);
 	r->kc = NULL;
 	if (r->reg.pid > 0)
@@ -189,9 +240,8 @@ const char *cube_test_runc_leftovers(cube_test_runc_node *r)
 		     r->root);
 	if (strcmp(out, "0\n0\n"))
 		LEFT("pod dirs/ips");
-	cube_test_sh(out, sizeof(out),
-		     "find /sys/fs/cgroup/memory /sys/fs/cgroup/cpu -maxdepth 3 -name 'cube-*' "
-		     "2>/dev/null | wc -l");
+	cube_test_sh(out, sizeof(out), "find %s %s -name 'cube-*' 2>/dev/null | wc -l",
+		     r->cgroups[0], r->cgroups[1]);
 	if (atoi(out) != 0)
 		LEFT("cgroups");
 #undef LEFT

@@ -12,6 +12,11 @@
  *   ... r.kc, r.node_name, r.reg.host ...
  *   cube_test_runc_teardown(&r);   (also after a failure)
  *
+ * The cubelet runs in cgroups of its own, cubetest-<tag>-<pid> below the
+ * test's in the memory and cpu hierarchies, so that its containers' cgroups
+ * (cube-<id>, relative to the cubelet's) are told apart from those of
+ * other cubelets on the machine.
+ *
  * The cubelet's pod namespaces are cpod<FNV-1a of its root dir>-<uid>
  * (runc.c); a crashed run's node namespaces (whose PID is gone) are swept
  * at the next setup.  Nothing here asserts: functions return -1 after
@@ -41,7 +46,8 @@ typedef struct cube_test_runc_node {
 	char kubelet_log[700]; /* the cubelet's output */
 	char prefix[32];       /* its pod namespaces' prefix */
 	pid_t cubelet;
-	int port; /* the cubelet's --port */
+	int port;	      /* the cubelet's --port */
+	char cgroups[2][600]; /* its memory and cpu cgroup directories */
 	bool up;
 } cube_test_runc_node;
 

@@ -115,6 +115,8 @@ typedef struct cubelet_config {
 	int workers;			 /* pod workers (default 4, 16 with hollow nodes) */
 	const char *network_backend;	 /* --network-backend: none (default) | host-gw | vxlan */
 	const char *service_cidr;	 /* --service-cidr (10.96.0.0/12): routed to cbr0 */
+	int64_t log_max_size;		 /* --container-log-max-size in bytes (0: 10Mi) */
+	int log_max_files;		 /* --container-log-max-files (0: 5) */
 } cubelet_config;
 
 typedef struct cubelet {

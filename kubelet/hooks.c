@@ -56,8 +56,7 @@ bool hook_run(const cJSON *h, const hook_ctx *c, int timeout_s, char *msg, size_
 }
 
 /* The kubelet's words for a failed hook. */
-static void hook_failure(const cJSON *h, const hook_ctx *c, const char *err, char *buf,
-			 size_t size)
+static void hook_failure(const cJSON *h, const hook_ctx *c, const char *err, char *buf, size_t size)
 {
 	const char *name = cube_json_str(c->container, "name");
 	char who[700];

@@ -60,8 +60,7 @@ static void delete_all(const char *const *names)
 		cr_assert_eq(cube_test_runc_delete_pod(&r, names[i]), 0);
 	for (size_t i = 0; names[i]; i++)
 		cr_assert(cube_test_runc_pod_gone(&r, names[i]), "%s was not deleted", names[i]);
-	cr_expect(cube_test_runc_nothing_left(&r), "left behind: %s",
-		  cube_test_runc_leftovers(&r));
+	cr_expect(cube_test_runc_nothing_left(&r), "left behind: %s", cube_test_runc_leftovers(&r));
 }
 
 static const cJSON *main_status(const cJSON *pod)
@@ -118,8 +117,8 @@ Test(podlife, startup_probe_gates_liveness_and_restarts_a_container_that_never_s
 	/* /tmp/started appears after 4 s: a liveness probe on it that ran
 	 * before the startup probe succeeded would restart the container */
 	cube_test_runc_busybox_pod(
-		&r, pod, sizeof(pod), "slow", "Always",
-		"sleep 4; touch /tmp/started; sleep 1000", NULL,
+		&r, pod, sizeof(pod), "slow", "Always", "sleep 4; touch /tmp/started; sleep 1000",
+		NULL,
 		",\"startupProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/started\"]},"
 		"\"periodSeconds\":1,\"failureThreshold\":30},"
 		"\"livenessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/started\"]},"
@@ -200,9 +199,9 @@ Test(podlife, https_probes_skip_verification_and_http_probes_send_headers)
 			  "-subj /CN=cube-test 2>&1",
 			  key, crt);
 	cr_assert_eq(rc, 0, "openssl req: %s", out);
-	const char *argv[] = {"ip",	"netns", "exec", ns,  "openssl", "s_server", "-accept",
-			      "8443",	"-cert", crt,	 "-key", key,	    "-www",	"-quiet",
-			      NULL};
+	const char *argv[] = {"ip",	  "netns",   "exec", ns,       "openssl",
+			      "s_server", "-accept", "8443", "-cert",  crt,
+			      "-key",	  key,	     "-www", "-quiet", NULL};
 	pid_t server = cube_test_spawn(argv, log, true);
 	cr_assert_gt(server, 0);
 	p = cube_test_runc_wait_pod(&r, "tls", ready, NULL, 60);
@@ -286,8 +285,8 @@ Test(podlife, pre_stop_runs_before_the_container_is_signalled)
 	/* follow the log through the deletion */
 	char followed[800];
 	snprintf(followed, sizeof(followed), "%s/prestop.log", r.tmp);
-	cube_test_sh(out, sizeof(out), "(timeout 60 %s logs -f prestop > %s 2>&1 &)",
-		     r.api.kubectl, followed);
+	cube_test_sh(out, sizeof(out), "(timeout 60 %s logs -f prestop > %s 2>&1 &)", r.api.kubectl,
+		     followed);
 	for (int i = 0; i < 50; i++) {
 		cube_test_read_file(followed, out, sizeof(out));
 		if (strstr(out, "up\n"))
@@ -304,8 +303,7 @@ Test(podlife, pre_stop_runs_before_the_container_is_signalled)
 	}
 	cr_expect_str_eq(out, "up\nprestop begins\nprestop ends\ngot TERM\n",
 			 "the hook ran to its end before SIGTERM");
-	cr_expect(cube_test_runc_nothing_left(&r), "left behind: %s",
-		  cube_test_runc_leftovers(&r));
+	cr_expect(cube_test_runc_nothing_left(&r), "left behind: %s", cube_test_runc_leftovers(&r));
 }
 
 /* ---- log rotation ---- */
@@ -319,8 +317,8 @@ static bool succeeded(const cJSON *pod, const void *arg)
 Test(podlife, rotated_logs_stay_readable_and_followed)
 {
 	NEED_ROOT();
-	const char *small[] = {"--container-log-max-size", "4Ki", "--container-log-max-files",
-			       "5", NULL};
+	const char *small[] = {"--container-log-max-size", "4Ki", "--container-log-max-files", "5",
+			       NULL};
 	start_cubelet(small);
 	char pod[4096];
 	/* 400 lines of ~70 bytes in the CRI file: about 7 rotations of 4 KiB,

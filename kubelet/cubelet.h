@@ -13,8 +13,9 @@
  *   runtime.h  the container runtime interface: a table of operations;
  *              hollow.c runs nothing (kubemark), runc.c runs real
  *              containers (ocispec.c: their OCI spec, shim.c: the process
- *              that holds each one's stdio and exit status, probe.c: one
- *              probe run, podnet.c: the pod network)
+ *              that holds each one's stdio and exit status, logrotate.c:
+ *              its log rotated by size, probe.c: one probe run, hooks.c:
+ *              postStart and preStop, podnet.c: the pod network)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  */
 #ifndef CUBE_CUBELET_H

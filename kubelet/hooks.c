@@ -48,7 +48,8 @@ bool hook_run(const cJSON *h, const hook_ctx *c, int timeout_s, char *msg, size_
 			  .pod_ip = c->pod_ip,
 			  .netns_fd = fd >= 0 ? fd : c->node_nsfd,
 			  .container = c->container,
-			  .timeout_s = timeout_s};
+			  .timeout_s = timeout_s,
+			  .user_agent = "kube-lifecycle/1.32"};
 	bool ok = probe_run(h, &t, msg, size);
 	if (fd >= 0)
 		close(fd);

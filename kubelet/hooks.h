@@ -13,7 +13,8 @@
  *              a failure is event FailedPreStopHook and the stop goes on.
  *
  * A handler is exec (`runc exec` in the container), httpGet (to the pod IP,
- * from inside the pod's network namespace, http or https) or sleep
+ * from inside the pod's network namespace, http or https, User-Agent
+ * kube-lifecycle/1.32) or sleep
  * (seconds), as probes run them (probe.h).  A postStart hook is bounded by
  * HOOK_POST_START_MAX_S (the kubelet sets none; a worker must not hang).
  */

@@ -118,6 +118,10 @@ static char *collect(const char *path, size_t *len, FILE **cur, ino_t *ino)
 {
 	FILE *in = fopen(path, "r");
 	struct stat st;
+	if (!in && errno == ENOENT) {
+		usleep(20 * 1000); /* a rotation renames the file and opens a new one */
+		in = fopen(path, "r");
+	}
 	if (!in)
 		return NULL;
 	if (fstat(fileno(in), &st) < 0) {

@@ -319,10 +319,10 @@ static int https_probe(void *ud, cube_err *err)
 	return 0;
 }
 
-/* The probe's "httpHeaders" as "Name: value" lines (at most max - 2,
- * the User-Agent first unless the probe sets one), into lines/buf. */
-static size_t http_headers(const cJSON *http, char *buf, size_t size, const char **lines,
-			   size_t max)
+/* The probe's "httpHeaders" as "Name: value" lines (at most max - 2, then
+ * "User-Agent: <ua>" unless the probe sets one), into lines/buf. */
+static size_t http_headers(const cJSON *http, const char *ua_line, char *buf, size_t size,
+			   const char **lines, size_t max)
 {
 	size_t n = 0, o = 0;
 	bool ua = false;
@@ -339,7 +339,7 @@ static size_t http_headers(const cJSON *http, char *buf, size_t size, const char
 		o += (size_t)w + 1;
 	}
 	if (!ua)
-		lines[n++] = "User-Agent: kube-probe/1.32";
+		lines[n++] = ua_line;
 	lines[n] = NULL;
 	return n;
 }
@@ -383,7 +383,10 @@ bool probe_run(const cJSON *probe, const probe_target *t, char *msg, size_t size
 		const char *path = cube_json_str(http, "path");
 		if (!path || !path[0])
 			path = "/";
-		size_t nh = http_headers(http, hbuf, sizeof(hbuf), lines, 34);
+		char ua[128];
+		snprintf(ua, sizeof(ua), "User-Agent: %s",
+			 t->user_agent ? t->user_agent : "kube-probe/1.32");
+		size_t nh = http_headers(http, ua, hbuf, sizeof(hbuf), lines, 34);
 		if (https) {
 			char url[1200];
 			snprintf(url, sizeof(url), "https://%s:%d%s%s", host, port,

@@ -29,6 +29,7 @@ typedef struct probe_target {
 	int netns_fd;		/* the pod's network namespace (-1: ours) */
 	const cJSON *container; /* its spec: named ports */
 	int timeout_s;		/* > 0: instead of the probe's timeoutSeconds */
+	const char *user_agent; /* NULL: kube-probe/1.32 */
 } probe_target;
 
 /* Runs the probe once: true on success; msg (size > 0) says why it

@@ -1688,10 +1688,11 @@ static void kill_uid(runc_rt *rt, const char *uid, int grace_s, const cJSON *pod
 	const char *ip = cube_json_str(pod, "status.podIP");
 	for (size_t i = 0; pod && grace_s > 0 && i < n; i++) {
 		const cJSON *c = NULL, *x;
-		cJSON_ArrayForEach (x, cube_json_path(pod, "spec.containers"))
-			if (!strcmp(cube_json_str(x, "name") ? cube_json_str(x, "name") : "",
-				    v[i].name))
+		cJSON_ArrayForEach (x, cube_json_path(pod, "spec.containers")) {
+			const char *cn = cube_json_str(x, "name");
+			if (cn && !strcmp(cn, v[i].name))
 				c = x;
+		}
 		if (!v[i].live || access(v[i].exit, F_OK) == 0 ||
 		    !cube_json_path(c, "lifecycle.preStop"))
 			continue;
@@ -2003,7 +2004,8 @@ static int runc_log_file(kubelet_node *n, const cJSON *pod, const char *name, bo
 		ctr_dir(rt, uid, name, done, done_size);
 		snprintf(done + strlen(done), done_size - strlen(done), "/%s/exit.json", id);
 	}
-	if (access(path, R_OK) < 0)
+	/* (a rotation renames the file and opens a new one: a moment) */
+	if (access(path, R_OK) < 0 && (usleep(20 * 1000), access(path, R_OK) < 0))
 		return cube_err_set(err, CUBE_ENOTFOUND,
 				    "the log of container \"%s\" in pod \"%s\" is gone", name,
 				    pname);

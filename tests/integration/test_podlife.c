@@ -265,14 +265,43 @@ Test(podlife, post_start_runs_after_the_start_and_a_failing_one_kills)
 	delete_all((const char *const[]){"poststart", "badhook", NULL});
 }
 
+/* Starts `kubectl logs -f name` in the background into <tmp>/<name>.follow
+ * and waits until it shows `first`. */
+static void follow_log(const char *name, const char *first, char *file, size_t size)
+{
+	snprintf(file, size, "%s/%s.follow", r.tmp, name);
+	cube_test_sh(out, sizeof(out), "(timeout 60 %s logs -f %s > %s 2>&1 &)", r.api.kubectl,
+		     name, file);
+	for (int i = 0; i < 100; i++) {
+		cube_test_read_file(file, out, sizeof(out));
+		if (strstr(out, first))
+			return;
+		cube_test_sleep_ms(100);
+	}
+	cr_assert_fail("kubectl logs -f %s: %s", name, out);
+}
+
+/* Waits until the followed file shows `last`; its text into out. */
+static void followed_until(const char *file, const char *last)
+{
+	for (int i = 0; i < 100; i++) {
+		cube_test_read_file(file, out, sizeof(out));
+		if (strstr(out, last))
+			return;
+		cube_test_sleep_ms(100);
+	}
+}
+
 Test(podlife, pre_stop_runs_before_the_container_is_signalled)
 {
 	NEED_ROOT();
 	start_cubelet(NULL);
 	char pod[4096];
+	const char *loop = "trap 'echo got TERM; exit 0' TERM; echo up; "
+			   "while true; do sleep 0.1; done";
+	/* exec: writes to the container's stdout, takes a second */
 	cube_test_runc_busybox_pod(
-		&r, pod, sizeof(pod), "prestop", "Always",
-		"trap 'echo got TERM; exit 0' TERM; echo up; while true; do sleep 0.1; done", NULL,
+		&r, pod, sizeof(pod), "prestop", "Always", loop, NULL,
 		",\"lifecycle\":{\"preStop\":{\"exec\":{\"command\":[\"sh\",\"-c\","
 		"\"echo prestop begins > /proc/1/fd/1; sleep 1; echo prestop ends > "
 		"/proc/1/fd/1\"]}}}");
@@ -280,29 +309,35 @@ Test(podlife, pre_stop_runs_before_the_container_is_signalled)
 	cr_assert(g);
 	memcpy(g, "\"terminationGracePeriodSeconds\":9", 33);
 	create(pod);
+	/* httpGet: the request lands in the container's log (nc) */
+	char script[512];
+	snprintf(script, sizeof(script),
+		 "printf 'HTTP/1.0 200 OK\\\\r\\\\n\\\\r\\\\n' | nc -l -p 8081 & %s", loop);
+	cube_test_runc_busybox_pod(&r, pod, sizeof(pod), "prestophttp", "Always", script, NULL,
+				   ",\"lifecycle\":{\"preStop\":{\"httpGet\":{\"port\":8081,"
+				   "\"path\":\"/bye\"}}}");
+	g = strstr(pod, "\"terminationGracePeriodSeconds\":2");
+	memcpy(g, "\"terminationGracePeriodSeconds\":9", 33);
+	create(pod);
 	cJSON *p = expect_pod("prestop", running, NULL, 60, "running");
 	cJSON_Delete(p);
-	/* follow the log through the deletion */
-	char followed[800];
-	snprintf(followed, sizeof(followed), "%s/prestop.log", r.tmp);
-	cube_test_sh(out, sizeof(out), "(timeout 60 %s logs -f prestop > %s 2>&1 &)", r.api.kubectl,
-		     followed);
-	for (int i = 0; i < 50; i++) {
-		cube_test_read_file(followed, out, sizeof(out));
-		if (strstr(out, "up\n"))
-			break;
-		cube_test_sleep_ms(100);
-	}
+	p = expect_pod("prestophttp", running, NULL, 60, "running");
+	cJSON_Delete(p);
+	/* follow the logs through the deletion */
+	char f1[800], f2[800];
+	follow_log("prestop", "up\n", f1, sizeof(f1));
+	follow_log("prestophttp", "up\n", f2, sizeof(f2));
 	cr_assert_eq(cube_test_runc_delete_pod(&r, "prestop"), 0);
+	cr_assert_eq(cube_test_runc_delete_pod(&r, "prestophttp"), 0);
 	cr_assert(cube_test_runc_pod_gone(&r, "prestop"));
-	for (int i = 0; i < 50; i++) {
-		cube_test_read_file(followed, out, sizeof(out));
-		if (strstr(out, "got TERM"))
-			break;
-		cube_test_sleep_ms(100);
-	}
+	cr_assert(cube_test_runc_pod_gone(&r, "prestophttp"));
+	followed_until(f1, "got TERM");
 	cr_expect_str_eq(out, "up\nprestop begins\nprestop ends\ngot TERM\n",
 			 "the hook ran to its end before SIGTERM");
+	followed_until(f2, "got TERM");
+	const char *get = strstr(out, "GET /bye HTTP/1.1\r\n"), *term = strstr(out, "got TERM");
+	cr_expect(get && term && get < term, "the hook's request before SIGTERM: %s", out);
+	cr_expect(strstr(out, "User-Agent: kube-lifecycle/1.32"), "%s", out);
 	cr_expect(cube_test_runc_nothing_left(&r), "left behind: %s", cube_test_runc_leftovers(&r));
 }
 

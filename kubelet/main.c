@@ -82,11 +82,9 @@ int main(int argc, char **argv)
 		{"hollow-first-index", CUBE_FLAG_INT, &cfg.hollow_first,
 		 "number the hollow nodes from this one (several cubelets: hollow-K..K+N-1)"},
 		{"container-log-max-size", CUBE_FLAG_STRING, &log_max_size,
-		 "a container's log file is rotated when it reaches this size, a quantity "
-		 "(default 10Mi)"},
+		 "a container's log file is rotated when it reaches this size, a quantity"},
 		{"container-log-max-files", CUBE_FLAG_INT, &cfg.log_max_files,
-		 "log files kept per container attempt, the current one included (default 5, "
-		 "at least 2)"},
+		 "log files kept per container attempt, the current one included (at least 2)"},
 		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,
 		 "how often each node renews its Lease (default 10s)"},
 		{"v", CUBE_FLAG_INT, &verbosity,

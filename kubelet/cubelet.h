@@ -13,8 +13,9 @@
  *   runtime.h  the container runtime interface: a table of operations;
  *              hollow.c runs nothing (kubemark), runc.c runs real
  *              containers (ocispec.c: their OCI spec, shim.c: the process
- *              that holds each one's stdio and exit status, probe.c: one
- *              probe run, podnet.c: the pod network)
+ *              that holds each one's stdio and exit status, logrotate.c:
+ *              its log rotated by size, probe.c: one probe run, hooks.c:
+ *              postStart and preStop, podnet.c: the pod network)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  *   exec.c     GET /exec/... (WebSocket): a command in a container
  */
@@ -131,6 +132,8 @@ typedef struct cubelet_config {
 	const char *kube_reserved;	 /* --kube-reserved cpu=..,memory=..,ephemeral-storage=.. */
 	const char *system_reserved;	 /* --system-reserved, likewise */
 	const char *eviction_hard;	 /* --eviction-hard (pressure.h; NULL: the kubelet's) */
+	int64_t log_max_size;		 /* --container-log-max-size in bytes (0: 10Mi) */
+	int log_max_files;		 /* --container-log-max-files (0: 5) */
 } cubelet_config;
 
 typedef struct cubelet {

@@ -12,16 +12,21 @@
  * back into what the container wrote.  A follow is a stream fed by a thread
  * of its own that polls the file, so the server's loop never blocks on it;
  * it ends when the attempt has (its exit record appears, or its bundle
- * directory goes). */
+ * directory goes).  A log rotated by size (logrotate.h) is read piece by
+ * piece, oldest first; a follow goes on into the new file after a
+ * rotation. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cubelet.h"
 #include "log.h"
+#include "logrotate.h"
 #include "obj.h"
+#include "oci.h"
 
 typedef struct log_opts {
 	bool timestamps;
@@ -95,21 +100,58 @@ static size_t tail_start(const char *buf, size_t len, long tail)
 	return 0;
 }
 
-static char *slurp(const char *path, size_t *len)
+/* Appends what is left of `in` to m. */
+static void copy_rest(FILE *in, FILE *m)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	char chunk[65536];
+	size_t r;
+	while ((r = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		fwrite(chunk, 1, r, m);
+}
+
+/* A container's whole log: its rotated pieces, oldest first, then the
+ * current file (the pieces are listed after the current file is open, and
+ * a piece that is that file renamed meanwhile is not read twice).  With
+ * cur, the current file stays open there (at its end) and *ino is its
+ * inode.  NULL when the current file cannot be read. */
+static char *collect(const char *path, size_t *len, FILE **cur, ino_t *ino)
+{
+	FILE *in = fopen(path, "r");
+	struct stat st;
+	if (!in && errno == ENOENT) {
+		usleep(20 * 1000); /* a rotation renames the file and opens a new one */
+		in = fopen(path, "r");
+	}
+	if (!in)
 		return NULL;
+	if (fstat(fileno(in), &st) < 0) {
+		fclose(in);
+		return NULL;
+	}
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *m = open_memstream(&buf, &n);
-	char chunk[65536];
-	size_t r;
-	while (m && (r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, r, m);
-	fclose(f);
-	if (m)
+	char **pieces = logrotate_pieces(path);
+	for (size_t i = 0; m && pieces && pieces[i]; i++) {
+		FILE *p = fopen(pieces[i], "r");
+		struct stat ps;
+		if (p && fstat(fileno(p), &ps) == 0 && ps.st_ino != st.st_ino)
+			copy_rest(p, m);
+		if (p)
+			fclose(p);
+	}
+	cube_oci_strv_free(pieces);
+	if (m) {
+		copy_rest(in, m);
 		fclose(m);
+	}
+	clearerr(in);
+	if (cur) {
+		*cur = in;
+		*ino = st.st_ino;
+	} else {
+		fclose(in);
+	}
 	*len = n;
 	return buf;
 }
@@ -123,6 +165,8 @@ typedef struct follower {
 	char done[2048]; /* exists once the attempt ended ("" : ended already) */
 	log_opts o;
 	long budget;
+	char chunk[65536]; /* read, not yet whole lines */
+	size_t have;
 } follower;
 
 /* The attempt has ended: its marker exists, or its directory is gone
@@ -139,64 +183,115 @@ static bool ended(const char *done)
 	return access(dir, F_OK) < 0;
 }
 
+/* Sends the whole lines of buf[0..len); returns how many bytes were whole
+ * lines, or -1 once the stream is closed or the byte budget is spent. */
+static long send_lines(follower *f, const char *buf, size_t len)
+{
+	char *out = NULL;
+	size_t ol = 0;
+	FILE *m = open_memstream(&out, &ol);
+	if (!m)
+		return -1;
+	size_t used = render(buf, len, &f->o, m, &f->budget);
+	fclose(m);
+	int rc = ol ? cube_httpd_stream_write(f->s, out, ol) : 0;
+	free(out);
+	return rc < 0 || f->budget == 0 ? -1 : (long)used;
+}
+
+/* Sends what `in` has until its end: the bytes read, or -1 (stop). */
+static long feed(follower *f, FILE *in)
+{
+	long total = 0;
+	for (;;) {
+		size_t r = fread(f->chunk + f->have, 1, sizeof(f->chunk) - f->have, in);
+		clearerr(in);
+		if (r == 0)
+			return total;
+		total += (long)r;
+		f->have += r;
+		long used = send_lines(f, f->chunk, f->have);
+		if (used < 0)
+			return -1;
+		if (used == 0 && f->have == sizeof(f->chunk))
+			used = (long)f->have; /* a line longer than the buffer: dropped */
+		memmove(f->chunk, f->chunk + used, f->have - (size_t)used);
+		f->have -= (size_t)used;
+	}
+}
+
+/* The current file was rotated away from `*in` (inode *ino): the pieces
+ * made after it, then the new current file. */
+static int follow_rotation(follower *f, FILE **in, ino_t *ino)
+{
+	char **pieces = logrotate_pieces(f->path);
+	bool after = false;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && pieces && pieces[i]; i++) {
+		struct stat ps;
+		if (stat(pieces[i], &ps) < 0)
+			continue;
+		if (ps.st_ino == *ino) {
+			after = true;
+			continue;
+		}
+		FILE *p = after ? fopen(pieces[i], "r") : NULL;
+		if (p) {
+			rc = feed(f, p) < 0 ? -1 : 0;
+			fclose(p);
+		}
+	}
+	cube_oci_strv_free(pieces);
+	FILE *next = fopen(f->path, "r");
+	struct stat st;
+	if (!next || fstat(fileno(next), &st) < 0) {
+		if (next)
+			fclose(next);
+		return rc; /* not there yet: the old file is watched a while longer */
+	}
+	fclose(*in);
+	*in = next;
+	*ino = st.st_ino;
+	return rc;
+}
+
 static void *follow_main(void *arg)
 {
 	follower *f = arg;
 	size_t len = 0;
-	char *all = slurp(f->path, &len);
+	FILE *in = NULL;
+	ino_t ino = 0;
+	char *all = collect(f->path, &len, &in, &ino);
 	size_t off = tail_start(all ? all : "", len, f->o.tail);
-	/* only whole lines: a partial last line waits */
-	size_t pos = off;
-	char *buf = NULL;
-	size_t bl = 0;
-	FILE *m = open_memstream(&buf, &bl);
-	pos += render(all ? all + off : "", len - off, &f->o, m, &f->budget);
-	fclose(m);
-	free(all);
-	if (bl && cube_httpd_stream_write(f->s, buf, bl) < 0)
-		goto out;
-	free(buf);
-	buf = NULL;
-	FILE *in = fopen(f->path, "r");
-	if (in && fseek(in, (long)pos, SEEK_SET) < 0) {
-		fclose(in);
-		in = NULL;
+	long used = send_lines(f, all ? all + off : "", len - off);
+	if (all && used >= 0 && len - off - (size_t)used <= sizeof(f->chunk)) {
+		/* a partial last line waits for the rest */
+		f->have = len - off - (size_t)used;
+		memcpy(f->chunk, all + off + used, f->have);
 	}
-	char chunk[65536];
-	size_t have = 0;
+	free(all);
 	int idle_after_done = 0;
-	while (in && !cube_httpd_stream_closed(f->s) && !atomic_load(&f->k->stop) &&
-	       f->budget != 0) {
-		size_t r = fread(chunk + have, 1, sizeof(chunk) - have, in);
-		clearerr(in);
-		have += r;
-		if (have) {
-			m = open_memstream(&buf, &bl);
-			size_t used = render(chunk, have, &f->o, m, &f->budget);
-			fclose(m);
-			if (!used && have == sizeof(chunk))
-				used = have; /* a line longer than the buffer: dropped */
-			memmove(chunk, chunk + used, have - used);
-			have -= used;
-			if (bl && cube_httpd_stream_write(f->s, buf, bl) < 0)
+	while (used >= 0 && in && !cube_httpd_stream_closed(f->s) && !atomic_load(&f->k->stop)) {
+		long r = feed(f, in);
+		if (r < 0)
+			break;
+		if (r > 0)
+			continue;
+		struct stat st;
+		if (stat(f->path, &st) == 0 && st.st_ino != ino) {
+			if (follow_rotation(f, &in, &ino) < 0)
 				break;
-			free(buf);
-			buf = NULL;
+			if (st.st_ino == ino)
+				continue;
 		}
-		if (r == 0) {
-			/* the attempt ended and the file has no more: done (after a
-			 * last look, as the shim flushes before it records the end) */
-			if (ended(f->done)) {
-				if (++idle_after_done > 2)
-					break;
-			}
-			usleep(100 * 1000);
-		}
+		/* the attempt ended and the file has no more: done (after a last
+		 * look, as the shim flushes before it records the end) */
+		if (ended(f->done) && ++idle_after_done > 2)
+			break;
+		usleep(100 * 1000);
 	}
 	if (in)
 		fclose(in);
-out:
-	free(buf);
 	cube_httpd_stream_end(f->s);
 	cube_httpd_stream_unref(f->s);
 	atomic_fetch_sub(&f->k->log_followers, 1);
@@ -275,7 +370,7 @@ bool logs_handle(void *ud, cube_httpd_req *req)
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL, "%s", err.msg);
 	} else if (!follow) {
 		size_t len = 0;
-		char *all = slurp(file, &len);
+		char *all = collect(file, &len, NULL, NULL);
 		size_t off = tail_start(all ? all : "", len, o.tail);
 		char *body = NULL;
 		size_t bl = 0;

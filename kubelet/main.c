@@ -11,6 +11,7 @@
 #include "http.h"
 #include "log.h"
 #include "quantity.h"
+#include "logrotate.h"
 #include "shim.h"
 
 static volatile sig_atomic_t stopping;
@@ -35,7 +36,8 @@ int main(int argc, char **argv)
 		return cubelet_shim_main(argc, argv);
 	cubelet_config cfg = {
 		.port = 10250, .bind_address = "127.0.0.1", .root_dir = "/var/lib/cubelet"};
-	const char *cpu = NULL, *memory = NULL;
+	const char *cpu = NULL, *memory = NULL, *log_max_size = "10Mi";
+	cfg.log_max_files = LOGROTATE_DEFAULT_MAX_FILES;
 	int verbosity = 2;
 	const cube_flag flags[] = {
 		{"master", CUBE_FLAG_STRING, &cfg.master,
@@ -88,6 +90,10 @@ int main(int argc, char **argv)
 		 "routed to the pod bridge so that cube-proxy's DNAT sees it"},
 		{"hollow-first-index", CUBE_FLAG_INT, &cfg.hollow_first,
 		 "number the hollow nodes from this one (several cubelets: hollow-K..K+N-1)"},
+		{"container-log-max-size", CUBE_FLAG_STRING, &log_max_size,
+		 "a container's log file is rotated when it reaches this size, a quantity"},
+		{"container-log-max-files", CUBE_FLAG_INT, &cfg.log_max_files,
+		 "log files kept per container attempt, the current one included (at least 2)"},
 		{"node-heartbeat-interval", CUBE_FLAG_DURATION, &cfg.heartbeat_s,
 		 "how often each node renews its Lease (default 10s)"},
 		{"v", CUBE_FLAG_INT, &verbosity,
@@ -139,6 +145,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		cfg.memory_bytes = cube_quantity_value(&q);
+	}
+	if (cube_quantity_parse(log_max_size, &q, &err) < 0 || cube_quantity_value(&q) <= 0) {
+		fprintf(stderr, "cubelet: invalid --container-log-max-size: %s\n",
+			err.msg[0] ? err.msg : "must be positive");
+		return 2;
+	}
+	cfg.log_max_size = cube_quantity_value(&q);
+	if (cfg.log_max_files < 2) {
+		fprintf(stderr,
+			"cubelet: invalid --container-log-max-files: must be greater than 1\n");
+		return 2;
 	}
 	if (cfg.hollow_nodes < 0 || cfg.hollow_nodes > 10000 || cfg.hollow_first < 0 ||
 	    cfg.hollow_first > 60000 || cfg.port < -1 || cfg.port > 65535) {

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "netns.h"
 #include "obj.h"
 
@@ -36,6 +37,25 @@ int probe_field(const cJSON *probe, const char *field)
 			return v < f[i].min ? f[i].dflt : v;
 		}
 	return 0;
+}
+
+bool probe_state_apply(probe_state *s, const cJSON *probe, bool ok)
+{
+	if (ok) {
+		s->succ++;
+		s->fail = 0;
+	} else {
+		s->fail++;
+		s->succ = 0;
+	}
+	int result = s->result;
+	if (ok && s->succ >= probe_field(probe, "successThreshold"))
+		result = 1;
+	if (!ok && s->fail >= probe_field(probe, "failureThreshold"))
+		result = 0;
+	bool flipped = result != s->result;
+	s->result = result;
+	return flipped;
 }
 
 static int64_t mono_ms(void)
@@ -258,10 +278,76 @@ static int port_of(const cJSON *v, const cJSON *container)
 	return -1;
 }
 
+/* ---- https, through libcurl (no certificate verification) ---- */
+
+typedef struct https_job {
+	const char *url;
+	const char *const *headers;
+	int timeout_ms;
+	char *msg;
+	size_t size;
+	bool ok;
+} https_job;
+
+static int https_probe(void *ud, cube_err *err)
+{
+	(void)err;
+	https_job *j = ud;
+	cube_err e = CUBE_ERR_INIT;
+	cube_http *h = cube_http_new(&e);
+	cube_http_tls tls = {.insecure = true};
+	if (!h || cube_http_set_tls(h, &tls, &e) < 0) {
+		snprintf(j->msg, j->size, "%s", e.msg);
+		cube_http_free(h);
+		return 0;
+	}
+	cube_http_req req = {.url = j->url,
+			     .headers = j->headers,
+			     .timeout_ms = j->timeout_ms,
+			     .connect_timeout_ms = j->timeout_ms,
+			     .max_body = 10240};
+	cube_http_resp resp = {0};
+	int rc = cube_http_do(h, &req, &resp, &e);
+	if (rc < 0 && e.code != CUBE_ETOOBIG)
+		snprintf(j->msg, j->size, "Get \"%s\": %s", j->url, e.msg);
+	else if (resp.status >= 200 && resp.status < 400)
+		j->ok = true;
+	else
+		snprintf(j->msg, j->size, "HTTP probe failed with statuscode: %ld", resp.status);
+	cube_http_resp_clear(&resp);
+	cube_http_free(h);
+	return 0;
+}
+
+/* The probe's "httpHeaders" as "Name: value" lines (at most max - 2, then
+ * "User-Agent: <ua>" unless the probe sets one), into lines/buf. */
+static size_t http_headers(const cJSON *http, const char *ua_line, char *buf, size_t size,
+			   const char **lines, size_t max)
+{
+	size_t n = 0, o = 0;
+	bool ua = false;
+	const cJSON *h;
+	cJSON_ArrayForEach (h, cJSON_GetObjectItemCaseSensitive(http, "httpHeaders")) {
+		const char *k = cube_json_str(h, "name"), *v = cube_json_str(h, "value");
+		if (!k || !v || !k[0] || strpbrk(k, "\r\n:") || strpbrk(v, "\r\n") || n + 2 >= max)
+			continue;
+		int w = snprintf(buf + o, size - o, "%s: %s", k, v);
+		if (w < 0 || (size_t)w >= size - o)
+			break;
+		ua |= !strcasecmp(k, "User-Agent");
+		lines[n++] = buf + o;
+		o += (size_t)w + 1;
+	}
+	if (!ua)
+		lines[n++] = ua_line;
+	lines[n] = NULL;
+	return n;
+}
+
 bool probe_run(const cJSON *probe, const probe_target *t, char *msg, size_t size)
 {
 	msg[0] = '\0';
-	int timeout_s = probe_field(probe, "timeoutSeconds");
+	int timeout_s = t->timeout_s > 0 ? t->timeout_s : probe_field(probe, "timeoutSeconds");
 	const cJSON *ex = cube_json_path(probe, "exec.command");
 	if (ex)
 		return run_exec(ex, t, timeout_s, msg, size);
@@ -277,41 +363,57 @@ bool probe_run(const cJSON *probe, const probe_target *t, char *msg, size_t size
 		snprintf(msg, size, "invalid port");
 		return false;
 	}
-	if (!t->pod_ip || !t->pod_ip[0]) {
+	const char *host = cube_json_str(http ? http : tcp, "host");
+	if (!host || !host[0])
+		host = t->pod_ip;
+	if (!host || !host[0]) {
 		snprintf(msg, size, "no pod IP");
 		return false;
 	}
-	char req[2048] = "";
+	char req[2048] = "", hbuf[2048];
+	const char *lines[34];
+	cube_err err = CUBE_ERR_INIT;
 	if (http) {
 		const char *scheme = cube_json_str(http, "scheme");
-		if (scheme && strcasecmp(scheme, "HTTP")) {
-			snprintf(msg, size, "%s probes are not supported by this cubelet", scheme);
+		bool https = scheme && !strcasecmp(scheme, "HTTPS");
+		if (scheme && !https && strcasecmp(scheme, "HTTP")) {
+			snprintf(msg, size, "unsupported scheme %s", scheme);
 			return false;
 		}
 		const char *path = cube_json_str(http, "path");
 		if (!path || !path[0])
 			path = "/";
-		size_t o = (size_t)snprintf(req, sizeof(req),
-					    "GET %s%s HTTP/1.1\r\nHost: %s:%d\r\n"
-					    "User-Agent: kube-probe/1.32\r\nAccept: */*\r\n",
-					    path[0] == '/' ? "" : "/", path, t->pod_ip, port);
-		const cJSON *h;
-		cJSON_ArrayForEach (h, cJSON_GetObjectItemCaseSensitive(http, "httpHeaders")) {
-			const char *n = cube_json_str(h, "name"), *v = cube_json_str(h, "value");
-			if (n && v && !strpbrk(n, "\r\n:") && !strpbrk(v, "\r\n") &&
-			    o < sizeof(req))
-				o += (size_t)snprintf(req + o, sizeof(req) - o, "%s: %s\r\n", n, v);
+		char ua[128];
+		snprintf(ua, sizeof(ua), "User-Agent: %s",
+			 t->user_agent ? t->user_agent : "kube-probe/1.32");
+		size_t nh = http_headers(http, ua, hbuf, sizeof(hbuf), lines, 34);
+		if (https) {
+			char url[1200];
+			snprintf(url, sizeof(url), "https://%s:%d%s%s", host, port,
+				 path[0] == '/' ? "" : "/", path);
+			https_job hj = {.url = url,
+					.headers = lines,
+					.timeout_ms = timeout_s * 1000,
+					.msg = msg,
+					.size = size};
+			if (cube_netns_run(t->netns_fd, https_probe, &hj, &err) < 0 && !msg[0])
+				snprintf(msg, size, "%s", err.msg);
+			return hj.ok;
 		}
+		size_t o = (size_t)snprintf(req, sizeof(req),
+					    "GET %s%s HTTP/1.1\r\nHost: %s:%d\r\nAccept: */*\r\n",
+					    path[0] == '/' ? "" : "/", path, host, port);
+		for (size_t i = 0; i < nh && o < sizeof(req); i++)
+			o += (size_t)snprintf(req + o, sizeof(req) - o, "%s\r\n", lines[i]);
 		if (o < sizeof(req))
 			snprintf(req + o, sizeof(req) - o, "Connection: close\r\n\r\n");
 	}
-	net_job j = {.ip = t->pod_ip,
+	net_job j = {.ip = host,
 		     .port = port,
 		     .timeout_ms = timeout_s * 1000,
 		     .request = http ? req : NULL,
 		     .msg = msg,
 		     .size = size};
-	cube_err err = CUBE_ERR_INIT;
 	if (cube_netns_run(t->netns_fd, net_probe, &j, &err) < 0 && !msg[0])
 		snprintf(msg, size, "%s", err.msg);
 	return j.ok;

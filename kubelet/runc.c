@@ -51,10 +51,12 @@
 #include "cubelet.h"
 #include "exec.h"
 #include "hostport.h"
+#include "hooks.h"
 #include "imageref.h"
 #include "imagestore.h"
 #include "ktime.h"
 #include "log.h"
+#include "logrotate.h"
 #include "netns.h"
 #include "obj.h"
 #include "oci.h"
@@ -86,20 +88,21 @@ typedef struct waiting {
 	char message[1024];
 } waiting;
 
-/* A liveness or readiness probe of a running container. */
+enum { PROBE_STARTUP, PROBE_READINESS, PROBE_LIVENESS };
+
+/* A startup, liveness or readiness probe of a running container. */
 typedef struct probe_entry {
 	char pod_key[CUBE_OBJ_KEY_MAX];
 	char id[80];	  /* the container attempt it probes */
 	char ip[64];	  /* the pod's IP */
 	char netns[96];	  /* the pod's namespace ("": the node's) */
-	bool liveness;	  /* else readiness */
+	int kind;	  /* PROBE_* */
 	cJSON *probe;	  /* the probe's spec */
 	cJSON *container; /* the container's spec (named ports) */
 	cJSON *ref;	  /* the pod, for events (metadata only) */
 	int grace_s;	  /* terminationGracePeriodSeconds */
 	int64_t next_ms;  /* wall ms of the next run */
-	int succ, fail;	  /* consecutive results */
-	int result;	  /* -1 not yet known, 0 failure, 1 success */
+	probe_state st;	  /* the thresholds' verdict */
 	int64_t kill_at;  /* liveness: SIGKILL after the grace (wall ms); 0: none */
 } probe_entry;
 
@@ -116,7 +119,7 @@ typedef struct runc_rt {
 	cube_strmap *tracks;   /* uid -> pod_track* */
 	cube_strmap *backoffs; /* key -> backoff* */
 	cube_strmap *waits;    /* "uid/name" -> waiting* */
-	cube_strmap *probes;   /* "uid/name/liveness|readiness" -> probe_entry* */
+	cube_strmap *probes;   /* "uid/name/startup|liveness|readiness" -> probe_entry* */
 	int forgetting;	       /* kill threads of forgotten pods at work */
 	pthread_t pleg, prober;
 	bool pleg_started, prober_started;
@@ -299,6 +302,19 @@ static void ctr_dir(runc_rt *rt, const char *uid, const char *name, char *buf, s
 static void netns_name(runc_rt *rt, const char *uid, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s%s", rt->prefix, uid);
+}
+
+/* Where a container's hooks run: the pod's namespace (or the node's). */
+static void hook_target(runc_rt *rt, const char *uid, hook_ctx *h, const char *ip,
+			const char *exit_file)
+{
+	h->netns[0] = '\0';
+	if (!cJSON_IsTrue(cube_json_path(h->pod, "spec.hostNetwork")))
+		netns_name(rt, uid, h->netns, sizeof(h->netns));
+	h->runc_root = rt->runc_root;
+	h->node_nsfd = rt->node_nsfd;
+	h->pod_ip = ip;
+	h->exit_file = exit_file;
 }
 
 static void probe_entry_free(probe_entry *e)
@@ -1028,7 +1044,7 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	/* the log of the attempt before last goes (the last one is "previous") */
 	if (attempt >= 2) {
 		snprintf(path, sizeof(path), "%s/%d.log", logdir, attempt - 2);
-		unlink(path);
+		logrotate_remove(path);
 	}
 	/* the record first: a cubelet killed right now finds the bundle */
 	rec = cJSON_CreateObject();
@@ -1045,7 +1061,11 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 		goto fail;
 	cube_event(ev, p->pod, "Normal", "Created", "Created container %s", name);
 	shim_started s;
-	if (shim_spawn(rt->exe, rt->runc_root, bundle, id, logf, cg, &s, &err) < 0) {
+	const cubelet_config *kc = &rt->n->k->cfg;
+	shim_log_limits lim = {kc->log_max_size > 0 ? kc->log_max_size : LOGROTATE_DEFAULT_MAX_SIZE,
+			       kc->log_max_files > 0 ? kc->log_max_files
+						     : LOGROTATE_DEFAULT_MAX_FILES};
+	if (shim_spawn(rt->exe, rt->runc_root, bundle, id, logf, cg, &lim, &s, &err) < 0) {
 		cube_event(ev, p->pod, "Warning", "Failed", "Error: %s", err.msg);
 		char now[32], cid[128];
 		cube_time_now(now, sizeof(now));
@@ -1070,6 +1090,10 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	record_save(rt, p->uid, name, rec, NULL);
 	set_waiting(rt, p->uid, name, NULL, NULL);
 	cube_event(ev, p->pod, "Normal", "Started", "Started container %s", name);
+	hook_ctx hc = {.ev = ev, .pod = p->pod, .container = c, .id = id, .pid = s.pid};
+	snprintf(path, sizeof(path), "%s/exit.json", bundle);
+	hook_target(rt, p->uid, &hc, p->ip, path);
+	hooks_post_start(&hc);
 	goto out;
 fail:
 	cube_log_warn("runc: pod %s container %s: %s", p->uid, name, err.msg);
@@ -1100,21 +1124,25 @@ out:
 /* ---- probes ---- */
 
 /* Keeps the container's probe entries in line with what runs (id NULL:
- * nothing runs) and returns whether it is ready: running, and its
- * readiness probe, if any, has succeeded. */
+ * nothing runs) and returns whether it is ready: running, started, and its
+ * readiness probe, if any, has succeeded.  *started: running and its
+ * startup probe, if any, has succeeded; until then liveness and readiness
+ * are not run (as the kubelet). */
 static bool probes_sync(pod_ctx *p, const cJSON *c, const char *name, const char *id,
-			const char *started_at)
+			const char *started_at, bool *started)
 {
 	runc_rt *rt = p->rt;
 	bool ready = id != NULL;
-	static const char *const kinds[] = {"readinessProbe", "livenessProbe"};
-	for (int k = 0; k < 2; k++) {
+	*started = id != NULL;
+	static const char *const kinds[] = {"startupProbe", "readinessProbe", "livenessProbe"};
+	static const char *const keys[] = {"startup", "readiness", "liveness"};
+	for (int k = 0; k < 3; k++) {
 		char key[600];
-		snprintf(key, sizeof(key), "%s/%s/%s", p->uid, name, k ? "liveness" : "readiness");
+		snprintf(key, sizeof(key), "%s/%s/%s", p->uid, name, keys[k]);
 		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(c, kinds[k]);
 		pthread_mutex_lock(&rt->mu);
 		probe_entry *e = cube_strmap_get(rt->probes, key);
-		if (!id || !cJSON_IsObject(spec)) {
+		if (!id || !cJSON_IsObject(spec) || (k != PROBE_STARTUP && !*started)) {
 			probe_entry_free(cube_strmap_del(rt->probes, key));
 			pthread_mutex_unlock(&rt->mu);
 			continue;
@@ -1129,7 +1157,7 @@ static bool probes_sync(pod_ctx *p, const cJSON *c, const char *name, const char
 				snprintf(e->ip, sizeof(e->ip), "%s", p->ip);
 				if (!cJSON_IsTrue(cube_json_path(p->pod, "spec.hostNetwork")))
 					netns_name(rt, p->uid, e->netns, sizeof(e->netns));
-				e->liveness = k == 1;
+				e->kind = k;
 				e->probe = cJSON_Duplicate(spec, true);
 				e->container = cJSON_Duplicate(c, true);
 				e->ref = cJSON_CreateObject();
@@ -1144,17 +1172,19 @@ static bool probes_sync(pod_ctx *p, const cJSON *c, const char *name, const char
 				cube_time_parse(started_at, &t0);
 				e->next_ms = (int64_t)(t0 * 1000) +
 					     probe_field(spec, "initialDelaySeconds") * 1000LL;
-				e->result = e->liveness ? 1 : -1;
+				e->st.result = k == PROBE_LIVENESS ? 1 : -1;
 			} else {
 				free(e);
 				e = NULL;
 			}
 		}
-		if (e && !e->liveness)
-			ready = ready && e->result == 1;
+		if (e && k == PROBE_STARTUP)
+			*started = e->st.result == 1;
+		if (e && k == PROBE_READINESS)
+			ready = ready && e->st.result == 1;
 		pthread_mutex_unlock(&rt->mu);
 	}
-	return ready;
+	return ready && *started;
 }
 
 typedef struct probe_job {
@@ -1203,9 +1233,10 @@ static int collect_due(void *ud, const char *key, void *value)
 }
 
 /* Applies one result, as the kubelet's prober worker: thresholds, the
- * readiness result (the pod requeued when it flips), a liveness failure
- * kills the container (SIGTERM, SIGKILL after the grace period) so that
- * its restart policy restarts it. */
+ * readiness result (the pod requeued when it flips), a startup success
+ * (the probe stops; the pod requeued: its liveness and readiness begin), a
+ * liveness or startup failure kills the container (SIGTERM, SIGKILL after
+ * the grace period) so that its restart policy restarts it. */
 static void probe_result(runc_rt *rt, const probe_job *j, bool ok, const char *msg)
 {
 	pthread_mutex_lock(&rt->mu);
@@ -1215,40 +1246,31 @@ static void probe_result(runc_rt *rt, const probe_job *j, bool ok, const char *m
 		return; /* the attempt is gone meanwhile */
 	}
 	cube_recorder *ev = rt->n->k->recorder;
-	const char *what = e->liveness ? "Liveness" : "Readiness";
+	static const char *const whats[] = {"Startup", "Readiness", "Liveness"};
+	const char *what = whats[e->kind];
 	const char *name = cube_json_str(e->container, "name");
-	if (ok) {
-		e->succ++;
-		e->fail = 0;
-	} else {
-		e->fail++;
-		e->succ = 0;
+	if (!ok)
 		cube_event(ev, e->ref, "Warning", "Unhealthy", "%s probe failed: %s", what, msg);
-	}
-	int result = e->result;
-	if (ok && e->succ >= probe_field(e->probe, "successThreshold"))
-		result = 1;
-	if (!ok && e->fail >= probe_field(e->probe, "failureThreshold"))
-		result = 0;
-	bool flipped = result != e->result;
-	e->result = result;
-	bool kill_now = e->liveness && result == 0;
+	bool flipped = probe_state_apply(&e->st, e->probe, ok);
+	bool kill_now = e->kind != PROBE_READINESS && e->st.result == 0;
+	if (e->kind == PROBE_STARTUP && e->st.result == 1)
+		e->next_ms = INT64_MAX; /* started: this attempt is not probed again */
 	if (kill_now) {
 		cube_event(ev, e->ref, "Normal", "Killing",
-			   "Container %s failed liveness probe, will be restarted",
-			   name ? name : "");
+			   "Container %s failed %s probe, will be restarted", name ? name : "",
+			   e->kind == PROBE_STARTUP ? "startup" : "liveness");
 		e->kill_at = wall_ms() + e->grace_s * 1000LL;
 		e->next_ms = INT64_MAX; /* until the new attempt */
 	}
 	char pod_key[CUBE_OBJ_KEY_MAX];
 	snprintf(pod_key, sizeof(pod_key), "%s", e->pod_key);
-	bool readiness = !e->liveness;
+	bool requeue = flipped && e->kind != PROBE_LIVENESS;
 	pthread_mutex_unlock(&rt->mu);
 	if (kill_now) {
 		char out[512];
 		runc(rt, "kill", j->id, "TERM", out, sizeof(out));
 	}
-	if (flipped && readiness && rt->n->k->pod_ctl)
+	if (requeue && rt->n->k->pod_ctl)
 		cube_controller_enqueue(rt->n->k->pod_ctl, pod_key);
 }
 
@@ -1365,7 +1387,8 @@ static void container_step(pod_ctx *p, const cJSON *c, bool may_start, bool init
 	obs o = observe(rt, p->uid, name, rec);
 	bool started_now = false;
 	if (o != OBS_RUNNING && !init)
-		probes_sync(p, c, name, NULL, NULL); /* none while it does not run */
+		probes_sync(p, c, name, NULL, NULL,
+			    &(bool){false}); /* none while it does not run */
 	if (o == OBS_NONE) {
 		if (!may_start) {
 			status_entry(st, c, rec, waiting_state("PodInitializing", NULL), init);
@@ -1445,9 +1468,12 @@ static void container_step(pod_ctx *p, const cJSON *c, bool may_start, bool init
 	cJSON_AddStringToObject(r, "startedAt", at ? at : "");
 	status_entry(st, c, rec, s, init);
 	if (!init) {
-		st->ready = probes_sync(p, c, name, cube_json_str(rec, "id"), at);
+		bool started;
+		st->ready = probes_sync(p, c, name, cube_json_str(rec, "id"), at, &started);
 		cJSON_ReplaceItemInObjectCaseSensitive(st->cs, "ready",
 						       cJSON_CreateBool(st->ready));
+		cJSON_ReplaceItemInObjectCaseSensitive(st->cs, "started",
+						       cJSON_CreateBool(started));
 	}
 	ctr_dir(rt, p->uid, name, st->watch, sizeof(st->watch));
 	snprintf(st->watch + strlen(st->watch), sizeof(st->watch) - strlen(st->watch),
@@ -1664,6 +1690,27 @@ static void kill_uid(runc_rt *rt, const char *uid, int grace_s, const cJSON *pod
 	if (d)
 		closedir(d);
 	char out[1024];
+	/* preStop hooks first, within the grace period */
+	int spent = 0;
+	bool hooked = false;
+	const char *ip = cube_json_str(pod, "status.podIP");
+	for (size_t i = 0; pod && grace_s > 0 && i < n; i++) {
+		const cJSON *c = NULL, *x;
+		cJSON_ArrayForEach (x, cube_json_path(pod, "spec.containers")) {
+			const char *cn = cube_json_str(x, "name");
+			if (cn && !strcmp(cn, v[i].name))
+				c = x;
+		}
+		if (!v[i].live || access(v[i].exit, F_OK) == 0 ||
+		    !cube_json_path(c, "lifecycle.preStop"))
+			continue;
+		hook_ctx hc = {.ev = rt->n->k->recorder, .pod = pod, .container = c, .id = v[i].id};
+		hook_target(rt, uid, &hc, ip ? ip : "", v[i].exit);
+		spent += hooks_pre_stop(&hc, grace_s - spent);
+		hooked = true;
+	}
+	if (hooked)
+		grace_s = hooks_grace_left(grace_s, spent, true);
 	const char *sig = grace_s > 0 ? "TERM" : "KILL";
 	for (int round = 0; round < 2; round++) {
 		bool any = false;
@@ -1965,7 +2012,8 @@ static int runc_log_file(kubelet_node *n, const cJSON *pod, const char *name, bo
 		ctr_dir(rt, uid, name, done, done_size);
 		snprintf(done + strlen(done), done_size - strlen(done), "/%s/exit.json", id);
 	}
-	if (access(path, R_OK) < 0)
+	/* (a rotation renames the file and opens a new one: a moment) */
+	if (access(path, R_OK) < 0 && (usleep(20 * 1000), access(path, R_OK) < 0))
 		return cube_err_set(err, CUBE_ENOTFOUND,
 				    "the log of container \"%s\" in pod \"%s\" is gone", name,
 				    pname);

@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "ktime.h"
+#include "logrotate.h"
 
 #define LINE_MAX_BYTES (16 * 1024) /* a longer line is written in P pieces */
 
@@ -62,24 +63,48 @@ typedef struct stream {
 	size_t len;
 } stream;
 
-static void emit(int log, const char *name, bool partial, const char *data, size_t len)
+/* The CRI log being written, rotated by size (logrotate.h). */
+typedef struct log_writer {
+	int fd;
+	const char *path;
+	int64_t size;	  /* bytes in the current file */
+	int64_t max_size; /* 0: never rotated */
+	int max_files;
+} log_writer;
+
+static void rotate(log_writer *lw, const struct timespec *ts)
+{
+	if (logrotate_rotate(lw->path, lw->max_files, ts) < 0)
+		return; /* kept growing: better than losing lines */
+	int fd = open(lw->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return;
+	close(lw->fd);
+	lw->fd = fd;
+	lw->size = 0;
+}
+
+static void emit(log_writer *lw, const char *name, bool partial, const char *data, size_t len)
 {
 	static char line[LINE_MAX_BYTES + 128];
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	size_t n = shim_cri_line(line, sizeof(line), &ts, name, partial, data, len);
 	for (size_t off = 0; off < n;) {
-		ssize_t w = write(log, line + off, n - off);
+		ssize_t w = write(lw->fd, line + off, n - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return; /* a full disk: the line is lost, the container goes on */
 		off += (size_t)w;
 	}
+	lw->size += (int64_t)n;
+	if (lw->max_size > 0 && lw->size >= lw->max_size)
+		rotate(lw, &ts);
 }
 
 /* Reads what is there; at EOF flushes the rest and closes. */
-static void pump(stream *s, int log)
+static void pump(stream *s, log_writer *log)
 {
 	ssize_t r = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -179,9 +204,16 @@ static void runc_error(const char *log, char *buf, size_t size)
 
 int cubelet_shim_main(int argc, char **argv)
 {
-	if (argc != 7) {
-		fprintf(stderr, "usage: cubelet --shim RUNC_ROOT BUNDLE ID LOG CGROUPS_PATH\n");
+	if (argc != 7 && argc != 9) {
+		fprintf(stderr, "usage: cubelet --shim RUNC_ROOT BUNDLE ID LOG CGROUPS_PATH "
+				"[LOG_MAX_SIZE LOG_MAX_FILES]\n");
 		return 2;
+	}
+	static log_writer lw;
+	lw.path = argv[5];
+	if (argc == 9) {
+		lw.max_size = strtoll(argv[7], NULL, 10);
+		lw.max_files = atoi(argv[8]);
 	}
 	const char *root = argv[2], *bundle = argv[3], *id = argv[4], *logf = argv[5],
 		   *cgroup = argv[6];
@@ -202,6 +234,9 @@ int cubelet_shim_main(int argc, char **argv)
 	snprintf(pid_file, sizeof(pid_file), "%s/pid", bundle);
 	snprintf(shim_log, sizeof(shim_log), "%s/shim.log", bundle);
 	int log = open(logf, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	struct stat lst;
+	lw.fd = log;
+	lw.size = log >= 0 && fstat(log, &lst) == 0 ? (int64_t)lst.st_size : 0;
 	int out[2], errp[2];
 	if (log < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
 		fprintf(status, "error shim: %s\n", strerror(errno));
@@ -273,7 +308,7 @@ int cubelet_shim_main(int argc, char **argv)
 		if (n > 0 && poll(pfd, n, 100) > 0) {
 			for (nfds_t i = 0; i < n; i++)
 				if (pfd[i].revents)
-					pump(&s[idx[i]], log);
+					pump(&s[idx[i]], &lw);
 		} else if (n == 0) {
 			usleep(50 * 1000);
 		}
@@ -303,16 +338,17 @@ int cubelet_shim_main(int argc, char **argv)
 	}
 	for (int i = 0; i < 2; i++)
 		if (s[i].fd >= 0 && s[i].len)
-			emit(log, s[i].name, false, s[i].buf, s[i].len);
+			emit(&lw, s[i].name, false, s[i].buf, s[i].len);
 	write_exit(bundle, code, oom_kills(cgroup) > 0);
-	close(log);
+	close(lw.fd);
 	return 0;
 }
 
 /* ---- the cubelet's side ---- */
 
 int shim_spawn(const char *exe, const char *runc_root, const char *bundle, const char *id,
-	       const char *log_file, const char *cgroups_path, shim_started *out, cube_err *err)
+	       const char *log_file, const char *cgroups_path, const shim_log_limits *lim,
+	       shim_started *out, cube_err *err)
 {
 	int st[2];
 	if (pipe2(st, O_CLOEXEC) < 0)
@@ -335,8 +371,11 @@ int shim_spawn(const char *exe, const char *runc_root, const char *bundle, const
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
 					      POSIX_SPAWN_SETSIGDEF);
-	const char *const argv[] = {exe, "--shim", runc_root,	 bundle,
-				    id,	 log_file, cgroups_path, NULL};
+	char max_size[32], max_files[16];
+	snprintf(max_size, sizeof(max_size), "%lld", lim ? (long long)lim->max_size : 0LL);
+	snprintf(max_files, sizeof(max_files), "%d", lim ? lim->max_files : 0);
+	const char *const argv[] = {exe,      "--shim",	    runc_root, bundle,	  id,
+				    log_file, cgroups_path, max_size,  max_files, NULL};
 	pid_t pid;
 	int rc = posix_spawn(&pid, exe, &fa, &at, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);

@@ -3,9 +3,10 @@
  * the test images (scripts/images.sh), and one cubelet process with
  * --runtime runc, its --root-dir in the test's temporary directory, its pod
  * bridge in a node network namespace the test makes (--netns), running
- * real runc containers.  Pods are created with spec.nodeName set (no
- * scheduler).  Each test checks what it leaves behind: no mount under the
- * root dir, no pod network namespace, no runc container, no veth.
+ * real runc containers (all of it tests/harness/runc_harness.h).  Pods are
+ * created with spec.nodeName set (no scheduler).  Each test checks what it
+ * leaves behind: no mount under the root dir, no pod network namespace, no
+ * runc container, no veth.
  *
  * Logs are read through the real kubectl (the API server's pods/log
  * proxying to the cubelet's /containerLogs on 127.0.0.1, the node's
@@ -22,268 +23,91 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "apiserver_harness.h"
-#include "etcd_harness.h"
 #include "kclient.h"
 #include "ktime.h"
 #include "netns.h"
 #include "obj.h"
 #include "proc.h"
-#include "registry_harness.h"
+#include "runc_harness.h"
 
-static cube_test_api api;
-static cube_test_registry reg;
-static cube_kclient *kc;
-static char tmp[512], root[700], node_ns[64], node_name[64], kubelet_log[700], prefix[32];
-static pid_t cubelet = -1;
+static cube_test_runc_node rn; /* the node */
 static char out[65536];
-
-static const char *bin_dir(void)
-{
-	const char *b = getenv("CUBE_BIN_DIR");
-	return b && *b ? b : "build/asan/bin";
-}
-
-/* The cubelet's pod namespace prefix: FNV-1a of its root dir (runc.c). */
-static void netns_prefix(void)
-{
-	uint32_t h = 2166136261u;
-	for (const char *s = root; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	snprintf(prefix, sizeof(prefix), "cpod%08x-", h);
-}
-
-/* Whatever the cubelet left (a failed test): containers killed and
- * deleted, mounts under the test's directory undone. */
-static void sweep_runtime(void)
-{
-	cube_test_sh(out, sizeof(out),
-		     "for id in $(runc --root %s/runc list -q 2>/dev/null); do "
-		     "runc --root %s/runc kill $id KILL 2>/dev/null; sleep 0.2; "
-		     "runc --root %s/runc delete -f $id; done; "
-		     "grep -o ' %s[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l",
-		     root, root, root, tmp);
-}
-
-static void sweep_old(void)
-{
-	/* a crashed run's node namespaces, pod namespaces and directories */
-	cube_test_sh(out, sizeof(out), "ls %s 2>/dev/null", CUBE_NETNS_DIR);
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		int pid;
-		if (sscanf(line, "cube-rt-%d", &pid) == 1 && kill(pid, 0) < 0)
-			cube_netns_delete(line, NULL);
-	}
-}
 
 static void setup(void)
 {
 	if (geteuid() != 0)
 		return;
-	sweep_old();
-	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
-	cr_assert_eq(cube_test_registry_start(&reg, NULL), 0);
-	cr_assert_eq(cube_test_temp_dir(tmp, sizeof(tmp), "cube-runc"), 0);
-	snprintf(root, sizeof(root), "%s/root", tmp);
-	snprintf(kubelet_log, sizeof(kubelet_log), "%s/cubelet.log", tmp);
-	snprintf(node_ns, sizeof(node_ns), "cube-rt-%d", (int)getpid());
-	snprintf(node_name, sizeof(node_name), "rt-%d", (int)getpid());
-	cr_assert_eq(cube_netns_create(node_ns, NULL), 0);
-	netns_prefix();
-	/* the test images, pushed to the registry (web:v1 also as
-	 * library/web:v1, what "web:v1" names through --registry-mirror) */
-	int rc = cube_test_sh(
-		out, sizeof(out),
-		"bash scripts/images.sh --store %s/build --prefix '%s/' --cube %s/cube "
-		"&& %s/cube image push %s/busybox:latest --store %s/build "
-		"&& %s/cube image push %s/web:v1 --store %s/build "
-		"&& %s/cube image push %s/web:v1 --to %s/library/web:v1 --store %s/build",
-		tmp, reg.host, bin_dir(), bin_dir(), reg.host, tmp, bin_dir(), reg.host, tmp,
-		bin_dir(), reg.host, reg.host, tmp);
-	cr_assert_eq(rc, 0, "images: %s", out);
-	setenv("CUBE_TEST_KUBECTL", api.kubectl, 1); /* for cube_test_kubectl */
-	cube_kclient_config cfg = {.server = api.url};
-	kc = cube_kclient_new(&cfg, NULL);
-	cr_assert_not_null(kc);
+	cr_assert_eq(cube_test_runc_setup(&rn, "rt"), 0);
 }
-
-static int cubelet_port;
 
 static void start_cubelet(void)
 {
-	char bin[512], mirror[128], port[16];
-	if (!cubelet_port)
-		cubelet_port = cube_test_free_port();
-	snprintf(port, sizeof(port), "%d", cubelet_port);
-	snprintf(bin, sizeof(bin), "%s/cubelet", bin_dir());
-	snprintf(mirror, sizeof(mirror), "docker.io=%s", reg.host);
-	const char *argv[] = {bin,
-			      "--master",
-			      api.url,
-			      "--runtime",
-			      "runc",
-			      "--root-dir",
-			      root,
-			      "--hostname-override",
-			      node_name,
-			      "--pod-cidr",
-			      "10.98.7.0/24",
-			      "--netns",
-			      node_ns,
-			      "--registry-mirror",
-			      mirror,
-			      "--port",
-			      port,
-			      "-v",
-			      "3",
-			      NULL};
-	cubelet = cube_test_spawn(argv, kubelet_log, false);
-	cr_assert_gt(cubelet, 0);
+	cr_assert_eq(cube_test_runc_start_cubelet(&rn, NULL), 0);
 }
 
 static void teardown(void)
 {
 	if (geteuid() != 0)
 		return;
-	if (cubelet > 0)
-		cube_test_kill(cubelet, 10000);
-	cubelet = -1;
-	/* the sanitizers' verdict on the cubelet (it stopped gracefully) */
-	cube_test_sh(out, sizeof(out), "grep -c 'Sanitizer' %s", kubelet_log);
-	if (atoi(out) != 0) {
-		cube_test_print_tail(kubelet_log);
+	/* the sanitizers' verdict on the cubelet (it stops gracefully) */
+	if (!cube_test_runc_teardown(&rn))
 		cr_expect_fail("the cubelet's sanitizers complained");
-	}
-	sweep_runtime();
-	cube_test_sh(out, sizeof(out), "ls %s 2>/dev/null | grep '^%s' | xargs -r -n1 ip netns del",
-		     CUBE_NETNS_DIR, prefix);
-	cube_netns_delete(node_ns, NULL);
-	cube_kclient_free(kc);
-	cube_test_registry_stop(&reg);
-	cube_test_api_destroy(&api);
-	cube_test_remove_dir(tmp);
 }
 
 TestSuite(runc, .init = setup, .fini = teardown, .timeout = 120);
 
-/* ---- helpers ---- */
+/* ---- helpers (runc_harness.h, asserting) ---- */
 
 static void create_pod(const char *json)
 {
-	cJSON *o = cJSON_Parse(json);
-	cr_assert_not_null(o, "bad test JSON: %s", json);
-	cube_err err = CUBE_ERR_INIT;
-	cJSON *made = cube_kclient_create(kc, &CUBE_GVR_PODS, "default", o, &err);
-	cr_assert_not_null(made, "create: %s", err.msg);
-	cJSON_Delete(made);
-	cJSON_Delete(o);
+	cr_assert_eq(cube_test_runc_create_pod(&rn, json), 0);
 }
 
 static cJSON *get_pod(const char *name)
 {
-	return cube_kclient_get(kc, &CUBE_GVR_PODS, "default", name, NULL);
+	return cube_test_runc_get_pod(&rn, name);
 }
 
-typedef bool (*pod_pred)(const cJSON *pod, const void *arg);
+typedef cube_test_pod_pred pod_pred;
 
-/* Polls the pod until pred holds (returns it) or timeout_s passes (the
- * last one seen, or NULL; the caller asserts). */
 static cJSON *wait_pod(const char *name, pod_pred pred, const void *arg, int timeout_s)
 {
-	cJSON *last = NULL;
-	for (int i = 0; i < timeout_s * 10; i++) {
-		cJSON_Delete(last);
-		last = get_pod(name);
-		if (last && pred(last, arg))
-			return last;
-		cube_test_sleep_ms(100);
-	}
-	return last;
+	return cube_test_runc_wait_pod(&rn, name, pred, arg, timeout_s);
 }
 
 static bool phase_is(const cJSON *pod, const void *arg)
 {
-	const char *p = cube_json_str(pod, "status.phase");
-	return p && !strcmp(p, arg);
+	return cube_test_pod_phase_is(pod, arg);
 }
 
 static bool pod_gone(const char *name)
 {
-	for (int i = 0; i < 300; i++) {
-		cJSON *p = get_pod(name);
-		if (!p)
-			return true;
-		cJSON_Delete(p);
-		cube_test_sleep_ms(100);
-	}
-	return false;
+	return cube_test_runc_pod_gone(&rn, name);
 }
 
 static void delete_pod(const char *name)
 {
-	cube_err err = CUBE_ERR_INIT;
-	cr_assert_eq(cube_kclient_delete(kc, &CUBE_GVR_PODS, "default", name, NULL, &err), 0,
-		     "delete %s: %s", name, err.msg);
+	cr_assert_eq(cube_test_runc_delete_pod(&rn, name), 0, "delete %s", name);
 }
 
 static const cJSON *cstatus(const cJSON *pod, const char *list, const char *name)
 {
-	const cJSON *cs;
-	cJSON_ArrayForEach (cs, cube_json_path(pod, list)) {
-		const char *n = cube_json_str(cs, "name");
-		if (n && !strcmp(n, name))
-			return cs;
-	}
-	return NULL;
+	return cube_test_pod_cstatus(pod, list, name);
 }
 
 static void dump_state(const char *what, const cJSON *pod)
 {
-	char *s = pod ? cJSON_Print(pod) : NULL;
-	fprintf(stderr, "---- %s: pod ----\n%s\n", what, s ? s : "(none)");
-	free(s);
-	cube_test_print_tail(kubelet_log);
+	cube_test_runc_dump(&rn, what, pod);
 }
 
-/* Nothing of the runtime's is left: no mount under the test dir, no pod
- * namespace, no runc container, no veth on the node's bridge, no pod
- * directory.  Returns a description of what is left ("" when nothing). */
 static const char *leftovers(void)
 {
-	static char what[8192];
-	what[0] = '\0';
-	cube_test_sh(out, sizeof(out), "grep -c ' %s' /proc/self/mountinfo", tmp);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "mounts: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "ls %s | grep -c '^%s'", CUBE_NETNS_DIR, prefix);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "netns: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "runc --root %s/runc list -q | wc -l", root);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "runc: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "ip -n %s -o link | grep -c veth", node_ns);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "veths: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "ls %s/pods | wc -l; ls %s/podnet | wc -l", root, root);
-	if (strcmp(out, "0\n0\n"))
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "pod dirs/ips: %.200s ",
-			 out);
-	cube_test_sh(out, sizeof(out),
-		     "find /sys/fs/cgroup/memory /sys/fs/cgroup/cpu -maxdepth 3 -name 'cube-*' "
-		     "2>/dev/null | wc -l");
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "cgroups: %.200s ", out);
-	return what;
+	return cube_test_runc_leftovers(&rn);
 }
 
 static bool nothing_left(void)
 {
-	for (int i = 0; i < 50; i++) {
-		if (!leftovers()[0])
-			return true;
-		cube_test_sleep_ms(100);
-	}
-	return false;
+	return cube_test_runc_nothing_left(&rn);
 }
 
 #define NEED_ROOT()                                 \
@@ -292,19 +116,11 @@ static bool nothing_left(void)
 			cr_skip_test("needs root"); \
 	} while (0)
 
-/* A busybox pod running `script`; extra_spec (may be NULL) goes into the
- * spec ("k":v,), extra_container (may be NULL) into the container (,"k":v). */
 static void busybox_pod_x(char *buf, size_t size, const char *name, const char *policy,
 			  const char *script, const char *extra_spec, const char *extra_container)
 {
-	snprintf(buf, size,
-		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},"
-		 "\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"%s\","
-		 "\"terminationGracePeriodSeconds\":2,%s"
-		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/busybox:latest\","
-		 "\"command\":[\"sh\",\"-c\",\"%s\"]%s}]}}",
-		 name, node_name, policy, extra_spec ? extra_spec : "", reg.host, script,
-		 extra_container ? extra_container : "");
+	cube_test_runc_busybox_pod(&rn, buf, size, name, policy, script, extra_spec,
+				   extra_container);
 }
 
 static void busybox_pod(char *buf, size_t size, const char *name, const char *policy,
@@ -325,7 +141,7 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 		 "\"command\":[\"sh\",\"-c\",\"sleep 1; echo one\"]},"
 		 "{\"name\":\"two\",\"image\":\"%s/"
 		 "busybox:latest\",\"command\":[\"echo\",\"two\"]}],",
-		 reg.host, reg.host);
+		 rn.reg.host, rn.reg.host);
 	busybox_pod(pod, sizeof(pod), "hello", "Always", "echo hello; echo oops >&2; sleep 1000",
 		    inits);
 	create_pod(pod);
@@ -366,7 +182,7 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 	const char *uid = cube_obj_uid(p);
 	char path[1400];
 	for (int i = 0; i < 50; i++) {
-		snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", root, uid);
+		snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", rn.root, uid);
 		cube_test_read_file(path, out, sizeof(out));
 		if (strstr(out, " stderr F oops\n"))
 			break;
@@ -376,11 +192,11 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 		  out);
 	cr_expect(out[4] == '-' && out[10] == 'T' && out[29] == 'Z', "timestamp: %s", out);
 	/* the hostname and /etc/hosts are the pod's */
-	cJSON *node = cube_kclient_get(kc, &CUBE_GVR_NODES, NULL, node_name, NULL);
+	cJSON *node = cube_kclient_get(rn.kc, &CUBE_GVR_NODES, NULL, rn.node_name, NULL);
 	bool have_image = false;
 	for (int i = 0; i < 60 && !have_image; i++) {
 		cJSON_Delete(node);
-		node = cube_kclient_get(kc, &CUBE_GVR_NODES, NULL, node_name, NULL);
+		node = cube_kclient_get(rn.kc, &CUBE_GVR_NODES, NULL, rn.node_name, NULL);
 		char *s = cJSON_PrintUnformatted(cube_json_path(node, "status.images"));
 		have_image = s && strstr(s, "/busybox:latest") && strstr(s, "sizeBytes");
 		free(s);
@@ -417,7 +233,7 @@ Test(runc, web_answers_with_downward_api_names)
 		 "{\"fieldPath\":\"metadata.name\"}}},"
 		 "{\"name\":\"NODE_NAME\",\"valueFrom\":{\"fieldRef\":"
 		 "{\"fieldPath\":\"spec.nodeName\"}}}]}]}}",
-		 node_name);
+		 rn.node_name);
 	create_pod(pod);
 	cJSON *p = wait_pod("web-a", has_ip, NULL, 60);
 	if (!has_ip(p, NULL))
@@ -426,11 +242,11 @@ Test(runc, web_answers_with_downward_api_names)
 	cr_expect_str_eq(cube_json_str(cstatus(p, "status.containerStatuses", "web"), "image"),
 			 "docker.io/library/web:v1");
 	char want[256];
-	snprintf(want, sizeof(want), "web v1 pod=web-a node=%s", node_name);
+	snprintf(want, sizeof(want), "web v1 pod=web-a node=%s", rn.node_name);
 	bool ok = false;
 	for (int i = 0; i < 50 && !ok; i++) {
 		cube_test_sh(out, sizeof(out), "ip netns exec %s curl -s -m 2 http://%s:8080/",
-			     node_ns, cube_json_str(p, "status.podIP"));
+			     rn.node_ns, cube_json_str(p, "status.podIP"));
 		ok = cube_test_has_line(out, want);
 		if (!ok)
 			cube_test_sleep_ms(100);
@@ -441,30 +257,27 @@ Test(runc, web_answers_with_downward_api_names)
 	ok = false;
 	for (int i = 0; i < 50 && !ok; i++) {
 		cube_test_sh(out, sizeof(out),
-			     "ip netns exec %s curl -s -m 2 http://10.98.7.1:18080/", node_ns);
+			     "ip netns exec %s curl -s -m 2 http://10.98.7.1:18080/", rn.node_ns);
 		ok = cube_test_has_line(out, want);
 		if (!ok)
 			cube_test_sleep_ms(100);
 	}
 	cr_expect(ok, "GET nodeIP:18080/ answered: %s", out);
 	cube_test_sh(out, sizeof(out),
-		     "ip netns exec %s iptables-save -t nat | grep -c 'dport 18080'", node_ns);
+		     "ip netns exec %s iptables-save -t nat | grep -c 'dport 18080'", rn.node_ns);
 	cr_expect_eq(atoi(out), 1, "one hostPort rule: %s", out);
-	/* its cgroup limits */
-	cube_test_sh(
-		out, sizeof(out),
-		"id=$(runc --root %s/runc list -q | head -1); "
-		"cat $(find /sys/fs/cgroup/memory -maxdepth 3 -name \"cube-$id\" | head -1)/"
-		"memory.limit_in_bytes $(find /sys/fs/cgroup/cpu -maxdepth 3 -name \"cube-$id\" "
-		"| head -1)/cpu.cfs_quota_us",
-		root);
+	/* its cgroup limits (below the cubelet's cgroups) */
+	cube_test_sh(out, sizeof(out),
+		     "cat $(find %s -name 'cube-*' | head -1)/memory.limit_in_bytes "
+		     "$(find %s -name 'cube-*' | head -1)/cpu.cfs_quota_us",
+		     rn.cgroups[0], rn.cgroups[1]);
 	cr_expect_str_eq(out, "67108864\n50000\n");
 	cJSON_Delete(p);
 	delete_pod("web-a");
 	cr_assert(pod_gone("web-a"));
 	cr_expect(nothing_left(), "left behind: %s", leftovers());
 	cube_test_sh(out, sizeof(out),
-		     "ip netns exec %s iptables-save -t nat | grep -c 'dport 18080'", node_ns);
+		     "ip netns exec %s iptables-save -t nat | grep -c 'dport 18080'", rn.node_ns);
 	cr_expect_eq(atoi(out), 0, "the hostPort rule outlived its pod: %s", out);
 }
 
@@ -520,13 +333,13 @@ Test(runc, exit_codes_restarts_and_pull_errors)
 		 "\"resources\":{\"limits\":{\"memory\":\"20Mi\"}},"
 		 "\"command\":[\"dd\",\"if=/dev/zero\",\"of=/dev/null\",\"bs=64M\","
 		 "\"count=1\"]}]}}",
-		 node_name, reg.host);
+		 rn.node_name, rn.reg.host);
 	create_pod(pod);
 	snprintf(pod, sizeof(pod),
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"nosuch\"},"
 		 "\"spec\":{\"nodeName\":\"%s\",\"terminationGracePeriodSeconds\":1,"
 		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/nosuch:v1\"}]}}",
-		 node_name, reg.host);
+		 rn.node_name, rn.reg.host);
 	create_pod(pod);
 	/* restartPolicy Never, exit 3: Failed, exitCode 3, reason Error */
 	cJSON *p = wait_pod("fails", terminated_with, NULL, 60);
@@ -612,7 +425,7 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 	const char *rv = cube_obj_resource_version(p);
 	char rv0[32];
 	snprintf(rv0, sizeof(rv0), "%s", rv ? rv : "");
-	cube_test_sh(out, sizeof(out), "runc --root %s/runc state %s | grep '\"pid\"'", root,
+	cube_test_sh(out, sizeof(out), "runc --root %s/runc state %s | grep '\"pid\"'", rn.root,
 		     cid + 7);
 	char pid_before[128];
 	snprintf(pid_before, sizeof(pid_before), "%.100s", out);
@@ -620,13 +433,13 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 		  pid_before);
 	cJSON_Delete(p);
 	/* SIGKILL the cubelet, start another */
-	kill(cubelet, SIGKILL);
-	waitpid(cubelet, NULL, 0);
-	cubelet = -1;
+	kill(rn.cubelet, SIGKILL);
+	waitpid(rn.cubelet, NULL, 0);
+	rn.cubelet = -1;
 	start_cubelet();
 	cube_test_sleep_ms(4000); /* it lists, syncs, garbage-collects */
 	cube_test_sh(out, sizeof(out), "runc --root %s/runc state %s | grep '\"pid\"\\|status'",
-		     root, cid + 7);
+		     rn.root, cid + 7);
 	cr_expect(strstr(out, pid_before) && strstr(out, "running"),
 		  "the container changed: was %s, now %s", pid_before, out);
 	p = get_pod("keep");
@@ -637,7 +450,7 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 	free(before);
 	free(after);
 	char path[1400];
-	snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", root, cube_obj_uid(p));
+	snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", rn.root, cube_obj_uid(p));
 	cJSON_Delete(p);
 	/* graceful deletion: SIGTERM reaches the container, which ends at
 	 * once (a container that ignored it would take the 9 s grace) */
@@ -650,7 +463,7 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 	cube_test_sh(out, sizeof(out),
 		     "%s get events --field-selector reason=Killing -o "
 		     "jsonpath='{.items[*].message}'",
-		     api.kubectl);
+		     rn.api.kubectl);
 	cr_expect(strstr(out, "Stopping container main"), "events: %s", out);
 }
 
@@ -679,12 +492,12 @@ Test(runc, twenty_create_delete_cycles_leave_nothing, .timeout = 240)
 		delete_pod(name);
 		cr_assert(pod_gone(name), "cycle %d: not deleted", i);
 		if (i == 0) {
-			cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)cubelet);
+			cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)rn.cubelet);
 			fds = atoi(out);
 		}
 	}
 	/* nor file descriptors in the cubelet (a little slack for connections) */
-	cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)cubelet);
+	cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)rn.cubelet);
 	cr_expect_leq(atoi(out), fds + 3, "the cubelet's fds went from %d to %d", fds, atoi(out));
 	cr_expect(nothing_left(), "left behind after %d cycles: %s", cycles, leftovers());
 }
@@ -790,7 +603,7 @@ Test(runc, probes_drive_ready_and_restarts)
 		 "\"readinessProbe\":{\"httpGet\":{\"path\":\"/\",\"port\":8080},"
 		 "\"periodSeconds\":1},"
 		 "\"livenessProbe\":{\"tcpSocket\":{\"port\":\"http\"},\"periodSeconds\":1}}]}}",
-		 node_name, reg.host);
+		 rn.node_name, rn.reg.host);
 	create_pod(pod);
 	bool no = false, yes = true;
 	cJSON *p = wait_pod("toggle", ready_is, &no, 60);
@@ -825,7 +638,7 @@ Test(runc, probes_drive_ready_and_restarts)
 	cube_test_sh(out, sizeof(out),
 		     "%s get events --field-selector involvedObject.name=liveness -o "
 		     "jsonpath='{range .items[*]}{.reason}: {.message}{\"\\n\"}{end}'",
-		     api.kubectl);
+		     rn.api.kubectl);
 	cr_expect(strstr(out, "Unhealthy: Liveness probe failed: cat: can't open '/tmp/alive'"),
 		  "events: %s", out);
 	cr_expect(strstr(out, "Killing: Container main failed liveness probe, will be restarted"),
@@ -840,13 +653,19 @@ Test(runc, probes_drive_ready_and_restarts)
 /* One exec command line, run by `client` ("kubectl" through the harness's
  * command line with its kubeconfig, or cubectl with --server), with
  * `input` (may be NULL) on its stdin; output and status as cube_test_sh. */
+static const char *bin_dir(void)
+{
+	const char *b = getenv("CUBE_BIN_DIR");
+	return b && *b ? b : "build/asan/bin";
+}
+
 static int exec_cli(bool cubectl, const char *input, const char *args)
 {
 	char cli[1600];
 	if (cubectl)
-		snprintf(cli, sizeof(cli), "%s/cubectl --server %s", bin_dir(), api.url);
+		snprintf(cli, sizeof(cli), "%s/cubectl --server %s", bin_dir(), rn.api.url);
 	else
-		snprintf(cli, sizeof(cli), "%s", api.kubectl);
+		snprintf(cli, sizeof(cli), "%s", rn.api.kubectl);
 	if (input)
 		return cube_test_sh(out, sizeof(out), "printf '%s' | timeout 60 %s exec %s 2>&1",
 				    input, cli, args);
@@ -882,8 +701,8 @@ Test(runc, exec_through_kubectl_and_cubectl, .timeout = 240)
 		rc = cube_test_sh(out, sizeof(out),
 				  "timeout 60 %s%s%s exec shell -- sh -c 'dd if=/dev/zero bs=1000 "
 				  "count=1000 2>/dev/null' </dev/null | wc -c",
-				  cubectl ? bin_dir() : api.kubectl,
-				  cubectl ? "/cubectl --server " : "", cubectl ? api.url : "");
+				  cubectl ? bin_dir() : rn.api.kubectl,
+				  cubectl ? "/cubectl --server " : "", cubectl ? rn.api.url : "");
 		cr_expect_eq(rc, 0, "%s: %s", who, out);
 		cr_expect_eq(atoi(out), 1000000, "%s: %s", who, out);
 		/* a terminal: the process sees one, of the size given */
@@ -892,8 +711,8 @@ Test(runc, exec_through_kubectl_and_cubectl, .timeout = 240)
 			"(sleep 1; printf 'tty; stty size; exit 4\\n'; sleep 3) | timeout 60 "
 			"script -qc 'stty cols 91 rows 21; %s%s%s exec -it shell -- sh' "
 			"/dev/null",
-			cubectl ? bin_dir() : api.kubectl, cubectl ? "/cubectl --server " : "",
-			cubectl ? api.url : "");
+			cubectl ? bin_dir() : rn.api.kubectl, cubectl ? "/cubectl --server " : "",
+			cubectl ? rn.api.url : "");
 		cr_expect(strstr(out, "/dev/pts/") && strstr(out, "21 91") &&
 				  strstr(out, "command terminated with exit code 4"),
 			  "%s -it: %s", who, out);
@@ -909,7 +728,7 @@ Test(runc, exec_through_kubectl_and_cubectl, .timeout = 240)
 	/* a client that goes away: its process in the container goes too */
 	int rc = cube_test_sh(out, sizeof(out),
 			      "timeout -s KILL 3 %s exec shell -- sleep 777 </dev/null; true",
-			      api.kubectl);
+			      rn.api.kubectl);
 	bool gone = false;
 	for (int i = 0; i < 50 && !gone; i++) {
 		rc = exec_cli(false, NULL, "shell -- ps");

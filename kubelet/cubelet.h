@@ -14,7 +14,8 @@
  *              hollow.c runs nothing (kubemark), runc.c runs real
  *              containers (ocispec.c: their OCI spec, shim.c: the process
  *              that holds each one's stdio and exit status, probe.c: one
- *              probe run, podnet.c: the pod network)
+ *              probe run, podnet.c: the pod network, volumes.c: the pod's
+ *              volumes and the ConfigMaps and Secrets they read)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  */
 #ifndef CUBE_CUBELET_H

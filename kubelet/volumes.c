@@ -212,25 +212,6 @@ int volumes_hostpath_check(const char *path, const char *type, const struct stat
 
 /* ---- the atomic writer ---- */
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *m = open_memstream(&buf, &n);
-	char chunk[4096];
-	size_t r;
-	while (m && (r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, r, m);
-	fclose(f);
-	if (m)
-		fclose(m);
-	*len = n;
-	return buf;
-}
-
 static int count_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -266,7 +247,7 @@ static bool payload_same(const char *old, const volumes_payload *p)
 		    (size_t)st.st_size != p->files[i].len)
 			return false;
 		size_t len = 0;
-		cube_autofree char *have = read_all(path, &len);
+		cube_autofree char *have = cube_read_file(path, &len);
 		if (!have || len != p->files[i].len || memcmp(have, p->files[i].data, len))
 			return false;
 	}

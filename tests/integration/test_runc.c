@@ -22,320 +22,51 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "apiserver_harness.h"
-#include "etcd_harness.h"
 #include "kclient.h"
 #include "ktime.h"
-#include "netns.h"
 #include "obj.h"
 #include "proc.h"
-#include "registry_harness.h"
+#include "node_harness.h"
 
-static cube_test_api api;
-static cube_test_registry reg;
-static cube_kclient *kc;
-static char tmp[512], root[700], node_ns[64], node_name[64], kubelet_log[700], prefix[32];
-static pid_t cubelet = -1;
+static cube_test_node tn;
 static char out[65536];
-
-static const char *bin_dir(void)
-{
-	const char *b = getenv("CUBE_BIN_DIR");
-	return b && *b ? b : "build/asan/bin";
-}
-
-/* The cubelet's pod namespace prefix: FNV-1a of its root dir (runc.c). */
-static void netns_prefix(void)
-{
-	uint32_t h = 2166136261u;
-	for (const char *s = root; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	snprintf(prefix, sizeof(prefix), "cpod%08x-", h);
-}
-
-/* Whatever the cubelet left (a failed test): containers killed and
- * deleted, mounts under the test's directory undone. */
-static void sweep_runtime(void)
-{
-	cube_test_sh(out, sizeof(out),
-		     "for id in $(runc --root %s/runc list -q 2>/dev/null); do "
-		     "runc --root %s/runc kill $id KILL 2>/dev/null; sleep 0.2; "
-		     "runc --root %s/runc delete -f $id; done; "
-		     "grep -o ' %s[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l",
-		     root, root, root, tmp);
-}
-
-static void sweep_old(void)
-{
-	/* a crashed run's node namespaces, pod namespaces and directories */
-	cube_test_sh(out, sizeof(out), "ls %s 2>/dev/null", CUBE_NETNS_DIR);
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
-		int pid;
-		if (sscanf(line, "cube-rt-%d", &pid) == 1 && kill(pid, 0) < 0)
-			cube_netns_delete(line, NULL);
-	}
-}
 
 static void setup(void)
 {
-	if (geteuid() != 0)
-		return;
-	sweep_old();
-	cr_assert_eq(cube_test_api_start(&api, NULL), 0);
-	cr_assert_eq(cube_test_registry_start(&reg, NULL), 0);
-	cr_assert_eq(cube_test_temp_dir(tmp, sizeof(tmp), "cube-runc"), 0);
-	snprintf(root, sizeof(root), "%s/root", tmp);
-	snprintf(kubelet_log, sizeof(kubelet_log), "%s/cubelet.log", tmp);
-	snprintf(node_ns, sizeof(node_ns), "cube-rt-%d", (int)getpid());
-	snprintf(node_name, sizeof(node_name), "rt-%d", (int)getpid());
-	cr_assert_eq(cube_netns_create(node_ns, NULL), 0);
-	netns_prefix();
-	/* the test images, pushed to the registry (web:v1 also as
-	 * library/web:v1, what "web:v1" names through --registry-mirror) */
-	int rc = cube_test_sh(
-		out, sizeof(out),
-		"bash scripts/images.sh --store %s/build --prefix '%s/' --cube %s/cube "
-		"&& %s/cube image push %s/busybox:latest --store %s/build "
-		"&& %s/cube image push %s/web:v1 --store %s/build "
-		"&& %s/cube image push %s/web:v1 --to %s/library/web:v1 --store %s/build",
-		tmp, reg.host, bin_dir(), bin_dir(), reg.host, tmp, bin_dir(), reg.host, tmp,
-		bin_dir(), reg.host, reg.host, tmp);
-	cr_assert_eq(rc, 0, "images: %s", out);
-	setenv("CUBE_TEST_KUBECTL", api.kubectl, 1); /* for cube_test_kubectl */
-	cube_kclient_config cfg = {.server = api.url};
-	kc = cube_kclient_new(&cfg, NULL);
-	cr_assert_not_null(kc);
-}
-
-static int cubelet_port;
-
-static void start_cubelet(void)
-{
-	char bin[512], mirror[128], port[16];
-	if (!cubelet_port)
-		cubelet_port = cube_test_free_port();
-	snprintf(port, sizeof(port), "%d", cubelet_port);
-	snprintf(bin, sizeof(bin), "%s/cubelet", bin_dir());
-	snprintf(mirror, sizeof(mirror), "docker.io=%s", reg.host);
-	const char *argv[] = {bin,
-			      "--master",
-			      api.url,
-			      "--runtime",
-			      "runc",
-			      "--root-dir",
-			      root,
-			      "--hostname-override",
-			      node_name,
-			      "--pod-cidr",
-			      "10.98.7.0/24",
-			      "--netns",
-			      node_ns,
-			      "--registry-mirror",
-			      mirror,
-			      "--port",
-			      port,
-			      "-v",
-			      "3",
-			      NULL};
-	cubelet = cube_test_spawn(argv, kubelet_log, false);
-	cr_assert_gt(cubelet, 0);
+	cr_assert_eq(cube_test_node_setup(&tn, "rt"), 0);
 }
 
 static void teardown(void)
 {
-	if (geteuid() != 0)
-		return;
-	if (cubelet > 0)
-		cube_test_kill(cubelet, 10000);
-	cubelet = -1;
-	/* the sanitizers' verdict on the cubelet (it stopped gracefully) */
-	cube_test_sh(out, sizeof(out), "grep -c 'Sanitizer' %s", kubelet_log);
-	if (atoi(out) != 0) {
-		cube_test_print_tail(kubelet_log);
+	if (cube_test_node_teardown(&tn) < 0)
 		cr_expect_fail("the cubelet's sanitizers complained");
-	}
-	sweep_runtime();
-	cube_test_sh(out, sizeof(out), "ls %s 2>/dev/null | grep '^%s' | xargs -r -n1 ip netns del",
-		     CUBE_NETNS_DIR, prefix);
-	cube_netns_delete(node_ns, NULL);
-	cube_kclient_free(kc);
-	cube_test_registry_stop(&reg);
-	cube_test_api_destroy(&api);
-	cube_test_remove_dir(tmp);
 }
 
 TestSuite(runc, .init = setup, .fini = teardown, .timeout = 120);
-
-/* ---- helpers ---- */
-
-static void create_pod(const char *json)
-{
-	cJSON *o = cJSON_Parse(json);
-	cr_assert_not_null(o, "bad test JSON: %s", json);
-	cube_err err = CUBE_ERR_INIT;
-	cJSON *made = cube_kclient_create(kc, &CUBE_GVR_PODS, "default", o, &err);
-	cr_assert_not_null(made, "create: %s", err.msg);
-	cJSON_Delete(made);
-	cJSON_Delete(o);
-}
-
-static cJSON *get_pod(const char *name)
-{
-	return cube_kclient_get(kc, &CUBE_GVR_PODS, "default", name, NULL);
-}
-
-typedef bool (*pod_pred)(const cJSON *pod, const void *arg);
-
-/* Polls the pod until pred holds (returns it) or timeout_s passes (the
- * last one seen, or NULL; the caller asserts). */
-static cJSON *wait_pod(const char *name, pod_pred pred, const void *arg, int timeout_s)
-{
-	cJSON *last = NULL;
-	for (int i = 0; i < timeout_s * 10; i++) {
-		cJSON_Delete(last);
-		last = get_pod(name);
-		if (last && pred(last, arg))
-			return last;
-		cube_test_sleep_ms(100);
-	}
-	return last;
-}
-
-static bool phase_is(const cJSON *pod, const void *arg)
-{
-	const char *p = cube_json_str(pod, "status.phase");
-	return p && !strcmp(p, arg);
-}
-
-static bool pod_gone(const char *name)
-{
-	for (int i = 0; i < 300; i++) {
-		cJSON *p = get_pod(name);
-		if (!p)
-			return true;
-		cJSON_Delete(p);
-		cube_test_sleep_ms(100);
-	}
-	return false;
-}
-
-static void delete_pod(const char *name)
-{
-	cube_err err = CUBE_ERR_INIT;
-	cr_assert_eq(cube_kclient_delete(kc, &CUBE_GVR_PODS, "default", name, NULL, &err), 0,
-		     "delete %s: %s", name, err.msg);
-}
-
-static const cJSON *cstatus(const cJSON *pod, const char *list, const char *name)
-{
-	const cJSON *cs;
-	cJSON_ArrayForEach (cs, cube_json_path(pod, list)) {
-		const char *n = cube_json_str(cs, "name");
-		if (n && !strcmp(n, name))
-			return cs;
-	}
-	return NULL;
-}
-
-static void dump_state(const char *what, const cJSON *pod)
-{
-	char *s = pod ? cJSON_Print(pod) : NULL;
-	fprintf(stderr, "---- %s: pod ----\n%s\n", what, s ? s : "(none)");
-	free(s);
-	cube_test_print_tail(kubelet_log);
-}
-
-/* Nothing of the runtime's is left: no mount under the test dir, no pod
- * namespace, no runc container, no veth on the node's bridge, no pod
- * directory.  Returns a description of what is left ("" when nothing). */
-static const char *leftovers(void)
-{
-	static char what[8192];
-	what[0] = '\0';
-	cube_test_sh(out, sizeof(out), "grep -c ' %s' /proc/self/mountinfo", tmp);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "mounts: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "ls %s | grep -c '^%s'", CUBE_NETNS_DIR, prefix);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "netns: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "runc --root %s/runc list -q | wc -l", root);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "runc: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "ip -n %s -o link | grep -c veth", node_ns);
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "veths: %.200s ", out);
-	cube_test_sh(out, sizeof(out), "ls %s/pods | wc -l; ls %s/podnet | wc -l", root, root);
-	if (strcmp(out, "0\n0\n"))
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "pod dirs/ips: %.200s ",
-			 out);
-	cube_test_sh(out, sizeof(out),
-		     "find /sys/fs/cgroup/memory /sys/fs/cgroup/cpu -maxdepth 3 -name 'cube-*' "
-		     "2>/dev/null | wc -l");
-	if (atoi(out) != 0)
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), "cgroups: %.200s ", out);
-	return what;
-}
-
-static bool nothing_left(void)
-{
-	for (int i = 0; i < 50; i++) {
-		if (!leftovers()[0])
-			return true;
-		cube_test_sleep_ms(100);
-	}
-	return false;
-}
-
-#define NEED_ROOT()                                 \
-	do {                                        \
-		if (geteuid() != 0)                 \
-			cr_skip_test("needs root"); \
-	} while (0)
-
-/* A busybox pod running `script`; extra_spec (may be NULL) goes into the
- * spec ("k":v,), extra_container (may be NULL) into the container (,"k":v). */
-static void busybox_pod_x(char *buf, size_t size, const char *name, const char *policy,
-			  const char *script, const char *extra_spec, const char *extra_container)
-{
-	snprintf(buf, size,
-		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},"
-		 "\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"%s\","
-		 "\"terminationGracePeriodSeconds\":2,%s"
-		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/busybox:latest\","
-		 "\"command\":[\"sh\",\"-c\",\"%s\"]%s}]}}",
-		 name, node_name, policy, extra_spec ? extra_spec : "", reg.host, script,
-		 extra_container ? extra_container : "");
-}
-
-static void busybox_pod(char *buf, size_t size, const char *name, const char *policy,
-			const char *script, const char *extra_spec)
-{
-	busybox_pod_x(buf, size, name, policy, script, extra_spec, NULL);
-}
 
 /* ---- the tests ---- */
 
 Test(runc, busybox_runs_logs_and_init_containers_go_first)
 {
 	NEED_ROOT();
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[4096], inits[1024];
 	snprintf(inits, sizeof(inits),
 		 "\"initContainers\":[{\"name\":\"one\",\"image\":\"%s/busybox:latest\","
 		 "\"command\":[\"sh\",\"-c\",\"sleep 1; echo one\"]},"
 		 "{\"name\":\"two\",\"image\":\"%s/"
 		 "busybox:latest\",\"command\":[\"echo\",\"two\"]}],",
-		 reg.host, reg.host);
-	busybox_pod(pod, sizeof(pod), "hello", "Always", "echo hello; echo oops >&2; sleep 1000",
-		    inits);
-	create_pod(pod);
-	cJSON *p = wait_pod("hello", phase_is, "Running", 60);
-	if (!phase_is(p, "Running"))
-		dump_state("hello", p);
-	cr_assert(phase_is(p, "Running"));
+		 tn.reg.host, tn.reg.host);
+	cube_test_node_busybox_pod(&tn, pod, sizeof(pod), "hello", "Always",
+				   "echo hello; echo oops >&2; sleep 1000", inits, NULL);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
+	cJSON *p = cube_test_node_wait_pod(&tn, "hello", cube_test_pod_phase_is, "Running", 60);
+	if (!cube_test_pod_phase_is(p, "Running"))
+		cube_test_node_dump(&tn, "hello", p);
+	cr_assert(cube_test_pod_phase_is(p, "Running"));
 	const char *ip = cube_json_str(p, "status.podIP");
 	cr_assert(ip && !strncmp(ip, "10.98.7.", 8) && strcmp(ip, "10.98.7.1"), "podIP %s", ip);
-	const cJSON *m = cstatus(p, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(p, "status.containerStatuses", "main");
 	cr_assert_not_null(cube_json_path(m, "state.running.startedAt"));
 	cr_expect(cJSON_IsTrue(cube_json_path(m, "ready")));
 	const char *cid = cube_json_str(m, "containerID");
@@ -343,8 +74,8 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 	cr_expect(strstr(cube_json_str(m, "imageID"), "/busybox@sha256:"), "imageID %s",
 		  cube_json_str(m, "imageID"));
 	/* the init containers ran first, one after the other */
-	const cJSON *one = cstatus(p, "status.initContainerStatuses", "one");
-	const cJSON *two = cstatus(p, "status.initContainerStatuses", "two");
+	const cJSON *one = cube_test_pod_cstatus(p, "status.initContainerStatuses", "one");
+	const cJSON *two = cube_test_pod_cstatus(p, "status.initContainerStatuses", "two");
 	cr_assert_str_eq(cube_json_str(one, "state.terminated.reason"), "Completed");
 	cr_assert_str_eq(cube_json_str(two, "state.terminated.reason"), "Completed");
 	double f1, s2, f2, sm;
@@ -366,7 +97,7 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 	const char *uid = cube_obj_uid(p);
 	char path[1400];
 	for (int i = 0; i < 50; i++) {
-		snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", root, uid);
+		snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", tn.root, uid);
 		cube_test_read_file(path, out, sizeof(out));
 		if (strstr(out, " stderr F oops\n"))
 			break;
@@ -376,11 +107,11 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 		  out);
 	cr_expect(out[4] == '-' && out[10] == 'T' && out[29] == 'Z', "timestamp: %s", out);
 	/* the hostname and /etc/hosts are the pod's */
-	cJSON *node = cube_kclient_get(kc, &CUBE_GVR_NODES, NULL, node_name, NULL);
+	cJSON *node = cube_kclient_get(tn.kc, &CUBE_GVR_NODES, NULL, tn.name, NULL);
 	bool have_image = false;
 	for (int i = 0; i < 60 && !have_image; i++) {
 		cJSON_Delete(node);
-		node = cube_kclient_get(kc, &CUBE_GVR_NODES, NULL, node_name, NULL);
+		node = cube_kclient_get(tn.kc, &CUBE_GVR_NODES, NULL, tn.name, NULL);
 		char *s = cJSON_PrintUnformatted(cube_json_path(node, "status.images"));
 		have_image = s && strstr(s, "/busybox:latest") && strstr(s, "sizeBytes");
 		free(s);
@@ -390,22 +121,23 @@ Test(runc, busybox_runs_logs_and_init_containers_go_first)
 	cr_expect(have_image, "the node's status.images lacks busybox");
 	cJSON_Delete(node);
 	cJSON_Delete(p);
-	delete_pod("hello");
-	cr_assert(pod_gone("hello"), "the pod was not deleted");
-	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "hello"), 0);
+	cr_assert(cube_test_node_pod_gone(&tn, "hello"), "the pod was not deleted");
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind: %s",
+		  cube_test_node_leftovers(&tn));
 }
 
 static bool has_ip(const cJSON *pod, const void *arg)
 {
 	(void)arg;
 	const char *ip = cube_json_str(pod, "status.podIP");
-	return phase_is(pod, "Running") && ip && ip[0];
+	return cube_test_pod_phase_is(pod, "Running") && ip && ip[0];
 }
 
 Test(runc, web_answers_with_downward_api_names)
 {
 	NEED_ROOT();
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[2048];
 	snprintf(pod, sizeof(pod),
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web-a\"},"
@@ -416,48 +148,56 @@ Test(runc, web_answers_with_downward_api_names)
 		 "{\"fieldPath\":\"metadata.name\"}}},"
 		 "{\"name\":\"NODE_NAME\",\"valueFrom\":{\"fieldRef\":"
 		 "{\"fieldPath\":\"spec.nodeName\"}}}]}]}}",
-		 node_name);
-	create_pod(pod);
-	cJSON *p = wait_pod("web-a", has_ip, NULL, 60);
+		 tn.name);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
+	cJSON *p = cube_test_node_wait_pod(&tn, "web-a", has_ip, NULL, 60);
 	if (!has_ip(p, NULL))
-		dump_state("web-a", p);
+		cube_test_node_dump(&tn, "web-a", p);
 	cr_assert(has_ip(p, NULL));
-	cr_expect_str_eq(cube_json_str(cstatus(p, "status.containerStatuses", "web"), "image"),
-			 "docker.io/library/web:v1");
+	cr_expect_str_eq(
+		cube_json_str(cube_test_pod_cstatus(p, "status.containerStatuses", "web"), "image"),
+		"docker.io/library/web:v1");
 	char want[256];
-	snprintf(want, sizeof(want), "web v1 pod=web-a node=%s", node_name);
+	snprintf(want, sizeof(want), "web v1 pod=web-a node=%s", tn.name);
 	bool ok = false;
 	for (int i = 0; i < 50 && !ok; i++) {
 		cube_test_sh(out, sizeof(out), "ip netns exec %s curl -s -m 2 http://%s:8080/",
-			     node_ns, cube_json_str(p, "status.podIP"));
+			     tn.ns, cube_json_str(p, "status.podIP"));
 		ok = cube_test_has_line(out, want);
 		if (!ok)
 			cube_test_sleep_ms(100);
 	}
 	cr_expect(ok, "GET / answered: %s", out);
-	/* its cgroup limits */
-	cube_test_sh(out, sizeof(out),
-		     "cat $(find /sys/fs/cgroup/memory -maxdepth 3 -name 'cube-*' | head -1)/"
-		     "memory.limit_in_bytes $(find /sys/fs/cgroup/cpu -maxdepth 3 -name 'cube-*' | "
-		     "head -1)/cpu.cfs_quota_us");
+	/* its cgroup limits (its own cgroup: other runc users have cube-* ones) */
+	const char *cid = cube_json_str(cube_test_pod_cstatus(p, "status.containerStatuses", "web"),
+					"containerID");
+	cr_assert(cid && !strncmp(cid, "runc://", 7), "containerID %s", cid);
+	cube_test_sh(
+		out, sizeof(out),
+		"cat $(find /sys/fs/cgroup/memory -maxdepth 3 -name 'cube-%s' | head -1)/"
+		"memory.limit_in_bytes $(find /sys/fs/cgroup/cpu -maxdepth 3 -name 'cube-%s' | "
+		"head -1)/cpu.cfs_quota_us",
+		cid + 7, cid + 7);
 	cr_expect_str_eq(out, "67108864\n50000\n");
 	cJSON_Delete(p);
-	delete_pod("web-a");
-	cr_assert(pod_gone("web-a"));
-	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "web-a"), 0);
+	cr_assert(cube_test_node_pod_gone(&tn, "web-a"));
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind: %s",
+		  cube_test_node_leftovers(&tn));
 }
 
 static bool terminated_with(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	return phase_is(pod, "Failed") &&
-	       cube_json_path(cstatus(pod, "status.containerStatuses", "main"), "state.terminated");
+	return cube_test_pod_phase_is(pod, "Failed") &&
+	       cube_json_path(cube_test_pod_cstatus(pod, "status.containerStatuses", "main"),
+			      "state.terminated");
 }
 
 static bool crash_looping(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
 	const char *r = cube_json_str(m, "state.waiting.reason");
 	return cube_json_int(m, "restartCount", 0) >= 1 && r && !strcmp(r, "CrashLoopBackOff");
 }
@@ -465,7 +205,7 @@ static bool crash_looping(const cJSON *pod, const void *arg)
 static bool pull_backoff(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
 	const char *r = cube_json_str(m, "state.waiting.reason");
 	return r && !strcmp(r, "ImagePullBackOff");
 }
@@ -473,7 +213,7 @@ static bool pull_backoff(const cJSON *pod, const void *arg)
 static bool pull_error(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
 	const char *r = cube_json_str(m, "state.waiting.reason");
 	return r && !strcmp(r, "ErrImagePull");
 }
@@ -486,12 +226,14 @@ static bool pull_failing(const cJSON *pod, const void *arg)
 Test(runc, exit_codes_restarts_and_pull_errors)
 {
 	NEED_ROOT();
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[4096];
-	busybox_pod(pod, sizeof(pod), "fails", "Never", "echo bye; exit 3", NULL);
-	create_pod(pod);
-	busybox_pod(pod, sizeof(pod), "crashes", "OnFailure", "exit 1", NULL);
-	create_pod(pod);
+	cube_test_node_busybox_pod(&tn, pod, sizeof(pod), "fails", "Never", "echo bye; exit 3",
+				   NULL, NULL);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
+	cube_test_node_busybox_pod(&tn, pod, sizeof(pod), "crashes", "OnFailure", "exit 1", NULL,
+				   NULL);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
 	snprintf(pod, sizeof(pod),
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"hog\"},"
 		 "\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"Never\","
@@ -499,99 +241,102 @@ Test(runc, exit_codes_restarts_and_pull_errors)
 		 "\"resources\":{\"limits\":{\"memory\":\"20Mi\"}},"
 		 "\"command\":[\"dd\",\"if=/dev/zero\",\"of=/dev/null\",\"bs=64M\","
 		 "\"count=1\"]}]}}",
-		 node_name, reg.host);
-	create_pod(pod);
+		 tn.name, tn.reg.host);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
 	snprintf(pod, sizeof(pod),
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"nosuch\"},"
 		 "\"spec\":{\"nodeName\":\"%s\",\"terminationGracePeriodSeconds\":1,"
 		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/nosuch:v1\"}]}}",
-		 node_name, reg.host);
-	create_pod(pod);
+		 tn.name, tn.reg.host);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
 	/* restartPolicy Never, exit 3: Failed, exitCode 3, reason Error */
-	cJSON *p = wait_pod("fails", terminated_with, NULL, 60);
+	cJSON *p = cube_test_node_wait_pod(&tn, "fails", terminated_with, NULL, 60);
 	if (!terminated_with(p, NULL))
-		dump_state("fails", p);
+		cube_test_node_dump(&tn, "fails", p);
 	cr_assert(terminated_with(p, NULL));
-	const cJSON *m = cstatus(p, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(p, "status.containerStatuses", "main");
 	cr_expect_eq(cube_json_int(m, "state.terminated.exitCode", -1), 3);
 	cr_expect_str_eq(cube_json_str(m, "state.terminated.reason"), "Error");
 	cr_expect_eq(cube_json_int(m, "restartCount", -1), 0);
 	cJSON_Delete(p);
 	/* a memory hog over its limit: OOMKilled, 137 */
-	p = wait_pod("hog", terminated_with, NULL, 60);
+	p = cube_test_node_wait_pod(&tn, "hog", terminated_with, NULL, 60);
 	if (!terminated_with(p, NULL))
-		dump_state("hog", p);
+		cube_test_node_dump(&tn, "hog", p);
 	cr_assert(terminated_with(p, NULL));
-	m = cstatus(p, "status.containerStatuses", "main");
+	m = cube_test_pod_cstatus(p, "status.containerStatuses", "main");
 	cr_expect_str_eq(cube_json_str(m, "state.terminated.reason"), "OOMKilled");
 	cr_expect_eq(cube_json_int(m, "state.terminated.exitCode", -1), 137);
 	cJSON_Delete(p);
 	/* a missing image: ErrImagePull, then ImagePullBackOff, in the registry's words */
-	p = wait_pod("nosuch", pull_failing, NULL, 30);
+	p = cube_test_node_wait_pod(&tn, "nosuch", pull_failing, NULL, 30);
 	if (!pull_error(p, NULL) && !pull_backoff(p, NULL))
-		dump_state("nosuch", p);
+		cube_test_node_dump(&tn, "nosuch", p);
 	cr_assert(pull_error(p, NULL) || pull_backoff(p, NULL));
 	cJSON_Delete(p);
-	p = wait_pod("nosuch", pull_backoff, NULL, 30);
+	p = cube_test_node_wait_pod(&tn, "nosuch", pull_backoff, NULL, 30);
 	cr_assert(pull_backoff(p, NULL));
-	m = cstatus(p, "status.containerStatuses", "main");
+	m = cube_test_pod_cstatus(p, "status.containerStatuses", "main");
 	cr_expect(strstr(cube_json_str(m, "state.waiting.message"), "manifest unknown"),
 		  "message: %s", cube_json_str(m, "state.waiting.message"));
 	cr_expect_str_eq(cube_json_str(p, "status.phase"), "Pending");
 	cJSON_Delete(p);
 	/* OnFailure, crashing: restarted, then CrashLoopBackOff */
-	p = wait_pod("crashes", crash_looping, NULL, 60);
+	p = cube_test_node_wait_pod(&tn, "crashes", crash_looping, NULL, 60);
 	if (!crash_looping(p, NULL))
-		dump_state("crashes", p);
+		cube_test_node_dump(&tn, "crashes", p);
 	cr_assert(crash_looping(p, NULL));
-	m = cstatus(p, "status.containerStatuses", "main");
+	m = cube_test_pod_cstatus(p, "status.containerStatuses", "main");
 	cr_expect_eq(cube_json_int(m, "lastState.terminated.exitCode", -1), 1);
 	cr_expect(strstr(cube_json_str(m, "state.waiting.message"),
 			 "s restarting failed container=main pod=crashes_default("),
 		  "message: %s", cube_json_str(m, "state.waiting.message"));
 	cr_expect_str_eq(cube_json_str(p, "status.phase"), "Running");
 	cJSON_Delete(p);
-	delete_pod("fails");
-	delete_pod("crashes");
-	delete_pod("nosuch");
-	delete_pod("hog");
-	cr_assert(pod_gone("fails") && pod_gone("crashes") && pod_gone("nosuch") &&
-		  pod_gone("hog"));
-	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "fails"), 0);
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "crashes"), 0);
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "nosuch"), 0);
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "hog"), 0);
+	cr_assert(cube_test_node_pod_gone(&tn, "fails") &&
+		  cube_test_node_pod_gone(&tn, "crashes") &&
+		  cube_test_node_pod_gone(&tn, "nosuch") && cube_test_node_pod_gone(&tn, "hog"));
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind: %s",
+		  cube_test_node_leftovers(&tn));
 }
 
 static bool running_ready(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
-	return phase_is(pod, "Running") && cJSON_IsTrue(cube_json_path(m, "ready"));
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
+	return cube_test_pod_phase_is(pod, "Running") && cJSON_IsTrue(cube_json_path(m, "ready"));
 }
 
 Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 {
 	NEED_ROOT();
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[4096];
-	busybox_pod(pod, sizeof(pod), "keep", "Always",
-		    "trap 'echo got TERM; exit 0' TERM; echo up; while true; do sleep 0.1; done",
-		    NULL);
+	cube_test_node_busybox_pod(
+		&tn, pod, sizeof(pod), "keep", "Always",
+		"trap 'echo got TERM; exit 0' TERM; echo up; while true; do sleep 0.1; done", NULL,
+		NULL);
 	/* a 30 s grace: the container ends on SIGTERM long before */
 	char *g = strstr(pod, "\"terminationGracePeriodSeconds\":2");
 	cr_assert(g);
 	memcpy(g, "\"terminationGracePeriodSeconds\":9", 33);
-	create_pod(pod);
-	cJSON *p = wait_pod("keep", running_ready, NULL, 60);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
+	cJSON *p = cube_test_node_wait_pod(&tn, "keep", running_ready, NULL, 60);
 	if (!running_ready(p, NULL))
-		dump_state("keep", p);
+		cube_test_node_dump(&tn, "keep", p);
 	cr_assert(running_ready(p, NULL));
-	const cJSON *m = cstatus(p, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(p, "status.containerStatuses", "main");
 	char cid[128];
 	snprintf(cid, sizeof(cid), "%s", cube_json_str(m, "containerID"));
 	char *before = cJSON_PrintUnformatted(cube_json_path(p, "status"));
 	const char *rv = cube_obj_resource_version(p);
 	char rv0[32];
 	snprintf(rv0, sizeof(rv0), "%s", rv ? rv : "");
-	cube_test_sh(out, sizeof(out), "runc --root %s/runc state %s | grep '\"pid\"'", root,
+	cube_test_sh(out, sizeof(out), "runc --root %s/runc state %s | grep '\"pid\"'", tn.root,
 		     cid + 7);
 	char pid_before[128];
 	snprintf(pid_before, sizeof(pid_before), "%.100s", out);
@@ -599,16 +344,16 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 		  pid_before);
 	cJSON_Delete(p);
 	/* SIGKILL the cubelet, start another */
-	kill(cubelet, SIGKILL);
-	waitpid(cubelet, NULL, 0);
-	cubelet = -1;
-	start_cubelet();
+	kill(tn.cubelet, SIGKILL);
+	waitpid(tn.cubelet, NULL, 0);
+	tn.cubelet = -1;
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	cube_test_sleep_ms(4000); /* it lists, syncs, garbage-collects */
 	cube_test_sh(out, sizeof(out), "runc --root %s/runc state %s | grep '\"pid\"\\|status'",
-		     root, cid + 7);
+		     tn.root, cid + 7);
 	cr_expect(strstr(out, pid_before) && strstr(out, "running"),
 		  "the container changed: was %s, now %s", pid_before, out);
-	p = get_pod("keep");
+	p = cube_test_node_get_pod(&tn, "keep");
 	cr_assert_not_null(p);
 	char *after = cJSON_PrintUnformatted(cube_json_path(p, "status"));
 	cr_expect_str_eq(after, before, "the status changed across the restart");
@@ -616,20 +361,21 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 	free(before);
 	free(after);
 	char path[1400];
-	snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", root, cube_obj_uid(p));
+	snprintf(path, sizeof(path), "%s/pods/%s/logs/main/0.log", tn.root, cube_obj_uid(p));
 	cJSON_Delete(p);
 	/* graceful deletion: SIGTERM reaches the container, which ends at
 	 * once (a container that ignored it would take the 9 s grace) */
 	double t0 = cube_time_wall();
-	delete_pod("keep");
-	cr_assert(pod_gone("keep"), "the pod was not deleted");
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "keep"), 0);
+	cr_assert(cube_test_node_pod_gone(&tn, "keep"), "the pod was not deleted");
 	cr_expect_lt(cube_time_wall() - t0, 6.0, "deletion took %.1f s: SIGTERM was not seen",
 		     cube_time_wall() - t0);
-	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind: %s",
+		  cube_test_node_leftovers(&tn));
 	cube_test_sh(out, sizeof(out),
 		     "%s get events --field-selector reason=Killing -o "
 		     "jsonpath='{.items[*].message}'",
-		     api.kubectl);
+		     tn.api.kubectl);
 	cr_expect(strstr(out, "Stopping container main"), "events: %s", out);
 }
 
@@ -640,60 +386,63 @@ Test(runc, twenty_create_delete_cycles_leave_nothing, .timeout = 240)
 	NEED_ROOT();
 	const char *env = getenv("CUBE_RUNC_CYCLES");
 	int cycles = env && atoi(env) > 0 ? atoi(env) : 20;
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[4096], name[64];
 	int fds = 0;
 	for (int i = 0; i < cycles; i++) {
 		snprintf(name, sizeof(name), "cycle-%d", i);
-		busybox_pod(pod, sizeof(pod), name, "Always",
-			    "trap 'exit 0' TERM; sleep 1000 & wait", NULL);
+		cube_test_node_busybox_pod(&tn, pod, sizeof(pod), name, "Always",
+					   "trap 'exit 0' TERM; sleep 1000 & wait", NULL, NULL);
 		char *g = strstr(pod, "\"terminationGracePeriodSeconds\":2");
 		memcpy(g, "\"terminationGracePeriodSeconds\":1", 33);
-		create_pod(pod);
-		cJSON *p = wait_pod(name, running_ready, NULL, 60);
+		cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
+		cJSON *p = cube_test_node_wait_pod(&tn, name, running_ready, NULL, 60);
 		if (!running_ready(p, NULL))
-			dump_state(name, p);
+			cube_test_node_dump(&tn, name, p);
 		cr_assert(running_ready(p, NULL), "cycle %d", i);
 		cJSON_Delete(p);
-		delete_pod(name);
-		cr_assert(pod_gone(name), "cycle %d: not deleted", i);
+		cr_assert_eq(cube_test_node_delete_pod(&tn, name), 0);
+		cr_assert(cube_test_node_pod_gone(&tn, name), "cycle %d: not deleted", i);
 		if (i == 0) {
-			cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)cubelet);
+			cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)tn.cubelet);
 			fds = atoi(out);
 		}
 	}
 	/* nor file descriptors in the cubelet (a little slack for connections) */
-	cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)cubelet);
+	cube_test_sh(out, sizeof(out), "ls /proc/%d/fd | wc -l", (int)tn.cubelet);
 	cr_expect_leq(atoi(out), fds + 3, "the cubelet's fds went from %d to %d", fds, atoi(out));
-	cr_expect(nothing_left(), "left behind after %d cycles: %s", cycles, leftovers());
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind after %d cycles: %s", cycles,
+		  cube_test_node_leftovers(&tn));
 }
 
 static bool started(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
 	return cube_json_path(m, "state.running") || cube_json_path(m, "state.terminated");
 }
 
 Test(runc, logs_through_kubectl)
 {
 	NEED_ROOT();
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[4096];
-	busybox_pod(pod, sizeof(pod), "talk", "Never",
-		    "for i in 1 2 3 4 5 6; do echo line $i; sleep 0.3; done; echo oops >&2", NULL);
-	create_pod(pod);
-	cJSON *p = wait_pod("talk", started, NULL, 60);
+	cube_test_node_busybox_pod(
+		&tn, pod, sizeof(pod), "talk", "Never",
+		"for i in 1 2 3 4 5 6; do echo line $i; sleep 0.3; done; echo oops >&2", NULL,
+		NULL);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
+	cJSON *p = cube_test_node_wait_pod(&tn, "talk", started, NULL, 60);
 	if (!started(p, NULL))
-		dump_state("talk", p);
+		cube_test_node_dump(&tn, "talk", p);
 	cr_assert(started(p, NULL));
 	cJSON_Delete(p);
 	/* -f from the start: every line, ending when the container does */
 	int rc = cube_test_kubectl(out, sizeof(out), "logs -f talk");
 	cr_expect_eq(rc, 0, "kubectl logs -f: %s", out);
 	cr_expect_str_eq(out, "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\noops\n");
-	p = wait_pod("talk", phase_is, "Succeeded", 30);
-	cr_assert(phase_is(p, "Succeeded"));
+	p = cube_test_node_wait_pod(&tn, "talk", cube_test_pod_phase_is, "Succeeded", 30);
+	cr_assert(cube_test_pod_phase_is(p, "Succeeded"));
 	cJSON_Delete(p);
 	/* whole, the tail, with timestamps */
 	rc = cube_test_kubectl(out, sizeof(out), "logs talk --tail 2");
@@ -714,14 +463,15 @@ Test(runc, logs_through_kubectl)
 	rc = cube_test_kubectl(out, sizeof(out), "logs nosuchpod");
 	cr_expect_neq(rc, 0);
 	cr_expect(strstr(out, "pods \"nosuchpod\" not found"), "%s", out);
-	delete_pod("talk");
-	cr_assert(pod_gone("talk"));
-	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "talk"), 0);
+	cr_assert(cube_test_node_pod_gone(&tn, "talk"));
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind: %s",
+		  cube_test_node_leftovers(&tn));
 }
 
 static bool ready_is(const cJSON *pod, const void *arg)
 {
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
 	bool want = *(const bool *)arg;
 	const char *ready = NULL;
 	const cJSON *c;
@@ -730,7 +480,7 @@ static bool ready_is(const cJSON *pod, const void *arg)
 		if (t && !strcmp(t, "Ready"))
 			ready = cube_json_str(c, "status");
 	}
-	return phase_is(pod, "Running") && cube_json_path(m, "state.running") &&
+	return cube_test_pod_phase_is(pod, "Running") && cube_json_path(m, "state.running") &&
 	       cJSON_IsTrue(cube_json_path(m, "ready")) == want && ready &&
 	       !strcmp(ready, want ? "True" : "False");
 }
@@ -738,7 +488,7 @@ static bool ready_is(const cJSON *pod, const void *arg)
 static bool restarted(const cJSON *pod, const void *arg)
 {
 	(void)arg;
-	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const cJSON *m = cube_test_pod_cstatus(pod, "status.containerStatuses", "main");
 	return cube_json_int(m, "restartCount", 0) >= 1 &&
 	       cube_json_path(m, "lastState.terminated");
 }
@@ -746,20 +496,22 @@ static bool restarted(const cJSON *pod, const void *arg)
 Test(runc, probes_drive_ready_and_restarts)
 {
 	NEED_ROOT();
-	start_cubelet();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
 	char pod[4096];
 	/* readiness (exec): not ready, ready once /tmp/ready exists, not ready again */
-	busybox_pod_x(pod, sizeof(pod), "toggle", "Always",
-		      "sleep 3; touch /tmp/ready; sleep 4; rm /tmp/ready; sleep 1000", NULL,
-		      ",\"readinessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/ready\"]},"
-		      "\"periodSeconds\":1,\"failureThreshold\":1}");
-	create_pod(pod);
+	cube_test_node_busybox_pod(
+		&tn, pod, sizeof(pod), "toggle", "Always",
+		"sleep 3; touch /tmp/ready; sleep 4; rm /tmp/ready; sleep 1000", NULL,
+		",\"readinessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/ready\"]},"
+		"\"periodSeconds\":1,\"failureThreshold\":1}");
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
 	/* liveness (exec): the container is restarted once /tmp/alive goes */
-	busybox_pod_x(pod, sizeof(pod), "liveness", "Always",
-		      "touch /tmp/alive; sleep 2; rm /tmp/alive; sleep 1000", NULL,
-		      ",\"livenessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/alive\"]},"
-		      "\"periodSeconds\":1,\"failureThreshold\":1}");
-	create_pod(pod);
+	cube_test_node_busybox_pod(
+		&tn, pod, sizeof(pod), "liveness", "Always",
+		"touch /tmp/alive; sleep 2; rm /tmp/alive; sleep 1000", NULL,
+		",\"livenessProbe\":{\"exec\":{\"command\":[\"cat\",\"/tmp/alive\"]},"
+		"\"periodSeconds\":1,\"failureThreshold\":1}");
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
 	/* web: readiness httpGet, liveness tcpSocket on a named port */
 	snprintf(pod, sizeof(pod),
 		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"probed\"},"
@@ -769,49 +521,52 @@ Test(runc, probes_drive_ready_and_restarts)
 		 "\"readinessProbe\":{\"httpGet\":{\"path\":\"/\",\"port\":8080},"
 		 "\"periodSeconds\":1},"
 		 "\"livenessProbe\":{\"tcpSocket\":{\"port\":\"http\"},\"periodSeconds\":1}}]}}",
-		 node_name, reg.host);
-	create_pod(pod);
+		 tn.name, tn.reg.host);
+	cr_assert_eq(cube_test_node_create_pod(&tn, pod), 0);
 	bool no = false, yes = true;
-	cJSON *p = wait_pod("toggle", ready_is, &no, 60);
+	cJSON *p = cube_test_node_wait_pod(&tn, "toggle", ready_is, &no, 60);
 	if (!ready_is(p, &no))
-		dump_state("toggle", p);
+		cube_test_node_dump(&tn, "toggle", p);
 	cr_assert(ready_is(p, &no), "toggle: running but not ready at first");
 	cJSON_Delete(p);
-	p = wait_pod("toggle", ready_is, &yes, 30);
+	p = cube_test_node_wait_pod(&tn, "toggle", ready_is, &yes, 30);
 	if (!ready_is(p, &yes))
-		dump_state("toggle", p);
+		cube_test_node_dump(&tn, "toggle", p);
 	cr_assert(ready_is(p, &yes), "toggle: ready once the probe succeeds");
 	cJSON_Delete(p);
-	p = wait_pod("toggle", ready_is, &no, 30);
+	p = cube_test_node_wait_pod(&tn, "toggle", ready_is, &no, 30);
 	cr_assert(ready_is(p, &no), "toggle: not ready once the probe fails again");
-	cr_expect_eq(
-		cube_json_int(cstatus(p, "status.containerStatuses", "main"), "restartCount", -1),
-		0, "a readiness failure does not restart");
+	cr_expect_eq(cube_json_int(cube_test_pod_cstatus(p, "status.containerStatuses", "main"),
+				   "restartCount", -1),
+		     0, "a readiness failure does not restart");
 	cJSON_Delete(p);
-	p = wait_pod("liveness", restarted, NULL, 30);
+	p = cube_test_node_wait_pod(&tn, "liveness", restarted, NULL, 30);
 	if (!restarted(p, NULL))
-		dump_state("liveness", p);
+		cube_test_node_dump(&tn, "liveness", p);
 	cr_assert(restarted(p, NULL));
 	cJSON_Delete(p);
-	p = wait_pod("probed", ready_is, &yes, 30);
+	p = cube_test_node_wait_pod(&tn, "probed", ready_is, &yes, 30);
 	if (!ready_is(p, &yes))
-		dump_state("probed", p);
+		cube_test_node_dump(&tn, "probed", p);
 	cr_assert(ready_is(p, &yes));
-	cr_expect_eq(
-		cube_json_int(cstatus(p, "status.containerStatuses", "main"), "restartCount", -1),
-		0);
+	cr_expect_eq(cube_json_int(cube_test_pod_cstatus(p, "status.containerStatuses", "main"),
+				   "restartCount", -1),
+		     0);
 	cJSON_Delete(p);
 	cube_test_sh(out, sizeof(out),
 		     "%s get events --field-selector involvedObject.name=liveness -o "
 		     "jsonpath='{range .items[*]}{.reason}: {.message}{\"\\n\"}{end}'",
-		     api.kubectl);
+		     tn.api.kubectl);
 	cr_expect(strstr(out, "Unhealthy: Liveness probe failed: cat: can't open '/tmp/alive'"),
 		  "events: %s", out);
 	cr_expect(strstr(out, "Killing: Container main failed liveness probe, will be restarted"),
 		  "events: %s", out);
-	delete_pod("toggle");
-	delete_pod("liveness");
-	delete_pod("probed");
-	cr_assert(pod_gone("toggle") && pod_gone("liveness") && pod_gone("probed"));
-	cr_expect(nothing_left(), "left behind: %s", leftovers());
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "toggle"), 0);
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "liveness"), 0);
+	cr_assert_eq(cube_test_node_delete_pod(&tn, "probed"), 0);
+	cr_assert(cube_test_node_pod_gone(&tn, "toggle") &&
+		  cube_test_node_pod_gone(&tn, "liveness") &&
+		  cube_test_node_pod_gone(&tn, "probed"));
+	cr_expect(cube_test_node_nothing_left(&tn), "left behind: %s",
+		  cube_test_node_leftovers(&tn));
 }

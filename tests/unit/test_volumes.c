@@ -340,3 +340,80 @@ Test(volumes, env_from_config_maps_and_secrets)
 	cJSON_Delete(cm);
 	cJSON_Delete(sec);
 }
+
+/* ---- mounts ---- */
+
+static const cJSON *mount_to(const cJSON *mounts, const char *dst)
+{
+	const cJSON *m;
+	cJSON_ArrayForEach (m, mounts) {
+		const char *d = cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination"));
+		if (d && !strcmp(d, dst))
+			return m;
+	}
+	return NULL;
+}
+
+static const char *opt3(const cJSON *m)
+{
+	return cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "options"), 2));
+}
+
+Test(volumes, mounts_of_a_container)
+{
+	char dir[] = "/tmp/cube-unit-mounts.XXXXXX", path[1024];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/volumes/kubernetes.io~empty-dir/data", dir);
+	cr_assert_eq(cube_mkdir_p(path, 0777), 0);
+	snprintf(path, sizeof(path), "%s/volumes/kubernetes.io~empty-dir/data/link", dir);
+	cr_assert_eq(symlink("/etc", path), 0); /* a way out of the volume */
+	cJSON *pod = parse("{\"spec\":{\"volumes\":[{\"name\":\"data\",\"emptyDir\":{}},"
+			   "{\"name\":\"cfg\",\"configMap\":{\"name\":\"c\"}},"
+			   "{\"name\":\"host\",\"hostPath\":{\"path\":\"/var/log\"}}]}}");
+	cJSON *c = parse("{\"name\":\"main\",\"volumeMounts\":["
+			 "{\"name\":\"data\",\"mountPath\":\"/data\"},"
+			 "{\"name\":\"data\",\"mountPath\":\"/sub\",\"subPath\":\"a/b\","
+			 "\"readOnly\":true},"
+			 "{\"name\":\"data\",\"mountPath\":\"/expr\",\"subPathExpr\":\"$(WHO)\"},"
+			 "{\"name\":\"cfg\",\"mountPath\":\"/cfg\"},"
+			 "{\"name\":\"host\",\"mountPath\":\"/logs\"}]}");
+	char *const env[] = {"WHO=me", NULL};
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *m = volumes_mounts(pod, c, dir, env, &err);
+	cr_assert_not_null(m, "%s", err.msg);
+	cr_expect_eq(cJSON_GetArraySize(m), 5);
+	const cJSON *sub = mount_to(m, "/sub");
+	char want[1024];
+	snprintf(want, sizeof(want), "%s/volumes/kubernetes.io~empty-dir/data/a/b", dir);
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(sub, "source")), want);
+	cr_expect_str_eq(opt3(sub), "ro");
+	struct stat st;
+	cr_expect_eq(stat(want, &st), 0, "the subPath is made");
+	snprintf(want, sizeof(want), "%s/volumes/kubernetes.io~empty-dir/data/me", dir);
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(mount_to(m, "/expr"), "source")),
+			 want);
+	cr_expect_str_eq(opt3(mount_to(m, "/data")), "rw");
+	cr_expect_str_eq(opt3(mount_to(m, "/cfg")), "ro", "configMap volumes are read-only");
+	cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(mount_to(m, "/logs"), "source")),
+			 "/var/log");
+	cJSON_Delete(m);
+	cJSON_Delete(c);
+	/* a subPath leaving the volume, through '..' or a symlink */
+	static const char *const bad[] = {"../x", "a/../../x", "link", "/abs", NULL};
+	for (size_t i = 0; bad[i]; i++) {
+		char s[512];
+		snprintf(s, sizeof(s),
+			 "{\"name\":\"main\",\"volumeMounts\":[{\"name\":\"data\",\"mountPath\":"
+			 "\"/x\",\"subPath\":\"%s\"}]}",
+			 bad[i]);
+		c = parse(s);
+		cube_err_clear(&err);
+		m = volumes_mounts(pod, c, dir, env, &err);
+		cr_expect_null(m, "subPath %s", bad[i]);
+		cr_expect_eq(err.code, CUBE_EINVAL, "%s: %s", bad[i], err.msg);
+		cJSON_Delete(m);
+		cJSON_Delete(c);
+	}
+	cJSON_Delete(pod);
+	cube_rm_rf(dir);
+}

@@ -1345,10 +1345,13 @@ static void container_step(pod_ctx *p, const cJSON *c, bool may_start, bool init
 		may_start = false;
 	if (o == OBS_NONE) {
 		if (!may_start) {
-			status_entry(st, c, rec,
-				     p->blocked ? waiting_state("ContainerCreating", p->blocked)
-						: waiting_state("PodInitializing", NULL),
-				     init);
+			/* the kubelet's default waiting reason: PodInitializing in a pod
+			 * with init containers, else ContainerCreating */
+			bool inits = cJSON_GetArraySize(
+					     cube_json_path(p->pod, "spec.initContainers")) > 0;
+			const char *why =
+				p->blocked && !inits ? "ContainerCreating" : "PodInitializing";
+			status_entry(st, c, rec, waiting_state(why, p->blocked), init);
 			return;
 		}
 		cJSON *made = start_container(p, c, 0, NULL);

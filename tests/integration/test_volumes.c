@@ -362,8 +362,11 @@ Test(volumes, a_missing_config_map_is_failed_mount_until_it_exists)
 		 "\"1000\"],\"volumeMounts\":[{\"name\":\"cfg\",\"mountPath\":\"/cfg\"}]}]");
 	const char *msg = "MountVolume.SetUp failed for volume \"cfg\" : configmap \"nope\" not "
 			  "found";
-	waiting_want w = {"main", "ContainerCreating", msg};
+	/* the kubelet's reason in a pod with init containers, for each */
+	waiting_want w = {"main", "PodInitializing", msg};
 	cJSON *p = cube_test_node_wait_pod(&tn, "wait", waits_with, &w, 60);
+	const cJSON *init = cube_test_pod_cstatus(p, "status.initContainerStatuses", "init");
+	cr_expect_str_eq(cube_json_str(init, "state.waiting.reason"), "PodInitializing");
 	cr_expect(waits_with(p, &w), "waiting");
 	cr_expect_str_eq(cube_json_str(p, "status.phase"), "Pending");
 	cr_expect(has_event("wait", "FailedMount", msg), "no FailedMount event");

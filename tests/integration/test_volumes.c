@@ -11,8 +11,9 @@
  * with their mode, on a tmpfs; env from configMapKeyRef / secretKeyRef /
  * envFrom and the CreateContainerConfigError of a missing key or object; a
  * missing ConfigMap volume (FailedMount, then Running once it exists); the
- * hostPath types; the API's refusal of a mount of an unknown volume.  Each
- * test deletes its pods and checks that nothing is left (mounts included).
+ * hostPath types; five pods with every volume type at once (two tmpfs
+ * each); the API's refusal of a mount of an unknown volume.  Each test
+ * deletes its pods and checks that nothing is left (mounts included).
  *
  * Names: node namespace cube-vol-<pid>, node vol-<pid>; hostPaths under
  * the test's temporary directory. */
@@ -433,6 +434,54 @@ Test(volumes, host_path_types)
 	snprintf(path, sizeof(path), "%s/made/dir/w", tn.tmp);
 	cube_test_read_file(path, out, sizeof(out));
 	cr_expect_str_eq(out, "written\n");
+}
+
+Test(volumes, pods_with_every_volume_type_leave_nothing)
+{
+	NEED_ROOT();
+	cr_assert_eq(cube_test_node_start_cubelet(&tn), 0);
+	put_object(&CUBE_GVR_CONFIGMAPS,
+		   "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},"
+		   "\"data\":{\"k\":\"v\"}}",
+		   false);
+	put_object(&CUBE_GVR_SECRETS,
+		   "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},"
+		   "\"data\":{\"k\":\"dg==\"}}",
+		   false);
+	char extra[1024], name[32];
+	snprintf(extra, sizeof(extra),
+		 "\"volumes\":[{\"name\":\"e\",\"emptyDir\":{}},{\"name\":\"m\",\"emptyDir\":"
+		 "{\"medium\":\"Memory\"}},{\"name\":\"c\",\"configMap\":{\"name\":\"c\"}},"
+		 "{\"name\":\"s\",\"secret\":{\"secretName\":\"s\"}},{\"name\":\"h\","
+		 "\"hostPath\":{\"path\":\"%s/host\",\"type\":\"DirectoryOrCreate\"}}],",
+		 tn.tmp);
+	const char *ctr = "\"containers\":[{\"name\":\"main\",\"image\":\"IMG\",\"command\":["
+			  "\"sleep\",\"1000\"],\"volumeMounts\":[{\"name\":\"e\",\"mountPath\":"
+			  "\"/e\"},{\"name\":\"m\",\"mountPath\":\"/m\"},{\"name\":\"c\","
+			  "\"mountPath\":\"/c\"},{\"name\":\"s\",\"mountPath\":\"/s\"},"
+			  "{\"name\":\"h\",\"mountPath\":\"/h\"}]}]";
+	enum { PODS = 5 };
+	for (int i = 0; i < PODS; i++) {
+		snprintf(name, sizeof(name), "every-%d", i);
+		make_pod(name, extra, ctr);
+	}
+	for (int i = 0; i < PODS; i++) {
+		snprintf(name, sizeof(name), "every-%d", i);
+		cJSON_Delete(running(name));
+	}
+	/* two tmpfs per pod (Memory, secret) */
+	cube_test_sh(out, sizeof(out), "grep -c ' %s/root/pods/.* - tmpfs ' /proc/self/mountinfo",
+		     tn.tmp);
+	cr_expect_eq(atoi(out), 2 * PODS, "tmpfs mounts: %s", out);
+	for (int i = 0; i < PODS; i++) {
+		snprintf(name, sizeof(name), "every-%d", i);
+		cr_assert_eq(cube_test_node_delete_pod(&tn, name), 0);
+	}
+	for (int i = 0; i < PODS; i++) {
+		snprintf(name, sizeof(name), "every-%d", i);
+		cr_assert(cube_test_node_pod_gone(&tn, name), "pod %s was not deleted", name);
+	}
+	nothing_left();
 }
 
 Test(volumes, a_mount_of_an_unknown_volume_is_refused)

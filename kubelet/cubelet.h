@@ -15,7 +15,9 @@
  *              containers (ocispec.c: their OCI spec, shim.c: the process
  *              that holds each one's stdio and exit status, logrotate.c:
  *              its log rotated by size, probe.c: one probe run, hooks.c:
- *              postStart and preStop, podnet.c: the pod network)
+ *              postStart and preStop, podnet.c: the pod network,
+ *              volumes.c: the pod's volumes and the ConfigMaps and
+ *              Secrets they read)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  *   exec.c     GET /exec/... (WebSocket): a command in a container
  */

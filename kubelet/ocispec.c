@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "obj.h"
 #include "oci.h"
 #include "quantity.h"
+#include "yaml.h"
 
 /* ---- $(VAR) expansion (k8s.io/kubernetes/third_party/forked/golang/expansion) ---- */
 
@@ -169,31 +171,195 @@ static int field_value(const cJSON *pod, const char *path, const char *pod_ip, c
 	return 0;
 }
 
+/* A growable "K=V" vector in which setting a name again replaces it (the
+ * kubelet builds a map: envFrom, then env, the later one wins). */
+typedef struct envv {
+	char **v;
+	size_t n, cap;
+} envv;
+
+static int envv_set(envv *e, const char *name, const char *value, size_t vlen)
+{
+	size_t nl = strlen(name), len = nl + vlen + 2;
+	char *kv = malloc(len);
+	if (!kv)
+		return -1;
+	memcpy(kv, name, nl);
+	kv[nl] = '=';
+	memcpy(kv + nl + 1, value, vlen);
+	kv[len - 1] = '\0';
+	for (size_t i = 0; i < e->n; i++)
+		if (!strncmp(e->v[i], name, nl) && e->v[i][nl] == '=') {
+			free(e->v[i]);
+			e->v[i] = kv;
+			return 0;
+		}
+	if (e->n + 2 > e->cap) {
+		size_t nc = e->cap ? e->cap * 2 : 16;
+		char **g = realloc(e->v, nc * sizeof(*g));
+		if (!g) {
+			free(kv);
+			return -1;
+		}
+		e->v = g;
+		e->cap = nc;
+	}
+	e->v[e->n++] = kv;
+	e->v[e->n] = NULL;
+	return 0;
+}
+
+/* Kubernetes' resource names in its not-found messages ("configmap", "secret"). */
+static const char *source_kind(bool secret)
+{
+	return secret ? "secret" : "configmap";
+}
+
+/* The value of `key` in a ConfigMap's data or a Secret's (base64) data, in a
+ * new buffer (*len its length); NULL with *bad false when there is no such
+ * key, with *bad true when a Secret value is not base64 (or ENOMEM). */
+static char *source_value(const cJSON *obj, bool secret, const char *key, size_t *len, bool *bad)
+{
+	*bad = false;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(obj, "data"), key);
+	if (!cJSON_IsString(v))
+		return NULL;
+	if (secret) {
+		char *d = cube_base64_decode(v->valuestring, strlen(v->valuestring), len, bad);
+		if (!d)
+			*bad = true;
+		return d;
+	}
+	*len = strlen(v->valuestring);
+	char *d = strdup(v->valuestring);
+	*bad = !d;
+	return d;
+}
+
+/* IsEnvVarName: [-._a-zA-Z][-._a-zA-Z0-9]* */
+static bool env_name_ok(const char *s)
+{
+	if (!s[0] || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_'))
+			return false;
+	return true;
+}
+
+/* envFrom: every key of each ConfigMap or Secret, with its prefix. */
+static int env_from_sources(envv *e, const cJSON *pod, const cJSON *container,
+			    const ocispec_lookup *lk, cube_err *err)
+{
+	const cJSON *src;
+	cJSON_ArrayForEach (src, cJSON_GetObjectItemCaseSensitive(container, "envFrom")) {
+		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(src, "configMapRef");
+		bool secret = false;
+		if (!ref) {
+			ref = cJSON_GetObjectItemCaseSensitive(src, "secretRef");
+			secret = true;
+		}
+		const char *name = cube_json_str(ref, "name");
+		if (!ref || !name)
+			continue;
+		bool optional = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ref, "optional"));
+		const cJSON *obj = lk && lk->get ? lk->get(lk->ud, secret, name) : NULL;
+		if (!obj) {
+			if (optional)
+				continue;
+			return cube_err_set(err, CUBE_ENOTFOUND, "%s \"%s\" not found",
+					    source_kind(secret), name);
+		}
+		const char *prefix = cube_json_str(src, "prefix");
+		const cJSON *kv;
+		cJSON_ArrayForEach (kv, cJSON_GetObjectItemCaseSensitive(obj, "data")) {
+			char full[512];
+			snprintf(full, sizeof(full), "%s%s", prefix ? prefix : "", kv->string);
+			if (!env_name_ok(full))
+				continue; /* the kubelet skips (and reports) invalid names */
+			size_t len;
+			bool bad;
+			cube_autofree char *val = source_value(obj, secret, kv->string, &len, &bad);
+			if (!val)
+				return cube_err_set(err, CUBE_EINVAL,
+						    "%s %s/%s: key %s: invalid value",
+						    source_kind(secret), cube_obj_namespace(pod),
+						    name, kv->string);
+			if (envv_set(e, full, val, len) < 0)
+				return cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* valueFrom.configMapKeyRef / secretKeyRef: 1 with the value in *out (new),
+ * 0 when optional and missing, -1 with err. */
+static int key_ref_value(const cJSON *pod, const cJSON *ref, bool secret, const ocispec_lookup *lk,
+			 char **out, size_t *len, cube_err *err)
+{
+	const char *name = cube_json_str(ref, "name"), *key = cube_json_str(ref, "key");
+	bool optional = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ref, "optional"));
+	const cJSON *obj = lk && lk->get && name ? lk->get(lk->ud, secret, name) : NULL;
+	if (!obj) {
+		if (optional)
+			return 0;
+		return cube_err_set(err, CUBE_ENOTFOUND, "%s \"%s\" not found", source_kind(secret),
+				    name ? name : "");
+	}
+	bool bad;
+	*out = key ? source_value(obj, secret, key, len, &bad) : NULL;
+	if (*out)
+		return 1;
+	if (key && bad)
+		return cube_err_set(err, CUBE_EINVAL, "%s %s/%s: key %s: invalid value",
+				    source_kind(secret), cube_obj_namespace(pod), name, key);
+	if (optional)
+		return 0;
+	return cube_err_set(err, CUBE_ENOTFOUND, "couldn't find key %s in %s %s/%s", key ? key : "",
+			    secret ? "Secret" : "ConfigMap", cube_obj_namespace(pod), name);
+}
+
 char **ocispec_env(const cJSON *pod, const cJSON *container, const char *pod_ip,
 		   const char *host_ip, cube_err *err)
 {
-	const cJSON *env = cJSON_GetObjectItemCaseSensitive(container, "env");
-	size_t n = cJSON_IsArray(env) ? (size_t)cJSON_GetArraySize(env) : 0, k = 0;
-	char **v = calloc(n + 1, sizeof(*v));
-	if (!v) {
-		cube_err_set(err, CUBE_ENOMEM, "out of memory");
-		return NULL;
-	}
-	const cJSON *e;
-	cJSON_ArrayForEach (e, env) {
-		const char *name = cube_json_str(e, "name");
+	return ocispec_env_from(pod, container, pod_ip, host_ip, NULL, err);
+}
+
+char **ocispec_env_from(const cJSON *pod, const cJSON *container, const char *pod_ip,
+			const char *host_ip, const ocispec_lookup *lk, cube_err *err)
+{
+	envv e = {.v = calloc(16, sizeof(char *)), .cap = 16}; /* non-NULL, even when empty */
+	if (!e.v)
+		goto oom;
+	if (lk && env_from_sources(&e, pod, container, lk, err) < 0)
+		goto fail;
+	const cJSON *ent;
+	cJSON_ArrayForEach (ent, cJSON_GetObjectItemCaseSensitive(container, "env")) {
+		const char *name = cube_json_str(ent, "name");
 		if (!name || !name[0])
 			continue;
 		char *value = NULL;
-		const cJSON *from = cJSON_GetObjectItemCaseSensitive(e, "valueFrom");
-		if (from) {
+		size_t vlen = 0;
+		const cJSON *from = cJSON_GetObjectItemCaseSensitive(ent, "valueFrom");
+		const cJSON *cmk = cJSON_GetObjectItemCaseSensitive(from, "configMapKeyRef");
+		const cJSON *sk = cJSON_GetObjectItemCaseSensitive(from, "secretKeyRef");
+		if (from && lk && (cmk || sk)) {
+			int rc = key_ref_value(pod, cmk ? cmk : sk, !cmk, lk, &value, &vlen, err);
+			if (rc < 0)
+				goto fail;
+			if (rc == 0)
+				continue; /* optional and missing: no variable */
+		} else if (from) {
 			const char *path = cube_json_str(from, "fieldRef.fieldPath");
 			const char *fv = NULL;
 			if (!path) {
-				cube_err_set(err, CUBE_EINVAL,
-					     "env %s: only valueFrom.fieldRef is supported by this "
-					     "cubelet",
-					     name);
+				cube_err_set(
+					err, CUBE_EINVAL,
+					"env %s: only valueFrom.fieldRef%s is supported by this "
+					"cubelet",
+					name, lk ? ", configMapKeyRef and secretKeyRef" : "");
 				goto fail;
 			}
 			if (field_value(pod, path, pod_ip, host_ip, &fv) < 0) {
@@ -203,25 +369,23 @@ char **ocispec_env(const cJSON *pod, const cJSON *container, const char *pod_ip,
 			}
 			value = strdup(fv);
 		} else {
-			const char *raw = cube_json_str(e, "value");
-			value = ocispec_expand(raw ? raw : "", v);
+			const char *raw = cube_json_str(ent, "value");
+			value = ocispec_expand(raw ? raw : "", e.v);
 		}
 		if (!value)
 			goto oom;
-		size_t len = strlen(name) + strlen(value) + 2;
-		v[k] = malloc(len);
-		if (!v[k]) {
-			free(value);
-			goto oom;
-		}
-		snprintf(v[k++], len, "%s=%s", name, value);
+		if (!vlen)
+			vlen = strlen(value);
+		int rc = envv_set(&e, name, value, vlen);
 		free(value);
+		if (rc < 0)
+			goto oom;
 	}
-	return v;
+	return e.v;
 oom:
 	cube_err_set(err, CUBE_ENOMEM, "out of memory");
 fail:
-	cube_oci_strv_free(v);
+	cube_oci_strv_free(e.v);
 	return NULL;
 }
 
@@ -383,6 +547,10 @@ cJSON *ocispec_runtime_spec(const ocispec_in *in)
 		add_mount(mounts, "/etc/hostname", "bind", in->hostname_file, bind_rw);
 	if (in->resolv)
 		add_mount(mounts, "/etc/resolv.conf", "bind", in->resolv, bind_rw);
+	const cJSON *vm;
+	cJSON_ArrayForEach (vm, in->mounts) {
+		cJSON_AddItemToArray(mounts, cJSON_Duplicate(vm, true));
+	}
 	if (cJSON_IsObject(in->annotations))
 		cJSON_AddItemToObject(s, "annotations", cJSON_Duplicate(in->annotations, true));
 	cJSON *lx = cJSON_AddObjectToObject(s, "linux");

@@ -4,7 +4,8 @@
  *   - the environment: env entries with value (with $(VAR) expansion) or
  *     valueFrom.fieldRef (the downward API: metadata.name, .namespace, .uid,
  *     .labels['k'], .annotations['k'], spec.nodeName, spec.serviceAccountName,
- *     status.podIP, status.hostIP);
+ *     status.podIP, status.hostIP), and with a lookup of ConfigMaps and
+ *     Secrets valueFrom.configMapKeyRef / secretKeyRef and envFrom;
  *   - $(VAR) expansion in command and args, as Kubernetes' expansion package
  *     does it ($$ is a literal $, an unknown $(X) stays as written);
  *   - the cgroup resources of requests and limits (Kubernetes' cpu shares,
@@ -28,15 +29,35 @@
  * wins; NULL: none).  New string, NULL on ENOMEM. */
 char *ocispec_expand(const char *s, char *const *env);
 
-/* The container's own environment ("K=V", in order), each value resolved:
- * `value` expanded against the entries before it, `valueFrom.fieldRef` from
- * the pod.  pod_ip and host_ip fill
+/* The container's own environment ("K=V", in order, each name once), each
+ * value resolved: `value` expanded against the entries before it,
+ * `valueFrom.fieldRef` from the pod.  pod_ip and host_ip fill
  * status.podIP and status.hostIP.  Other valueFrom sources (configMapKeyRef,
  * secretKeyRef, resourceFieldRef) are an error (CUBE_EINVAL, "...only
  * valueFrom.fieldRef is supported by this cubelet"), as is an unknown field
  * path.  New vector (cube_oci_strv_free) or NULL with err. */
 char **ocispec_env(const cJSON *pod, const cJSON *container, const char *pod_ip,
 		   const char *host_ip, cube_err *err);
+
+/* Where ConfigMaps and Secrets come from: get returns the object named
+ * `name` in the pod's namespace (secret: a Secret, else a ConfigMap),
+ * borrowed until the environment is built, or NULL if there is none. */
+typedef struct ocispec_lookup {
+	const cJSON *(*get)(void *ud, bool secret, const char *name);
+	void *ud;
+} ocispec_lookup;
+
+/* ocispec_env with ConfigMaps and Secrets (lk), as the kubelet's
+ * makeEnvironmentVariables: first envFrom (configMapRef / secretRef, each
+ * key with `prefix`; keys that are not valid variable names are skipped),
+ * then env, where valueFrom.configMapKeyRef / secretKeyRef give the key's
+ * value (a Secret's decoded from base64).  A missing object or key of a
+ * reference that is not `optional` is an error with the kubelet's message
+ * (CUBE_ENOTFOUND: `configmap "x" not found`, `couldn't find key k in
+ * ConfigMap ns/x`, the same with secret/Secret); an optional one adds
+ * nothing. */
+char **ocispec_env_from(const cJSON *pod, const cJSON *container, const char *pod_ip,
+			const char *host_ip, const ocispec_lookup *lk, cube_err *err);
 
 /* Expands every word of argv in place against env. 0 or -1 (ENOMEM). */
 int ocispec_expand_argv(char **argv, char *const *env);
@@ -68,6 +89,7 @@ typedef struct ocispec_in {
 	ocispec_resources res;
 	const cJSON *annotations; /* object or NULL: copied into the spec */
 	uint64_t nofile;	  /* RLIMIT_NOFILE (soft and hard); 0: 1048576 */
+	const cJSON *mounts;	  /* array or NULL: OCI mounts (the pod's volumes) added last */
 } ocispec_in;
 
 /* The OCI runtime spec (config.json): a new tree, NULL on ENOMEM. */

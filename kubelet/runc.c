@@ -24,6 +24,7 @@
  *   ROOT/pods/<uid>/containers/<name>/<id>/   the runc bundle of the attempt:
  *        config.json, rootfs/ (overlay), upper/, work/, exit.json (shim)
  *   ROOT/pods/<uid>/logs/<name>/<attempt>.log   CRI log (last two kept)
+ *   ROOT/pods/<uid>/volumes/<plugin>/<volume>   the pod's volumes (volumes.h)
  *
  * What is only in memory: restart and image pull back-offs, the last pull
  * error of a container, and which pods' containers are running (the PLEG
@@ -52,6 +53,7 @@
 #include "exec.h"
 #include "hostport.h"
 #include "hooks.h"
+#include "fsutil.h"
 #include "imageref.h"
 #include "imagestore.h"
 #include "ktime.h"
@@ -64,6 +66,7 @@
 #include "podnet.h"
 #include "probe.h"
 #include "shim.h"
+#include "volumes.h"
 
 extern char **environ;
 
@@ -120,60 +123,29 @@ typedef struct runc_rt {
 	cube_strmap *backoffs; /* key -> backoff* */
 	cube_strmap *waits;    /* "uid/name" -> waiting* */
 	cube_strmap *probes;   /* "uid/name/startup|liveness|readiness" -> probe_entry* */
+	kubelet_volumes *vol;  /* volumes.c: ConfigMaps, Secrets, who reads them */
 	int forgetting;	       /* kill threads of forgotten pods at work */
 	pthread_t pleg, prober;
 	bool pleg_started, prober_started;
 	atomic_bool stop;
 } runc_rt;
 
-/* ---- small file helpers ---- */
+/* ---- small file helpers (lib/fsutil.h, under this file's names) ---- */
 
 static int mkdirs(const char *dir, mode_t mode)
 {
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *s = tmp + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-				return -1;
-			*s = '/';
-		}
-	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
+	return cube_mkdir_p(dir, mode);
 }
 
 /* rm -rf, never crossing into a mount (a stuck overlay stays intact). */
 static void rm_rf(const char *path)
 {
-	nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	cube_rm_rf(path);
 }
 
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t r;
-	while (m && (r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, r, m);
-	fclose(f);
-	if (m)
-		fclose(m);
-	return buf;
+	return cube_read_file(path, NULL);
 }
 
 static cJSON *read_json(const char *path)
@@ -721,6 +693,7 @@ typedef struct pod_ctx {
 	const char *uid;
 	char ip[64];
 	char host[80];
+	const char *blocked; /* a volume failed: no container starts (why) */
 } pod_ctx;
 
 /* uid[:gid] or a name from the image's /etc/passwd. */
@@ -903,7 +876,8 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	char **dirs = NULL, **argv = NULL, **cenv = NULL, **env = NULL;
 	char id[80], cdir[2048], bundle[2200], rootfs[2300], upper[2300], work[2300], logdir[2300],
 		logf[2400], cg[100], path[2400];
-	cJSON *rec = NULL, *spec = NULL, *cmd = NULL, *args = NULL, *ann = NULL, *imgcfg = NULL;
+	cJSON *rec = NULL, *spec = NULL, *cmd = NULL, *args = NULL, *ann = NULL, *imgcfg = NULL,
+	      *vmounts = NULL;
 	bool mounted = false;
 	random_id(id);
 	ctr_dir(rt, p->uid, name, cdir, sizeof(cdir));
@@ -940,7 +914,10 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	mounted = true;
 	/* the environment, then $(VAR) in command and args */
 	const char *host_ip = rt->n->ip;
-	cenv = ocispec_env(p->pod, c, p->ip, host_ip, &err);
+	volumes_held held = {.v = rt->vol, .ns = cube_obj_namespace(p->pod)};
+	ocispec_lookup lk = volumes_lookup(&held);
+	cenv = ocispec_env_from(p->pod, c, p->ip, host_ip, &lk, &err);
+	volumes_held_release(&held);
 	if (!cenv) {
 		reason = "CreateContainerConfigError";
 		goto fail;
@@ -1027,6 +1004,11 @@ static cJSON *start_container(pod_ctx *p, const cJSON *c, int attempt, const cJS
 	in.hosts = hosts;
 	in.hostname_file = hostname;
 	in.resolv = resolv;
+	if (!(vmounts = volumes_mounts(p->pod, c, pdir, cenv, &err))) {
+		reason = "CreateContainerConfigError";
+		goto fail;
+	}
+	in.mounts = vmounts;
 	if (ocispec_resources_of(c, &in.res, &err) < 0) {
 		reason = "CreateContainerConfigError";
 		goto fail;
@@ -1113,6 +1095,7 @@ out:
 	cJSON_Delete(args);
 	cJSON_Delete(ann);
 	cJSON_Delete(imgcfg);
+	cJSON_Delete(vmounts);
 	cube_oci_strv_free(dirs);
 	cube_oci_strv_free(argv);
 	cube_oci_strv_free(cenv);
@@ -1389,9 +1372,17 @@ static void container_step(pod_ctx *p, const cJSON *c, bool may_start, bool init
 	if (o != OBS_RUNNING && !init)
 		probes_sync(p, c, name, NULL, NULL,
 			    &(bool){false}); /* none while it does not run */
+	if (p->blocked)
+		may_start = false;
 	if (o == OBS_NONE) {
 		if (!may_start) {
-			status_entry(st, c, rec, waiting_state("PodInitializing", NULL), init);
+			/* the kubelet's default waiting reason: PodInitializing in a pod
+			 * with init containers, else ContainerCreating */
+			bool inits = cJSON_GetArraySize(
+					     cube_json_path(p->pod, "spec.initContainers")) > 0;
+			const char *why =
+				p->blocked && !inits ? "ContainerCreating" : "PodInitializing";
+			status_entry(st, c, rec, waiting_state(why, p->blocked), init);
 			return;
 		}
 		cJSON *made = start_container(p, c, 0, NULL);
@@ -1542,6 +1533,13 @@ static int runc_sync_inner(runc_rt *rt, const cJSON *pod, const char *uid, pod_t
 	}
 	if (write_pod_files(rt, pod, uid, p.ip, err) < 0)
 		return -1;
+	cube_err verr = CUBE_ERR_INIT;
+	if (volumes_setup(rt->vol, pod, dir, &verr) < 0) {
+		p.blocked = verr.msg;
+		char vkey[256];
+		snprintf(vkey, sizeof(vkey), "volumes/%s", uid);
+		enqueue_after(rt, pod, backoff_next(rt, vkey));
+	}
 	const cJSON *old = cube_json_path(pod, "status");
 	char now[32];
 	cube_time_now(now, sizeof(now));
@@ -1746,6 +1744,7 @@ static void kill_uid(runc_rt *rt, const char *uid, int grace_s, const cJSON *pod
 	umount_below(dir);
 	sandbox_down(rt, uid);
 	rm_rf(dir);
+	volumes_forget(rt->vol, uid);
 	track_drop(rt, uid);
 }
 
@@ -2123,6 +2122,8 @@ static int runc_init(kubelet_node *n, cube_err *err)
 		goto fail;
 	}
 	rt->prober_started = true;
+	if (!(rt->vol = volumes_new(n, err)))
+		goto fail;
 	cube_log_info("runc: node %s: root %s, pod namespaces %s*", n->name, rt->root, rt->prefix);
 	return 0;
 fail:
@@ -2167,6 +2168,7 @@ static void runc_cleanup(kubelet_node *n)
 	while (rt->forgetting > 0)
 		pthread_cond_wait(&rt->cond, &rt->mu);
 	pthread_mutex_unlock(&rt->mu);
+	volumes_free(rt->vol);
 	podnet_free(rt->net);
 	hostports_free(rt->hostports);
 	if (rt->node_nsfd >= 0)

@@ -606,10 +606,8 @@ static void go_format_g(double v, bool f32, char *out, size_t size)
 	out[k] = '\0';
 }
 
-/* Standard base64 as Go's StdEncoding.DecodeString reads it: '\r' and '\n'
- * are skipped, padding is required.  Returns a malloc'd buffer (NUL-added)
- * and its length, or NULL: *bad tells a decoding error from ENOMEM. */
-static char *base64_decode(const char *s, size_t n, size_t *out_len, bool *bad)
+/* (yaml.h) */
+char *cube_base64_decode(const char *s, size_t n, size_t *out_len, bool *bad)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -999,7 +997,7 @@ static int decode_scalar(parser *p, const yaml_event_t *ev, resolved *r, char **
 		return 0;
 	case T_BINARY: {
 		bool bad;
-		*bin = base64_decode(v, n, bin_len, &bad);
+		*bin = cube_base64_decode(v, n, bin_len, &bad);
 		if (!*bin && !bad)
 			return oom(p);
 		if (!*bin)

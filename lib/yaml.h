@@ -53,6 +53,7 @@
 #ifndef CUBE_YAML_H
 #define CUBE_YAML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -98,6 +99,12 @@ cJSON *cube_yaml_parse(const char *text, size_t len, cube_err *err)
  * ENOMEM or if doc is NULL or nested deeper than CUBE_YAML_MAX_DEPTH.
  * cube_yaml_parse() of the result gives doc back (numbers as doubles). */
 char *cube_yaml_emit(const cJSON *doc) __attribute__((warn_unused_result));
+
+/* Standard base64 as Go's StdEncoding.DecodeString reads it (YAML's !!binary,
+ * JSON []byte fields such as a Secret's data): '\r' and '\n' are skipped,
+ * padding is required.  Returns a malloc'd buffer (NUL-added) and its length
+ * in *out_len, or NULL: *bad tells a decoding error from ENOMEM. */
+char *cube_base64_decode(const char *s, size_t n, size_t *out_len, bool *bad);
 
 #endif
 

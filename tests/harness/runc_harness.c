@@ -355,3 +355,16 @@ void cube_test_runc_busybox_pod(cube_test_runc_node *r, char *buf, size_t size, 
 		 name, r->node_name, policy, extra_spec ? extra_spec : "", r->reg.host, script,
 		 extra_container ? extra_container : "");
 }
+
+int cube_test_runc_exec(cube_test_runc_node *r, const cJSON *pod, const char *container, char *buf,
+			size_t size, const char *cmd)
+{
+	const char *cid = cube_json_str(
+		cube_test_pod_cstatus(pod, "status.containerStatuses", container), "containerID");
+	if (!cid || strncmp(cid, "runc://", 7)) {
+		snprintf(buf, size, "no container %s", container);
+		return -1;
+	}
+	return cube_test_sh(buf, size, "runc --root %s/runc exec %s sh -c '%s' 2>&1", r->root,
+			    cid + 7, cmd);
+}

@@ -27,12 +27,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "apiserver_harness.h"
 #include "kclient.h"
 #include "registry_harness.h"
+
+/* In a criterion test: skips it unless we are root (criterion.h first). */
+#define NEED_ROOT()                                 \
+	do {                                        \
+		if (geteuid() != 0)                 \
+			cr_skip_test("needs root"); \
+	} while (0)
 
 typedef struct cube_test_runc_node {
 	cube_test_api api;
@@ -114,5 +122,10 @@ void cube_test_runc_dump(cube_test_runc_node *r, const char *what, const cJSON *
 void cube_test_runc_busybox_pod(cube_test_runc_node *r, char *buf, size_t size, const char *name,
 				const char *policy, const char *script, const char *extra_spec,
 				const char *extra_container);
+
+/* Runs a shell command in a running container of the pod (runc exec, as
+ * kubectl exec would) with its output in out; the exit status or -1. */
+int cube_test_runc_exec(cube_test_runc_node *r, const cJSON *pod, const char *container, char *out,
+			size_t size, const char *cmd);
 
 #endif

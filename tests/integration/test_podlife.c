@@ -38,12 +38,6 @@ static void teardown(void)
 
 TestSuite(podlife, .init = setup, .fini = teardown, .timeout = 150);
 
-#define NEED_ROOT()                                 \
-	do {                                        \
-		if (geteuid() != 0)                 \
-			cr_skip_test("needs root"); \
-	} while (0)
-
 static void start_cubelet(const char *const *extra)
 {
 	cr_assert_eq(cube_test_runc_start_cubelet(&r, extra), 0);

@@ -110,12 +110,6 @@ static bool nothing_left(void)
 	return cube_test_runc_nothing_left(&rn);
 }
 
-#define NEED_ROOT()                                 \
-	do {                                        \
-		if (geteuid() != 0)                 \
-			cr_skip_test("needs root"); \
-	} while (0)
-
 static void busybox_pod_x(char *buf, size_t size, const char *name, const char *policy,
 			  const char *script, const char *extra_spec, const char *extra_container)
 {

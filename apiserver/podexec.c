@@ -28,6 +28,8 @@
 
 #include "apiserver.h"
 #include "cleanup.h"
+#include "fsutil.h"
+#include "http.h"
 #include "log.h"
 #include "obj.h"
 
@@ -53,28 +55,14 @@ static void tunnel_free(tunnel *t)
 	free(t);
 }
 
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Copies both ways until both directions have ended. */
 static void *tunnel_main(void *arg)
 {
 	tunnel *t = arg;
 	int fds[2] = {t->client, t->backend};
 	bool open_in[2] = {true, true}; /* we may still read from fds[i] */
-	if ((t->early_len && send_all(t->client, t->early, t->early_len) < 0) ||
-	    (t->extra_len && send_all(t->backend, t->extra, t->extra_len) < 0))
+	if ((t->early_len && cube_write_all(t->client, t->early, t->early_len) < 0) ||
+	    (t->extra_len && cube_write_all(t->backend, t->extra, t->extra_len) < 0))
 		open_in[0] = open_in[1] = false;
 	char buf[65536];
 	while (open_in[0] || open_in[1]) {
@@ -98,7 +86,7 @@ static void *tunnel_main(void *arg)
 			ssize_t r = recv(fds[i], buf, sizeof(buf), 0);
 			if (r < 0 && errno == EINTR)
 				continue;
-			if (r <= 0 || send_all(fds[!i], buf, (size_t)r) < 0) {
+			if (r <= 0 || cube_write_all(fds[!i], buf, (size_t)r) < 0) {
 				/* this direction is over: pass the end on */
 				open_in[i] = false;
 				shutdown(fds[!i], SHUT_WR);
@@ -130,24 +118,6 @@ static void on_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *ex
 		return;
 	}
 	pthread_detach(th);
-}
-
-/* The value of header `name` in an answer's head, into out. */
-static bool head_value(const char *head, const char *name, char *out, size_t size)
-{
-	size_t nl = strlen(name);
-	for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
-		const char *s = l + 2;
-		if (!strncasecmp(s, name, nl) && s[nl] == ':') {
-			s += nl + 1;
-			while (*s == ' ')
-				s++;
-			const char *e = strstr(s, "\r\n");
-			snprintf(out, size, "%.*s", (int)(e ? e - s : (long)strlen(s)), s);
-			return true;
-		}
-	}
-	return false;
 }
 
 static int dial(const char *ip, int port, int timeout_ms)
@@ -264,7 +234,7 @@ void podexec_serve(api_req *r, const cJSON *pod)
 	char *end = NULL;
 	struct timeval tv = {.tv_sec = 30};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (!req || !head || send_all(fd, req, strlen(req)) < 0)
+	if (!req || !head || cube_write_all(fd, req, strlen(req)) < 0)
 		goto unreachable;
 	while (!end && len < HEAD_MAX) {
 		ssize_t n = recv(fd, head + len, HEAD_MAX - len, 0);
@@ -284,8 +254,9 @@ void podexec_serve(api_req *r, const cJSON *pod)
 	if (status != 101) {
 		/* the cubelet's refusal, relayed: its body follows the head */
 		char cl[32] = "", ct[128] = "application/json";
-		long want = head_value(head, "Content-Length", cl, sizeof(cl)) ? atol(cl) : 0;
-		head_value(head, "Content-Type", ct, sizeof(ct));
+		long want =
+			cube_http_head_value(head, "Content-Length", cl, sizeof(cl)) ? atol(cl) : 0;
+		cube_http_head_value(head, "Content-Type", ct, sizeof(ct));
 		if (want < 0 || want > (1 << 20))
 			want = 0;
 		char *body = malloc((size_t)want + 1);
@@ -305,8 +276,8 @@ void podexec_serve(api_req *r, const cJSON *pod)
 	}
 	tunnel *t = calloc(1, sizeof(*t));
 	char accept[64] = "", proto[128] = "";
-	head_value(head, "Sec-WebSocket-Accept", accept, sizeof(accept));
-	head_value(head, "Sec-WebSocket-Protocol", proto, sizeof(proto));
+	cube_http_head_value(head, "Sec-WebSocket-Accept", accept, sizeof(accept));
+	cube_http_head_value(head, "Sec-WebSocket-Protocol", proto, sizeof(proto));
 	if (!t) {
 		close(fd);
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");

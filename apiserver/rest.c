@@ -20,6 +20,7 @@
 
 #include "apiserver.h"
 #include "cleanup.h"
+#include "strbuf.h"
 #include "defaults.h"
 #include "schema.h"
 #include "validation.h"
@@ -591,63 +592,30 @@ static int parse_int64(const char *s, int64_t *out)
 	return 0;
 }
 
-/* A growable text buffer for list bodies. */
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} buf;
-
-static void buf_add(buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_str(buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void list_head(api_req *r, buf *b, int64_t rv, const char *cont, int64_t remaining)
+static void list_head(api_req *r, cube_sb *b, int64_t rv, const char *cont, int64_t remaining)
 {
 	char gv[64], head[512];
 	snprintf(
 		head, sizeof(head),
 		"{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%lld\"",
 		r->res->list_kind, api_resource_gv(r->res, gv, sizeof(gv)), (long long)rv);
-	buf_str(b, head);
+	cube_sb_str(b, head);
 	if (cont && cont[0]) {
-		buf_str(b, ",\"continue\":\"");
-		buf_str(b, cont);
-		buf_str(b, "\"");
+		cube_sb_str(b, ",\"continue\":\"");
+		cube_sb_str(b, cont);
+		cube_sb_str(b, "\"");
 		if (remaining > 0) {
 			snprintf(head, sizeof(head), ",\"remainingItemCount\":%lld",
 				 (long long)remaining);
-			buf_str(b, head);
+			cube_sb_str(b, head);
 		}
 	}
-	buf_str(b, "},\"items\":[");
+	cube_sb_str(b, "},\"items\":[");
 }
 
-static void list_send(api_req *r, buf *b)
+static void list_send(api_req *r, cube_sb *b)
 {
-	buf_str(b, "]}");
+	cube_sb_str(b, "]}");
 	if (b->oom) {
 		free(b->p);
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
@@ -753,7 +721,7 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 			return;
 		}
 	}
-	buf b = {0};
+	cube_sb b = {0};
 	size_t count = 0;
 	char *last = start ? strdup(start) : NULL;
 	bool more = false;
@@ -814,8 +782,8 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 				char *t = cJSON_PrintUnformatted(o);
 				if (t) {
 					if (count)
-						buf_add(&b, ",", 1);
-					buf_str(&b, t);
+						cube_sb_add(&b, ",", 1);
+					cube_sb_str(&b, t);
 					free(t);
 					count++;
 				}
@@ -839,10 +807,10 @@ static void list_from_etcd(api_req *r, const cube_labelsel *ls, const cube_field
 	if (more && last) {
 		/* Redo the head with the continue token (the items are already in place). */
 		cube_autofree char *tok = continue_token(rev, last);
-		buf head = {0};
+		cube_sb head = {0};
 		list_head(r, &head, rev, tok, (ls || fs) ? 0 : remaining);
 		const char *items = strchr(b.p, '[') + 1;
-		buf_str(&head, items);
+		cube_sb_str(&head, items);
 		free(b.p);
 		b = head;
 	}
@@ -909,12 +877,12 @@ static void do_list(api_req *r)
 		respond_table(r, table, rv, NULL, 0, rows);
 		goto out;
 	}
-	buf b = {0};
+	cube_sb b = {0};
 	list_head(r, &b, rv, NULL, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			buf_add(&b, ",", 1);
-		buf_add(&b, objs[i]->text, objs[i]->len);
+			cube_sb_add(&b, ",", 1);
+		cube_sb_add(&b, objs[i]->text, objs[i]->len);
 		wc_obj_unref(objs[i]);
 	}
 	free(objs);
@@ -1970,7 +1938,7 @@ static void do_deletecollection(api_req *r)
 		api_storage_error(r, &err);
 		goto out;
 	}
-	buf b = {0};
+	cube_sb b = {0};
 	list_head(r, &b, resp.revision, NULL, 0);
 	size_t count = 0;
 	for (size_t i = 0; i < resp.n; i++) {
@@ -1992,8 +1960,8 @@ static void do_deletecollection(api_req *r)
 			char *t = cJSON_PrintUnformatted(res);
 			if (t) {
 				if (count++)
-					buf_add(&b, ",", 1);
-				buf_str(&b, t);
+					cube_sb_add(&b, ",", 1);
+				cube_sb_str(&b, t);
 				free(t);
 			}
 			cJSON_Delete(res);

@@ -40,6 +40,34 @@ static bool routes(void *ud, cube_httpd_req *req)
 	return false;
 }
 
+cube_robj *cubelet_route_pod(cubelet *k, cube_httpd_req *req, const char *prefix, char *cname,
+			     size_t size)
+{
+	char ns[256], pod_name[256], c[256];
+	if (sscanf(cube_httpd_path(req) + strlen(prefix), "%255[^/]/%255[^/]/%255[^/]", ns,
+		   pod_name, c) != 3) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
+					  "expected %s<namespace>/<pod>/<container>", prefix);
+		return NULL;
+	}
+	char key[600];
+	snprintf(key, sizeof(key), "%s/%s", ns, pod_name);
+	cube_robj *o = k->pods ? cube_informer_get(k->pods, key) : NULL;
+	if (!o) {
+		cube_httpd_respond_status(req, 404, "NotFound", NULL, "pods \"%s\" not found",
+					  pod_name);
+		return NULL;
+	}
+	if (!cube_pod_container(o->json, c)) {
+		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
+					  "container %s is not valid for pod %s", c, pod_name);
+		cube_robj_unref(o);
+		return NULL;
+	}
+	snprintf(cname, size, "%s", c);
+	return o;
+}
+
 static bool healthy(void *ud, char *why, size_t size)
 {
 	cubelet *k = ud;

@@ -191,6 +191,13 @@ void routes_stop(cubelet *k);
 bool logs_handle(void *ud, cube_httpd_req *req);
 /* exec.h: exec_handle, GET /exec/<ns>/<pod>/<container> */
 
+/* For the routes under `prefix` (path <prefix><ns>/<pod>/<container>):
+ * the pod from the informer (a reference) and the container's name in
+ * cname, the container being one of the pod's; NULL after answering 400
+ * (a bad path or container) or 404 (no such pod on this node). */
+cube_robj *cubelet_route_pod(cubelet *k, cube_httpd_req *req, const char *prefix, char *cname,
+			     size_t size);
+
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);
 void pods_stop(cubelet *k);

@@ -426,13 +426,6 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 	static const char prefix[] = "/exec/";
 	if (strncmp(path, prefix, sizeof(prefix) - 1))
 		return false;
-	char ns[256], pod_name[256], cname[256];
-	if (sscanf(path + sizeof(prefix) - 1, "%255[^/]/%255[^/]/%255[^/]", ns, pod_name, cname) !=
-	    3) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "expected /exec/<namespace>/<pod>/<container>");
-		return true;
-	}
 	if (!header_has(req, "Upgrade", "websocket") ||
 	    !cube_httpd_header(req, "Sec-WebSocket-Key")) {
 		cube_httpd_respond_status(
@@ -462,19 +455,12 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL, "%s", bad);
 		return true;
 	}
-	char key[600];
-	snprintf(key, sizeof(key), "%s/%s", ns, pod_name);
-	cube_robj *o_pod = k->pods ? cube_informer_get(k->pods, key) : NULL;
-	if (!o_pod) {
-		cube_httpd_respond_status(req, 404, "NotFound", NULL, "pods \"%s\" not found",
-					  pod_name);
+	char cname[256];
+	cube_robj *o_pod = cubelet_route_pod(k, req, prefix, cname, sizeof(cname));
+	if (!o_pod)
 		return true;
-	}
 	session *s = NULL;
-	if (!cube_pod_container(o_pod->json, cname)) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "container %s is not valid for pod %s", cname, pod_name);
-	} else if (!k->rt->exec) {
+	if (!k->rt->exec) {
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
 					  "the %s runtime cannot run commands in containers",
 					  k->rt->name);

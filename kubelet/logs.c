@@ -323,13 +323,6 @@ bool logs_handle(void *ud, cube_httpd_req *req)
 	static const char prefix[] = "/containerLogs/";
 	if (strncmp(path, prefix, sizeof(prefix) - 1))
 		return false;
-	char ns[256], pod_name[256], cname[256];
-	if (sscanf(path + sizeof(prefix) - 1, "%255[^/]/%255[^/]/%255[^/]", ns, pod_name, cname) !=
-	    3) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "expected /containerLogs/<namespace>/<pod>/<container>");
-		return true;
-	}
 	if (strcmp(cube_httpd_method(req), "GET")) {
 		cube_httpd_respond_status(req, 405, "MethodNotAllowed", NULL,
 					  "the server does not allow this method");
@@ -346,23 +339,16 @@ bool logs_handle(void *ud, cube_httpd_req *req)
 	}
 	bool follow = cube_httpd_query_bool(req, "follow");
 	bool previous = cube_httpd_query_bool(req, "previous");
-	char key[600];
-	snprintf(key, sizeof(key), "%s/%s", ns, pod_name);
-	cube_robj *o_pod = k->pods ? cube_informer_get(k->pods, key) : NULL;
-	if (!o_pod) {
-		cube_httpd_respond_status(req, 404, "NotFound", NULL, "pods \"%s\" not found",
-					  pod_name);
+	char cname[256];
+	cube_robj *o_pod = cubelet_route_pod(k, req, prefix, cname, sizeof(cname));
+	if (!o_pod)
 		return true;
-	}
 	const cJSON *pod = o_pod->json;
 	const char *node = cube_json_str(pod, "spec.nodeName");
 	kubelet_node *n = node ? cube_strmap_get(k->by_name, node) : NULL;
 	char file[2048], done[2048];
 	cube_err err = CUBE_ERR_INIT;
-	if (!cube_pod_container(pod, cname)) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "container %s is not valid for pod %s", cname, pod_name);
-	} else if (!n || !k->rt->log_file) {
+	if (!n || !k->rt->log_file) {
 		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
 					  "the %s runtime keeps no container logs", k->rt->name);
 	} else if (k->rt->log_file(n, pod, cname, previous, file, sizeof(file), done, sizeof(done),

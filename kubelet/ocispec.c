@@ -12,6 +12,7 @@
 #include "oci.h"
 #include "quantity.h"
 #include "yaml.h"
+#include "strbuf.h"
 
 /* ---- $(VAR) expansion (k8s.io/kubernetes/third_party/forked/golang/expansion) ---- */
 
@@ -24,81 +25,40 @@ static const char *lookup(char *const *env, const char *name, size_t len)
 	return found;
 }
 
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t nc = (b->len + n + 1) * 2;
-		char *g = realloc(b->s, nc);
-		if (!g) {
-			b->oom = true;
-			return;
-		}
-		b->s = g;
-		b->cap = nc;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static char *sb_done(sbuf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
-}
-
 char *ocispec_expand(const char *s, char *const *env)
 {
-	sbuf b = {0};
+	cube_sb b = {0};
 	size_t n = strlen(s), checkpoint = 0;
 	for (size_t cur = 0; cur < n; cur++) {
 		if (s[cur] != '$' || cur + 1 >= n)
 			continue;
-		sb_add(&b, s + checkpoint, cur - checkpoint);
+		cube_sb_add(&b, s + checkpoint, cur - checkpoint);
 		const char *in = s + cur + 1;
 		size_t advance = 1;
 		if (in[0] == '$') {
-			sb_add(&b, "$", 1); /* $$ -> $ */
+			cube_sb_add(&b, "$", 1); /* $$ -> $ */
 		} else if (in[0] == '(') {
 			const char *close = strchr(in + 1, ')');
 			if (close) {
 				size_t len = (size_t)(close - (in + 1));
 				const char *v = lookup(env, in + 1, len);
 				if (v)
-					sb_str(&b, v);
+					cube_sb_str(&b, v);
 				else
-					sb_add(&b, in - 1, len + 3); /* unknown: as written */
+					cube_sb_add(&b, in - 1, len + 3); /* unknown: as written */
 				advance = len + 2;
 			} else {
-				sb_add(&b, "$(", 2);
+				cube_sb_add(&b, "$(", 2);
 			}
 		} else {
-			sb_add(&b, in - 1, 2);
+			cube_sb_add(&b, in - 1, 2);
 		}
 		cur += advance;
 		checkpoint = cur + 1;
 	}
 	if (checkpoint < n)
-		sb_add(&b, s + checkpoint, n - checkpoint);
-	return sb_done(&b);
+		cube_sb_add(&b, s + checkpoint, n - checkpoint);
+	return cube_sb_take(&b);
 }
 
 int ocispec_expand_argv(char **argv, char *const *env)
@@ -607,52 +567,52 @@ void ocispec_hostname(const cJSON *pod, char *buf, size_t size)
 
 char *ocispec_hosts_file(const cJSON *pod, const char *pod_ip, const char *cluster_domain)
 {
-	sbuf b = {0};
-	sb_str(&b, "# Kubernetes-managed hosts file.\n"
-		   "127.0.0.1\tlocalhost\n"
-		   "::1\tlocalhost ip6-localhost ip6-loopback\n"
-		   "fe00::0\tip6-localnet\n"
-		   "fe00::0\tip6-mcastprefix\n"
-		   "fe00::1\tip6-allnodes\n"
-		   "fe00::2\tip6-allrouters\n");
+	cube_sb b = {0};
+	cube_sb_str(&b, "# Kubernetes-managed hosts file.\n"
+			"127.0.0.1\tlocalhost\n"
+			"::1\tlocalhost ip6-localhost ip6-loopback\n"
+			"fe00::0\tip6-localnet\n"
+			"fe00::0\tip6-mcastprefix\n"
+			"fe00::1\tip6-allnodes\n"
+			"fe00::2\tip6-allrouters\n");
 	char host[64];
 	ocispec_hostname(pod, host, sizeof(host));
 	const char *sub = cube_json_str(pod, "spec.subdomain");
 	if (pod_ip && pod_ip[0]) {
-		sb_str(&b, pod_ip);
-		sb_str(&b, "\t");
+		cube_sb_str(&b, pod_ip);
+		cube_sb_str(&b, "\t");
 		if (sub && sub[0]) {
 			const char *ns = cube_obj_namespace(pod);
 			char fqdn[512];
 			snprintf(fqdn, sizeof(fqdn), "%s.%s.%s.svc.%s\t", host, sub,
 				 ns ? ns : "default",
 				 cluster_domain ? cluster_domain : "cluster.local");
-			sb_str(&b, fqdn);
+			cube_sb_str(&b, fqdn);
 		}
-		sb_str(&b, host);
-		sb_str(&b, "\n");
+		cube_sb_str(&b, host);
+		cube_sb_str(&b, "\n");
 	}
 	const cJSON *a;
 	cJSON_ArrayForEach (a, cube_json_path(pod, "spec.hostAliases")) {
 		const char *ip = cube_json_str(a, "ip");
 		if (!ip)
 			continue;
-		sb_str(&b, "\n# Entries added by HostAliases.\n");
-		sb_str(&b, ip);
-		sb_str(&b, "\t");
+		cube_sb_str(&b, "\n# Entries added by HostAliases.\n");
+		cube_sb_str(&b, ip);
+		cube_sb_str(&b, "\t");
 		const cJSON *h;
 		bool first = true;
 		cJSON_ArrayForEach (h, cJSON_GetObjectItemCaseSensitive(a, "hostnames")) {
 			if (!cJSON_IsString(h))
 				continue;
 			if (!first)
-				sb_str(&b, "\t");
-			sb_str(&b, h->valuestring);
+				cube_sb_str(&b, "\t");
+			cube_sb_str(&b, h->valuestring);
 			first = false;
 		}
-		sb_str(&b, "\n");
+		cube_sb_str(&b, "\n");
 	}
-	return sb_done(&b);
+	return cube_sb_take(&b);
 }
 
 /* ---- the phase ---- */

@@ -2,6 +2,7 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -70,4 +71,27 @@ char *cube_read_file(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+int cube_write_all(int fd, const void *p, size_t len)
+{
+	const char *b = p;
+	while (len) {
+		ssize_t n = write(fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+			if (poll(&pfd, 1, 30000) <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			continue;
+		}
+		if (n <= 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* fsutil.h - small file-system helpers every component needs: mkdir -p,
- * rm -rf that never crosses into a mount, reading a whole file. */
+ * rm -rf that never crosses into a mount, reading a whole file, writing
+ * all of a buffer to a descriptor. */
 #ifndef CUBE_FSUTIL_H
 #define CUBE_FSUTIL_H
 
@@ -17,5 +18,9 @@ void cube_rm_rf(const char *path);
 /* The whole content of path, NUL-terminated (it may hold NULs: *len, when
  * not NULL, is its length); a new buffer, or NULL with errno. */
 char *cube_read_file(const char *path, size_t *len);
+
+/* Writes all len bytes to fd (a file, pipe or socket; a non-blocking one
+ * is waited on, up to 30 s per stall).  0, or -1 with errno. */
+int cube_write_all(int fd, const void *p, size_t len);
 
 #endif

@@ -287,3 +287,23 @@ int cube_http_do(cube_http *h, const cube_http_req *req, cube_http_resp *resp, c
 	/* The request may have reached the server: the caller must not assume it did not. */
 	return cube_err_set(err, CUBE_EIO, "%s %s: %s", method, req->url, why);
 }
+
+bool cube_http_head_value(const char *head, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name);
+	for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
+		const char *s = l + 2;
+		if (!strncasecmp(s, name, nl) && s[nl] == ':') {
+			s += nl + 1;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			const char *e = strstr(s, "\r\n");
+			size_t n = e ? (size_t)(e - s) : strlen(s);
+			while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+				n--;
+			snprintf(out, size, "%.*s", (int)n, s);
+			return true;
+		}
+	}
+	return false;
+}

@@ -88,4 +88,10 @@ void cube_http_resp_clear(cube_http_resp *resp);
  * before any thread starts (cube_http_new calls it too, guarded by a once). */
 void cube_http_global_init(void);
 
+/* In a raw HTTP message head ("HTTP/1.1 101 ...\r\nName: value\r\n..."),
+ * the value of header `name` (case-insensitive, trimmed) into out; false
+ * if it is not there.  For the connections that leave libcurl behind
+ * (WebSocket upgrades). */
+bool cube_http_head_value(const char *head, const char *name, char *out, size_t size);
+
 #endif

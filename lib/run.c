@@ -1,5 +1,6 @@
 /* run.c - running a program with input and captured output (run.h). */
 #include "run.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,33 +14,6 @@
 #include <unistd.h>
 
 extern char **environ;
-
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
 
 int cube_run(const char *netns, const char *const *argv, const char *in, size_t in_len, char **out,
 	     size_t *out_len, int *status, cube_err *err)
@@ -92,7 +66,7 @@ int cube_run(const char *netns, const char *const *argv, const char *in, size_t 
 		close(pin[1]);
 		pin[1] = -1;
 	}
-	sbuf so = {0}, se = {0};
+	cube_sb so = {0}, se = {0};
 	size_t written = 0;
 	char chunk[65536];
 	while (pout[0] >= 0 || perr[0] >= 0 || pin[1] >= 0) {
@@ -126,7 +100,7 @@ int cube_run(const char *netns, const char *const *argv, const char *in, size_t 
 		}
 		int fds[2] = {io, ie};
 		int *pipes[2] = {&pout[0], &perr[0]};
-		sbuf *bufs[2] = {&so, &se};
+		cube_sb *bufs[2] = {&so, &se};
 		for (int k = 0; k < 2; k++) {
 			if (fds[k] < 0 || !pf[fds[k]].revents)
 				continue;
@@ -134,7 +108,7 @@ int cube_run(const char *netns, const char *const *argv, const char *in, size_t 
 			if (r > 0) {
 				if (k == 0 && !out)
 					continue;
-				sb_add(bufs[k], chunk, (size_t)r);
+				cube_sb_add(bufs[k], chunk, (size_t)r);
 			} else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
 				close(*pipes[k]);
 				*pipes[k] = -1;

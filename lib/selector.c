@@ -20,54 +20,9 @@
 
 #include "cleanup.h"
 #include "obj.h"
+#include "strbuf.h"
 
 /* ---- small helpers --------------------------------------------------------------- */
-
-/* A growable string; `oom` sticks once an allocation fails. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-/* Hands the string over (an empty string if nothing was added); NULL on ENOMEM. */
-static char *sb_take(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->p);
-		b->p = NULL;
-		return NULL;
-	}
-	if (!b->p)
-		return strdup("");
-	return CUBE_STEAL(b->p);
-}
 
 /* Longest piece of user input quoted in an error message: a message must fit
  * CUBE_ERR_MSG_MAX together with the explanation. */
@@ -334,22 +289,22 @@ static const char *const lop_text[] = {
 /* Requirement.String(). */
 static char *lreq_render(const struct lreq *r)
 {
-	struct sbuf b = {0};
+	cube_sb b = {0};
 	if (r->op == LOP_NOTEXISTS)
-		sb_puts(&b, "!");
-	sb_puts(&b, r->key);
-	sb_puts(&b, lop_text[r->op]);
+		cube_sb_str(&b, "!");
+	cube_sb_str(&b, r->key);
+	cube_sb_str(&b, lop_text[r->op]);
 	bool set = r->op == LOP_IN || r->op == LOP_NOTIN;
 	if (set)
-		sb_puts(&b, "(");
+		cube_sb_str(&b, "(");
 	for (size_t i = 0; i < r->nvals; i++) {
 		if (i)
-			sb_puts(&b, ",");
-		sb_puts(&b, r->vals[i]);
+			cube_sb_str(&b, ",");
+		cube_sb_str(&b, r->vals[i]);
 	}
 	if (set)
-		sb_puts(&b, ")");
-	return sb_take(&b);
+		cube_sb_str(&b, ")");
+	return cube_sb_take(&b);
 }
 
 /* Appends a requirement (already validated) with copies of key and values;
@@ -1005,13 +960,13 @@ bool cube_labelsel_is_nothing(const cube_labelsel *s)
 
 char *cube_labelsel_string(const cube_labelsel *s)
 {
-	struct sbuf b = {0};
+	cube_sb b = {0};
 	for (size_t i = 0; s && !s->nothing && i < s->n; i++) {
 		if (i)
-			sb_puts(&b, ",");
-		sb_puts(&b, s->r[i].str);
+			cube_sb_str(&b, ",");
+		cube_sb_str(&b, s->r[i].str);
 	}
-	return sb_take(&b);
+	return cube_sb_take(&b);
 }
 
 /* ---- field selectors ------------------------------------------------------------------------ */
@@ -1042,12 +997,12 @@ void cube_fieldsel_free(cube_fieldsel *s)
 }
 
 /* fields.EscapeValue: '\', ',' and '=' get a backslash. */
-static void escape_value(struct sbuf *b, const char *v)
+static void escape_value(cube_sb *b, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\' || *v == ',' || *v == '=')
-			sb_put(b, "\\", 1);
-		sb_put(b, v, 1);
+			cube_sb_add(b, "\\", 1);
+		cube_sb_add(b, v, 1);
 	}
 }
 
@@ -1079,7 +1034,7 @@ static int parse_term(struct fparser *p, cube_fieldsel *sel, size_t start, size_
 				    "field selector %s: term %s at position %zu has no operator "
 				    "('=', '==' or '!=')",
 				    p->q, quote(qa, s + start, end - start), start);
-	struct sbuf val = {0};
+	cube_sb val = {0};
 	size_t vstart = opos + olen;
 	for (size_t i = vstart; i < end; i++) {
 		char c = s[i];
@@ -1092,7 +1047,7 @@ static int parse_term(struct fparser *p, cube_fieldsel *sel, size_t start, size_
 					"position %zu",
 					p->q, quote(qa, s + i, i + 1 == end ? 1 : 2), i);
 			}
-			sb_put(&val, s + ++i, 1);
+			cube_sb_add(&val, s + ++i, 1);
 		} else if (c == ',' || c == '=') {
 			free(val.p);
 			return cube_err_set(
@@ -1100,10 +1055,10 @@ static int parse_term(struct fparser *p, cube_fieldsel *sel, size_t start, size_
 				"field selector %s: unescaped '%c' in value at position %zu", p->q,
 				c, i);
 		} else {
-			sb_put(&val, &c, 1);
+			cube_sb_add(&val, &c, 1);
 		}
 	}
-	cube_autofree char *value = sb_take(&val);
+	cube_autofree char *value = cube_sb_take(&val);
 	if (!value)
 		return cube_err_set(p->err, CUBE_ENOMEM, "out of memory");
 	/* A term with neither field nor value selects everything (Kubernetes'
@@ -1120,11 +1075,11 @@ static int parse_term(struct fparser *p, cube_fieldsel *sel, size_t start, size_
 	}
 	struct freq r = {.neq = neq};
 	r.field = strndup(s + start, opos - start);
-	struct sbuf str = {0};
-	sb_put(&str, s + start, opos - start);
-	sb_puts(&str, neq ? "!=" : "=");
+	cube_sb str = {0};
+	cube_sb_add(&str, s + start, opos - start);
+	cube_sb_str(&str, neq ? "!=" : "=");
 	escape_value(&str, value);
-	r.str = sb_take(&str);
+	r.str = cube_sb_take(&str);
 	if (!r.field || !r.str) {
 		free(r.field);
 		free(r.str);
@@ -1244,11 +1199,11 @@ const char *cube_fieldsel_field(const cube_fieldsel *s, size_t i)
 
 char *cube_fieldsel_string(const cube_fieldsel *s)
 {
-	struct sbuf b = {0};
+	cube_sb b = {0};
 	for (size_t i = 0; s && i < s->n; i++) {
 		if (i)
-			sb_puts(&b, ",");
-		sb_puts(&b, s->r[i].str);
+			cube_sb_str(&b, ",");
+		cube_sb_str(&b, s->r[i].str);
 	}
-	return sb_take(&b);
+	return cube_sb_take(&b);
 }

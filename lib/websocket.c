@@ -13,6 +13,9 @@
 
 #include <openssl/evp.h>
 
+#include "fsutil.h"
+#include "http.h"
+
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 int cube_ws_accept_key(const char *key, char *out, size_t size)
@@ -230,26 +233,6 @@ long cube_ws_fill(cube_ws *ws)
 	return n;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-			if (poll(&pfd, 1, 30000) <= 0)
-				return -1;
-			continue;
-		}
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int write_frame(cube_ws *ws, int opcode, const uint8_t *pre, size_t pre_len,
 		       const void *data, size_t len, cube_err *err)
 {
@@ -277,7 +260,7 @@ static int write_frame(cube_ws *ws, int opcode, const uint8_t *pre, size_t pre_l
 		rc = cube_err_set(err, CUBE_EIO, "websocket: the connection is closing");
 	else if (opcode == CUBE_WS_CLOSE && ws->close_sent)
 		rc = 0; /* once */
-	else if (write_all(ws->fd, frame, h + total) < 0)
+	else if (cube_write_all(ws->fd, frame, h + total) < 0)
 		rc = cube_err_errno(err, errno, "websocket: write");
 	else if (opcode == CUBE_WS_CLOSE)
 		ws->close_sent = true;
@@ -391,27 +374,6 @@ int cube_ws_read(cube_ws *ws, cube_ws_msg *m, int *close_code, cube_err *err)
 
 /* ---- the client's handshake ---------------------------------------------------------------- */
 
-/* The value of header `name` in the head (lines after the status line), into out. */
-static bool head_value(const char *head, const char *name, char *out, size_t size)
-{
-	size_t nl = strlen(name);
-	for (const char *l = strstr(head, "\r\n"); l && l[2]; l = strstr(l + 2, "\r\n")) {
-		const char *s = l + 2;
-		if (!strncasecmp(s, name, nl) && s[nl] == ':') {
-			s += nl + 1;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			const char *e = strstr(s, "\r\n");
-			size_t n = e ? (size_t)(e - s) : strlen(s);
-			while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-				n--;
-			snprintf(out, size, "%.*s", (int)n, s);
-			return true;
-		}
-	}
-	return false;
-}
-
 cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 				  const char *protocols, const char *const *headers, char *proto,
 				  size_t proto_size, cube_ws_refusal *refused, cube_err *err)
@@ -443,7 +405,7 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 		fprintf(m, "%s\r\n", headers[i]);
 	fputs("\r\n", m);
 	fclose(m);
-	int wrc = write_all(fd, (const uint8_t *)req, rl);
+	int wrc = cube_write_all(fd, req, rl);
 	free(req);
 	if (wrc < 0) {
 		cube_err_errno(err, errno, "websocket handshake: write");
@@ -489,7 +451,8 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 	if (status != 101) {
 		/* the body: Content-Length bytes, or up to EOF */
 		char cl[32] = "";
-		long want_len = head_value(buf, "Content-Length", cl, sizeof(cl)) ? atol(cl) : -1;
+		long want_len =
+			cube_http_head_value(buf, "Content-Length", cl, sizeof(cl)) ? atol(cl) : -1;
 		size_t have = len - head_len;
 		char *body = malloc(have + 1);
 		if (body) {
@@ -521,14 +484,14 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 		goto fail;
 	}
 	char accept[64] = "";
-	if (!head_value(buf, "Sec-WebSocket-Accept", accept, sizeof(accept)) ||
+	if (!cube_http_head_value(buf, "Sec-WebSocket-Accept", accept, sizeof(accept)) ||
 	    strcmp(accept, want)) {
 		cube_err_set(err, CUBE_EPROTO, "websocket handshake: a wrong Sec-WebSocket-Accept");
 		goto fail;
 	}
 	if (proto && proto_size) {
 		proto[0] = '\0';
-		head_value(buf, "Sec-WebSocket-Protocol", proto, proto_size);
+		cube_http_head_value(buf, "Sec-WebSocket-Protocol", proto, proto_size);
 	}
 	cube_ws *ws = cube_ws_new(fd, true, buf + head_len, len - head_len);
 	free(buf);

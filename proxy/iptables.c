@@ -19,40 +19,9 @@
 
 #include "run.h"
 #include "svc.h"
+#include "strbuf.h"
 
 extern char **environ;
-
-typedef struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
 
 int proxy_exec(const proxy_ipt *x, const char *const *argv, const char *in, size_t in_len,
 	       char **out, size_t *out_len, int *status, cube_err *err)
@@ -180,18 +149,18 @@ static bool has_rule(const char *save, const char *src, const char *spec)
 
 char *proxy_ipt_missing_jumps(const char *table, const char *save)
 {
-	sbuf b = {0};
-	sb_str(&b, "");
+	cube_sb b = {0};
+	cube_sb_str(&b, "");
 	/* Inserted at the top (kube-proxy prepends), in reverse so that the
 	 * table's own order comes out as kube-proxy's. */
 	for (size_t i = sizeof(jumps) / sizeof(*jumps); i-- > 0;) {
 		if (strcmp(jumps[i].table, table) || has_rule(save, jumps[i].src, jumps[i].spec))
 			continue;
-		sb_str(&b, "-I ");
-		sb_str(&b, jumps[i].src);
-		sb_str(&b, " 1 ");
-		sb_str(&b, jumps[i].spec);
-		sb_str(&b, "\n");
+		cube_sb_str(&b, "-I ");
+		cube_sb_str(&b, jumps[i].src);
+		cube_sb_str(&b, " 1 ");
+		cube_sb_str(&b, jumps[i].spec);
+		cube_sb_str(&b, "\n");
 	}
 	if (b.oom) {
 		free(b.p);
@@ -200,12 +169,12 @@ char *proxy_ipt_missing_jumps(const char *table, const char *save)
 	return b.p;
 }
 
-static void cleanup_table(sbuf *b, const char *table, const char *save, const char *const *owned,
+static void cleanup_table(cube_sb *b, const char *table, const char *save, const char *const *owned,
 			  size_t n_owned, bool service_chains, bool *any)
 {
-	sbuf chains = {0}, rules = {0};
-	sb_str(&chains, "");
-	sb_str(&rules, "");
+	cube_sb chains = {0}, rules = {0};
+	cube_sb_str(&chains, "");
+	cube_sb_str(&rules, "");
 	bool some = false;
 	for (size_t i = 0; i < sizeof(jumps) / sizeof(*jumps); i++) {
 		if (strcmp(jumps[i].table, table))
@@ -216,11 +185,11 @@ static void cleanup_table(sbuf *b, const char *table, const char *save, const ch
 		size_t wl = strlen(want);
 		for (const char *p = save; p && (p = strstr(p, want)); p += wl) {
 			if ((p == save || p[-1] == '\n') && (p[wl] == '\n' || p[wl] == '\0')) {
-				sb_str(&rules, "-D ");
-				sb_str(&rules, jumps[i].src);
-				sb_str(&rules, " ");
-				sb_str(&rules, jumps[i].spec);
-				sb_str(&rules, "\n");
+				cube_sb_str(&rules, "-D ");
+				cube_sb_str(&rules, jumps[i].src);
+				cube_sb_str(&rules, " ");
+				cube_sb_str(&rules, jumps[i].spec);
+				cube_sb_str(&rules, "\n");
 				some = true;
 			}
 		}
@@ -233,9 +202,9 @@ static void cleanup_table(sbuf *b, const char *table, const char *save, const ch
 			ours = !strcmp(names[i], owned[k]);
 		if (!ours)
 			continue;
-		sb_str(&chains, ":");
-		sb_str(&chains, names[i]);
-		sb_str(&chains, " - [0:0]\n");
+		cube_sb_str(&chains, ":");
+		cube_sb_str(&chains, names[i]);
+		cube_sb_str(&chains, " - [0:0]\n");
 		some = true;
 	}
 	for (long i = 0; i < n; i++) {
@@ -244,9 +213,9 @@ static void cleanup_table(sbuf *b, const char *table, const char *save, const ch
 			ours = !strcmp(names[i], owned[k]);
 		if (!ours)
 			continue;
-		sb_str(&rules, "-X ");
-		sb_str(&rules, names[i]);
-		sb_str(&rules, "\n");
+		cube_sb_str(&rules, "-X ");
+		cube_sb_str(&rules, names[i]);
+		cube_sb_str(&rules, "\n");
 	}
 	if (n < 0)
 		b->oom = true;
@@ -254,12 +223,12 @@ static void cleanup_table(sbuf *b, const char *table, const char *save, const ch
 		proxy_ipt_names_free(names, (size_t)n);
 	if (some) {
 		*any = true;
-		sb_str(b, "*");
-		sb_str(b, table);
-		sb_str(b, "\n");
-		sb_str(b, chains.p);
-		sb_str(b, rules.p);
-		sb_str(b, "COMMIT\n");
+		cube_sb_str(b, "*");
+		cube_sb_str(b, table);
+		cube_sb_str(b, "\n");
+		cube_sb_str(b, chains.p);
+		cube_sb_str(b, rules.p);
+		cube_sb_str(b, "COMMIT\n");
 	}
 	if (chains.oom || rules.oom)
 		b->oom = true;
@@ -269,8 +238,8 @@ static void cleanup_table(sbuf *b, const char *table, const char *save, const ch
 
 char *proxy_ipt_cleanup_batch(const char *filter_save, const char *nat_save)
 {
-	sbuf b = {0};
-	sb_str(&b, "");
+	cube_sb b = {0};
+	cube_sb_str(&b, "");
 	bool any = false;
 	cleanup_table(&b, "filter", filter_save, owned_filter,
 		      sizeof(owned_filter) / sizeof(*owned_filter), false, &any);

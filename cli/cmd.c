@@ -272,6 +272,18 @@ static const cctl_cmd commands[] = {
 	 cctl_cmd_uncordon, 0},
 	{"drain", "Drain node in preparation for maintenance", "cubectl drain NODE [options]", NULL,
 	 cctl_cmd_drain, 0},
+	{"edit", "Edit a resource on the server",
+	 "cubectl edit (RESOURCE/NAME | -f FILENAME) [options]", NULL, cctl_cmd_edit, 0},
+	{"diff", "Diff the live version against a would-be applied version",
+	 "cubectl diff -f FILENAME [options]", NULL, cctl_cmd_diff, 0},
+	{"wait", "Experimental: Wait for a specific condition on one or many resources",
+	 "cubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label "
+	 "| --all)]) [--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] "
+	 "[options]",
+	 NULL, cctl_cmd_wait, 0},
+	{"logs", "Print the logs for a container in a pod",
+	 "cubectl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]", NULL, cctl_cmd_logs,
+	 0},
 	{"why", "Explain a pod's scheduling and life (cube's own command)",
 	 "cubectl why pod/NAME [options]", NULL, cctl_cmd_why, 0},
 	{"events", "List events",

@@ -322,7 +322,8 @@ static int edit_loop(cctl *c, const cctl_res *r, cJSON *obj)
 	cube_autofree char *original = malloc(olen);
 	if (!original)
 		return 1;
-	snprintf(original, olen, "%s%s", HEADER, body);
+	/* JSON has no comments: kubectl writes no header then */
+	snprintf(original, olen, "%s%s", json ? "" : HEADER, body);
 	char *buf = strdup(original); /* what the editor gets */
 	char *edited = NULL;	      /* the last save */
 	char file[1024] = "", prev_file[1024] = "";
@@ -449,6 +450,8 @@ static int edit_loop(cctl *c, const cctl_res *r, cJSON *obj)
 			fprintf(stderr, "error: %s \"%s\" is invalid\n", rs, name);
 		}
 		/* open again: the reasons, then the save without its comments */
+		if (json)
+			hdr[0] = '\0';
 		free(buf);
 		size_t bl = strlen(hdr) + strlen(stripped ? stripped : "") + 1;
 		buf = malloc(bl);

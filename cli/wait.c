@@ -307,15 +307,20 @@ static int wait_one(cctl *c, const target *t, const cctl_wait_cond *w, double de
 			cctl_print_op(t->res, t->name, "condition met");
 			return 0;
 		}
-		if (w->kind == CCTL_WAIT_CREATE && (W.timeout == 0 || now_s() >= deadline))
-			return cctl_fail("timed out waiting for the condition");
+		/* kubectl names the object, but for create */
+		char timed_out[700];
+		snprintf(timed_out, sizeof(timed_out), "timed out waiting for the condition%s%s",
+			 w->kind == CCTL_WAIT_CREATE ? "" : " on ",
+			 w->kind == CCTL_WAIT_CREATE ? "" : on);
+		if (w->kind == CCTL_WAIT_CREATE && W.timeout == 0)
+			return cctl_fail("%s", timed_out);
 		if (W.timeout == 0)
 			return cctl_fail("condition not met for %s", on);
 		if (!first && now_s() >= deadline)
-			return cctl_fail("timed out waiting for the condition on %s", on);
+			return cctl_fail("%s", timed_out);
 		usleep(200 * 1000);
 		if (now_s() >= deadline)
-			return cctl_fail("timed out waiting for the condition on %s", on);
+			return cctl_fail("%s", timed_out);
 	}
 }
 

@@ -26,7 +26,7 @@
 #define DEFAULT_CONTAINER "kubectl.kubernetes.io/default-container"
 #define MAX_SOURCES 256
 
-/* A pod's containers in kubectl's order (AllContainerNames, --all-containers). */
+/* A pod's containers in --all-containers' order. */
 static const char *const lists[] = {"spec.initContainers", "spec.containers",
 				    "spec.ephemeralContainers"};
 
@@ -115,18 +115,21 @@ static bool has_container(const cJSON *pod, const char *name)
 	return false;
 }
 
-/* kubectl's podcmd.AllContainerNames: "a, b, c". */
+/* kubectl's podcmd.AllContainerNames: "a, b, init (init)". */
 static void all_names(const cJSON *pod, char *buf, size_t size)
 {
+	static const char *const order[][2] = {{"spec.containers", ""},
+					       {"spec.initContainers", " (init)"},
+					       {"spec.ephemeralContainers", " (ephem)"}};
 	size_t n = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < 3; i++) {
 		const cJSON *c;
-		cJSON_ArrayForEach (c, cube_json_path(pod, lists[i])) {
+		cJSON_ArrayForEach (c, cube_json_path(pod, order[i][0])) {
 			const char *nm = cube_json_str(c, "name");
 			if (n < size)
-				n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
-						      nm ? nm : "");
+				n += (size_t)snprintf(buf + n, size - n, "%s%s%s", n ? ", " : "",
+						      nm ? nm : "", order[i][1]);
 		}
 	}
 }
@@ -546,7 +549,9 @@ static int read_parallel(cctl *c, const sources *s)
 	for (int i = 0; i < s->n; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
-			setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+			/* a connection of its own: the parent's is not shared */
+			c->client = NULL;
+			c->kc = NULL;
 			_exit(read_source(c, &s->v[i]));
 		}
 		if (pids[i] < 0)

@@ -60,6 +60,13 @@ static cJSON *set_str(cJSON *o, cJSON *item, const char *v)
 		return item;
 	}
 	cJSON *n = cJSON_CreateString(v);
+	if (!n)
+		return item;
+	n->string = strdup(item->string); /* ViaPointer keeps no key */
+	if (!n->string) {
+		cJSON_Delete(n);
+		return item;
+	}
 	cJSON_ReplaceItemViaPointer(o, item, n);
 	return n;
 }

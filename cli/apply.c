@@ -862,13 +862,8 @@ int cctl_cmd_delete(cctl *c, int argc, char **argv)
 	int n = cctl_parse(c, delete_flags, argc, argv, args, 256, NULL);
 	if (n < 0)
 		return n == -2 ? 0 : 1;
-	if (n == 0 && !A.files.n) {
-		fprintf(stderr,
-			"error: You must provide one or more resources by argument or filename.\n"
-			"Example resource specifications include:\n   '-f rsrc.yaml'\n   "
-			"'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n");
-		return 1;
-	}
+	if (n == 0 && !A.files.n)
+		return cctl_fail_no_resources();
 	if (cctl_connect(c) < 0)
 		return 1;
 	static del_item items[4096];

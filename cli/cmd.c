@@ -315,6 +315,15 @@ int cctl_fail(const char *fmt, ...)
 	return 1;
 }
 
+int cctl_fail_no_resources(void)
+{
+	fputs("error: You must provide one or more resources by argument or filename.\n"
+	      "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
+	      "'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n",
+	      stderr);
+	return 1;
+}
+
 static void print_flags(FILE *f, const cctl_flag *t)
 {
 	for (; t && t->name; t++) {

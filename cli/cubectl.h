@@ -354,6 +354,11 @@ int cctl_parse(cctl *c, const cctl_flag *flags, int argc, char **argv, char **po
 /* error: <msg> on stderr; returns 1 (the exit status). */
 int cctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* kubectl's builder error for no arguments and no -f ("error: You must
+ * provide one or more resources by argument or filename." and the
+ * examples) on stderr; returns 1. */
+int cctl_fail_no_resources(void);
+
 /* The effective namespace for an object without one. */
 const char *cctl_ns(cctl *c);
 

@@ -209,20 +209,8 @@ static int launch(const char *file)
 
 static char *render(const cJSON *obj, bool json)
 {
-	if (json) {
-		char *s = cctl_json_go(obj, 4);
-		if (!s)
-			return NULL;
-		size_t n = strlen(s);
-		char *t = realloc(s, n + 2);
-		if (!t) {
-			free(s);
-			return NULL;
-		}
-		t[n] = '\n';
-		t[n + 1] = '\0';
-		return t;
-	}
+	if (json)
+		return cctl_json_go(obj, 4); /* the caller ends the line */
 	cube_autojson cJSON *sorted = cctl_sorted_copy(obj);
 	return cube_yaml_emit(sorted);
 }
@@ -318,12 +306,12 @@ static int edit_loop(cctl *c, const cctl_res *r, cJSON *obj)
 	cube_autofree char *body = render(obj, json);
 	if (!body)
 		return cctl_fail("out of memory");
-	size_t olen = strlen(HEADER) + strlen(body) + 1;
+	size_t olen = strlen(HEADER) + strlen(body) + 2;
 	cube_autofree char *original = malloc(olen);
 	if (!original)
 		return 1;
 	/* JSON has no comments: kubectl writes no header then */
-	snprintf(original, olen, "%s%s", json ? "" : HEADER, body);
+	snprintf(original, olen, "%s%s%s", json ? "" : HEADER, body, json ? "\n" : "");
 	char *buf = strdup(original); /* what the editor gets */
 	char *edited = NULL;	      /* the last save */
 	char file[1024] = "", prev_file[1024] = "";
@@ -476,13 +464,8 @@ int cctl_cmd_edit(cctl *c, int argc, char **argv)
 				 E.output);
 	if (E.files.n)
 		return cctl_fail("cubectl edit -f is not supported; use TYPE NAME or TYPE/NAME");
-	if (n == 0) {
-		fprintf(stderr,
-			"error: You must provide one or more resources by argument or filename.\n"
-			"Example resource specifications include:\n   '-f rsrc.yaml'\n   "
-			"'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n");
-		return 1;
-	}
+	if (n == 0)
+		return cctl_fail_no_resources();
 	if (cctl_connect(c) < 0 || cctl_discover(c) < 0)
 		return 1;
 	cctl_ref refs[64];

@@ -363,13 +363,8 @@ int cctl_cmd_wait(cctl *c, int argc, char **argv)
 		return cctl_fail("%s", msg);
 	if (W.timeout < 0)
 		W.timeout = 168 * 3600;
-	if (n == 0 && !W.files.n) {
-		fprintf(stderr,
-			"error: You must provide one or more resources by argument or filename.\n"
-			"Example resource specifications include:\n   '-f rsrc.yaml'\n   "
-			"'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n");
-		return 1;
-	}
+	if (n == 0 && !W.files.n)
+		return cctl_fail_no_resources();
 	if (cctl_connect(c) < 0 || cctl_discover(c) < 0)
 		return 1;
 	static target ts[4096];

@@ -21,6 +21,7 @@
 #include "cubectl.h"
 #include "ktime.h"
 #include "obj.h"
+#include "ops.h"
 #include "selector.h"
 
 #define DEFAULT_CONTAINER "kubectl.kubernetes.io/default-container"
@@ -31,7 +32,7 @@ static const char *const lists[] = {"spec.initContainers", "spec.containers",
 				    "spec.ephemeralContainers"};
 
 static struct {
-	const char *container, *selector, *since_time;
+	const char *container, *selector, *since_time, *since_arg;
 	bool follow, previous, timestamps, all_containers, prefix, ignore_errors;
 	int since, tail, limit_bytes, max_requests, running_timeout;
 } L = {.tail = INT_MIN, .max_requests = 5, .running_timeout = 20, .limit_bytes = 0};
@@ -58,7 +59,7 @@ static const cctl_flag logs_flags[] = {
 	 "exists."},
 	{"selector", 'l', CCTL_STRING, &L.selector,
 	 "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'."},
-	{"since", 0, CCTL_DUR, &L.since,
+	{"since", 0, CCTL_STRING, &L.since_arg,
 	 "Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all "
 	 "logs."},
 	{"since-time", 0, CCTL_STRING, &L.since_time,
@@ -572,6 +573,13 @@ int cctl_cmd_logs(cctl *c, int argc, char **argv)
 	int n = cctl_parse(c, logs_flags, argc, argv, pos, 8, NULL);
 	if (n < 0)
 		return n == -2 ? 0 : 1;
+	if (L.since_arg && cctl_signed_duration(L.since_arg, &L.since) < 0) {
+		fprintf(stderr,
+			"Error: invalid argument \"%s\" for \"--since\" flag: time: invalid "
+			"duration \"%s\"\nSee 'cubectl logs --help' for usage.\n",
+			L.since_arg, L.since_arg);
+		return 1;
+	}
 	bool tail_set = L.tail != INT_MIN;
 	if (!tail_set)
 		L.tail = -1;

@@ -59,4 +59,8 @@ char *cctl_edit_strip_comments(const char *text);
 int cctl_edit_editor_argv(const char *kube_editor, const char *editor, const char *shell,
 			  const char *file, char **argv, int max, char *buf, size_t size);
 
+/* A Go duration that may be negative ("-1s", "1m30s"), in whole seconds
+ * (wait --timeout, logs --since).  0, or -1 when it is not one. */
+int cctl_signed_duration(const char *s, int *seconds);
+
 #endif

@@ -19,11 +19,12 @@
 
 #include "cleanup.h"
 #include "cubectl.h"
+#include "flags.h"
 #include "obj.h"
 #include "ops.h"
 
 static struct {
-	const char *for_cond, *selector, *field_selector, *output;
+	const char *for_cond, *selector, *field_selector, *output, *timeout_arg;
 	bool all, all_ns, local;
 	int timeout;
 	bool timeout_set;
@@ -35,7 +36,7 @@ static const cctl_flag wait_flags[] = {
 	{"for", 0, CCTL_STRING, &W.for_cond,
 	 "The condition to wait on: [delete|condition=condition-name[=condition-value]|"
 	 "jsonpath='{JSONPath expression}'=[JSONPath value]]."},
-	{"timeout", 0, CCTL_DUR, &W.timeout,
+	{"timeout", 0, CCTL_STRING, &W.timeout_arg,
 	 "The length of time to wait before giving up.  Zero means check once and don't wait, "
 	 "negative means wait for a week."},
 	{"selector", 'l', CCTL_STRING, &W.selector, "Selector (label query) to filter on"},
@@ -54,7 +55,17 @@ static const cctl_flag wait_flags[] = {
 	{0},
 };
 
-/* ---- the condition (pure, wait_cond.h) ---------------------------------------------------- */
+int cctl_signed_duration(const char *s, int *seconds)
+{
+	bool neg = s[0] == '-';
+	if (cube_flags_duration(s + (neg || s[0] == '+'), seconds) < 0)
+		return -1;
+	if (neg)
+		*seconds = -*seconds;
+	return 0;
+}
+
+/* ---- the condition (pure, ops.h) ---------------------------------------------------- */
 
 /* Splits "EXPR=VALUE" at each '=' that is not part of "==" (filters keep
  * theirs); returns the count of parts (up to 3). */
@@ -357,6 +368,13 @@ int cctl_cmd_wait(cctl *c, int argc, char **argv)
 	int n = cctl_parse(c, wait_flags, argc, argv, pos, 256, NULL);
 	if (n < 0)
 		return n == -2 ? 0 : 1;
+	if (W.timeout_arg && cctl_signed_duration(W.timeout_arg, &W.timeout) < 0) {
+		fprintf(stderr,
+			"Error: invalid argument \"%s\" for \"--timeout\" flag: time: invalid "
+			"duration \"%s\"\nSee 'cubectl wait --help' for usage.\n",
+			W.timeout_arg, W.timeout_arg);
+		return 1;
+	}
 	cctl_wait_cond w;
 	char msg[1024];
 	if (cctl_wait_cond_parse(W.for_cond, &w, msg, sizeof(msg)) < 0)

@@ -806,6 +806,8 @@ Test(wait, conditions_jsonpath_delete_and_errors_as_kubectl, .timeout = 120)
 		"wait --for=jsonpath=.metadata.labels pod/solo",
 		"wait --for=jsonpath={.status.phase}=Pending pod/solo --timeout=0",
 		"wait --for=condition=Ready pod/solo --timeout=0",
+		"wait --for=condition=Ready pod/solo --timeout=-1s",
+		"wait --for=condition=Ready pod/solo --timeout=zz",
 		"wait --for=condition=Ready pods -l app=solo",
 		"wait --for=condition=Ready pods --all",
 		"wait --for=condition=Ready pods -l app=nope",

@@ -589,3 +589,16 @@ Test(edit, editor_argv_as_kubectl_builds_it)
 	cr_assert_str_eq(argv[2], "sed -i 's/a/b/' \"/t/f.yaml\"");
 	cr_assert_null(argv[3]);
 }
+
+Test(wait, signed_durations)
+{
+	int s = 0;
+	cr_assert_eq(cctl_signed_duration("1m30s", &s), 0);
+	cr_assert_eq(s, 90);
+	cr_assert_eq(cctl_signed_duration("-1s", &s), 0);
+	cr_assert_eq(s, -1);
+	cr_assert_eq(cctl_signed_duration("0", &s), 0);
+	cr_assert_eq(s, 0);
+	cr_assert_eq(cctl_signed_duration("zz", &s), -1);
+	cr_assert_eq(cctl_signed_duration("-", &s), -1);
+}

@@ -811,7 +811,7 @@ Test(wait, conditions_jsonpath_delete_and_errors_as_kubectl, .timeout = 120)
 		"wait --for=condition=Ready pods -l app=solo",
 		"wait --for=condition=Ready pods --all",
 		"wait --for=condition=Ready pods -l app=nope",
-		"wait --for=condition=Ready pod/solo cm/settings",
+		"wait --for=condition=Ready pod/solo cm/settings --timeout=2s",
 		"wait --for=create cm/settings",
 		"wait --for=create cm/nope --timeout=1s",
 		"wait --for=delete pod/nope",

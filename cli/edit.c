@@ -297,6 +297,97 @@ static int print_result(const cctl_res *r, cJSON *obj, const char *name)
 	return 0;
 }
 
+/* What became of a save. */
+enum { SAVED, STOPPED, REOPEN };
+
+/* Refused as invalid: the reason goes into the header, the error to stderr. */
+static int refused(char *hdr, size_t size, const char *rs, const char *name, const cJSON *causes)
+{
+	char head[600];
+	snprintf(head, sizeof(head), "%s \"%s\" was not valid", rs, name);
+	add_reason(hdr, size, head, causes);
+	fprintf(stderr, "error: %s \"%s\" is invalid\n", rs, name);
+	return REOPEN;
+}
+
+/* Sends the edit `mine` of obj (the two-way patch).  SAVED after printing
+ * the result, REOPEN with the reasons in hdr, STOPPED after printing why
+ * (*keep: the file stays, as the message says). */
+static int save(cctl *c, const cctl_res *r, const cJSON *obj, const cJSON *mine, const char *file,
+		const char *rs, char *hdr, size_t hsize, bool *keep)
+{
+	const char *name = cube_obj_name(obj);
+	*keep = true;
+	if (!same_key(obj, mine, "apiVersion") || !same_key(obj, mine, "kind") ||
+	    !same_key(obj, mine, "metadata.name") ||
+	    !same_key(obj, mine, "metadata.managedFields")) {
+		preserved(file);
+		cctl_fail("At least one of apiVersion, kind and name was changed");
+		return STOPPED;
+	}
+	cube_err err = CUBE_ERR_INIT;
+	cube_autojson cJSON *patch =
+		cube_smp_three_way(obj, mine, obj, cube_smp_schema_for(r->gvr.kind), &err);
+	if (!patch) {
+		preserved(file);
+		cctl_fail("%s", err.msg);
+		return STOPPED;
+	}
+	cube_autofree char *ptext = cctl_json_go(patch, 0);
+	if (E.output_patch)
+		printf("Patch: %s\n", ptext);
+	char path[2048];
+	cctl_path(r, cube_obj_namespace(obj), name, NULL, path, sizeof(path));
+	cctl_query(path, sizeof(path), "fieldManager", E.field_manager);
+	cctl_query(path, sizeof(path), "fieldValidation", "Strict");
+	cctl_resp resp;
+	if (cctl_request(c, "PATCH", path, NULL, "application/strategic-merge-patch+json", ptext,
+			 &resp) < 0) {
+		preserved(file);
+		return STOPPED;
+	}
+	int ret = STOPPED;
+	if (resp.status >= 200 && resp.status < 300 && resp.body) {
+		*keep = false;
+		ret = print_result(r, resp.body, name) ? STOPPED : SAVED;
+	} else if (resp.status == 404) {
+		fprintf(stderr,
+			"error: %s \"%s\" could not be found on the server\nThe edits you made on "
+			"deleted resources have been saved to \"%s\"\n",
+			rs, name, file);
+	} else if (resp.status == 422) {
+		ret = refused(hdr, hsize, rs, name, cube_json_path(resp.body, "details.causes"));
+	} else {
+		char m[4096];
+		cctl_status_message(resp.status, resp.body, resp.text, NULL, NULL, m, sizeof(m));
+		fprintf(stderr,
+			"error: %s \"%s\" could not be patched: %s\nYou can run `cubectl replace "
+			"-f "
+			"%s` to try this update again.\n",
+			rs, name, m, file);
+	}
+	cctl_resp_clear(&resp);
+	return ret;
+}
+
+/* Writes buf to a new file, runs the editor on it, reads it back.  The
+ * text (malloc'd) with its file's name in file, or NULL after printing. */
+static char *edit_once(const char *buf, bool json, char *file, size_t size)
+{
+	if (!buf || write_temp(buf, json, file, size) < 0) {
+		cctl_fail("cannot write a temporary file: %s", strerror(errno));
+		return NULL;
+	}
+	if (launch(file) < 0) {
+		unlink(file);
+		return NULL;
+	}
+	char *edited = read_file(file);
+	if (!edited)
+		cctl_fail("%s: %s", file, strerror(errno));
+	return edited;
+}
+
 static int edit_loop(cctl *c, const cctl_res *r, cJSON *obj)
 {
 	const char *name = cube_obj_name(obj);
@@ -315,33 +406,22 @@ static int edit_loop(cctl *c, const cctl_res *r, cJSON *obj)
 	char *buf = strdup(original); /* what the editor gets */
 	char *edited = NULL;	      /* the last save */
 	char file[1024] = "", prev_file[1024] = "";
-	bool contains_error = false;
 	int rc = 1;
 	for (;;) {
-		if (!buf || write_temp(buf, json, file, sizeof(file)) < 0) {
-			cctl_fail("cannot write a temporary file: %s", strerror(errno));
-			break;
-		}
-		if (launch(file) < 0) {
-			unlink(file);
-			break;
-		}
 		char *prev = edited;
-		edited = read_file(file);
+		edited = edit_once(buf, json, file, sizeof(file));
 		if (!edited) {
 			free(prev);
-			cctl_fail("%s: %s", file, strerror(errno));
 			break;
 		}
-		if (contains_error && prev && same_edit(prev, edited)) {
+		/* after a refusal, the same content again ends the edit */
+		if (prev && same_edit(prev, edited)) {
 			free(prev);
 			preserved(file);
-			if (prev_file[0] && strcmp(prev_file, file))
+			if (prev_file[0])
 				unlink(prev_file);
 			cctl_fail("Edit cancelled, no valid changes were saved.");
-			free(buf);
-			free(edited);
-			return 1;
+			break;
 		}
 		free(prev);
 		if (prev_file[0])
@@ -357,87 +437,30 @@ static int edit_loop(cctl *c, const cctl_res *r, cJSON *obj)
 		char msg[2048], hdr[16384] = HEADER;
 		cube_autojson cJSON *mine =
 			stripped ? parse_edit(stripped, msg, sizeof(msg)) : NULL;
-		snprintf(prev_file, sizeof(prev_file), "%s", file);
-		contains_error = true;
+		int st;
+		bool keep = true;
 		if (!mine) {
-			char head[600], cause[2600];
-			snprintf(head, sizeof(head), "%s \"%s\" was not valid", rs, name);
-			snprintf(cause, sizeof(cause), "[{\"field\":\"<nil>\",\"message\":\"\"}]");
-			cJSON *causes = cJSON_Parse(cause);
-			char full[2400];
-			snprintf(full, sizeof(full),
+			char cause[2400];
+			snprintf(cause, sizeof(cause),
 				 "Invalid value: \"The edited file failed validation\": %s", msg);
-			cJSON_SetValuestring(cJSON_GetObjectItem(causes->child, "message"), full);
-			add_reason(hdr, sizeof(hdr), head, causes);
-			cJSON_Delete(causes);
-			fprintf(stderr, "error: %s \"%s\" is invalid\n", rs, name);
+			cube_autojson cJSON *causes = cJSON_CreateArray();
+			cJSON *one = cJSON_CreateObject();
+			cJSON_AddStringToObject(one, "field", "<nil>");
+			cJSON_AddStringToObject(one, "message", cause);
+			cJSON_AddItemToArray(causes, one);
+			st = refused(hdr, sizeof(hdr), rs, name, causes);
 		} else {
-			if (!same_key(obj, mine, "apiVersion") || !same_key(obj, mine, "kind") ||
-			    !same_key(obj, mine, "metadata.name") ||
-			    !same_key(obj, mine, "metadata.managedFields")) {
-				preserved(file);
-				cctl_fail("At least one of apiVersion, kind and name was changed");
-				break;
-			}
-			cube_err err = CUBE_ERR_INIT;
-			cube_autojson cJSON *patch = cube_smp_three_way(
-				obj, mine, obj, cube_smp_schema_for(r->gvr.kind), &err);
-			if (!patch) {
-				preserved(file);
-				cctl_fail("%s", err.msg);
-				break;
-			}
-			cube_autofree char *ptext = cctl_json_go(patch, 0);
-			if (E.output_patch)
-				printf("Patch: %s\n", ptext);
-			char path[2048];
-			cctl_path(r, cube_obj_namespace(obj), name, NULL, path, sizeof(path));
-			cctl_query(path, sizeof(path), "fieldManager", E.field_manager);
-			cctl_query(path, sizeof(path), "fieldValidation", "Strict");
-			cctl_resp resp;
-			if (cctl_request(c, "PATCH", path, NULL,
-					 "application/strategic-merge-patch+json", ptext,
-					 &resp) < 0) {
-				preserved(file);
-				break;
-			}
-			if (resp.status >= 200 && resp.status < 300 && resp.body) {
-				unlink(file);
-				prev_file[0] = '\0';
-				rc = print_result(r, resp.body, name);
-				cctl_resp_clear(&resp);
-				break;
-			}
-			if (resp.status == 404) {
-				cctl_resp_clear(&resp);
-				fprintf(stderr,
-					"error: %s \"%s\" could not be found on the server\nThe "
-					"edits you made on deleted resources have been saved to "
-					"\"%s\"\n",
-					rs, name, file);
-				prev_file[0] = '\0';
-				break;
-			}
-			if (resp.status != 422) {
-				char m[4096];
-				cctl_status_message(resp.status, resp.body, resp.text, NULL, NULL,
-						    m, sizeof(m));
-				fprintf(stderr,
-					"error: %s \"%s\" could not be patched: %s\nYou can run "
-					"`cubectl replace -f %s` to try this update again.\n",
-					rs, name, m, file);
-				cctl_resp_clear(&resp);
-				prev_file[0] = '\0';
-				break;
-			}
-			char head[600];
-			snprintf(head, sizeof(head), "%s \"%s\" was not valid", rs, name);
-			add_reason(hdr, sizeof(hdr), head,
-				   cube_json_path(resp.body, "details.causes"));
-			cctl_resp_clear(&resp);
-			fprintf(stderr, "error: %s \"%s\" is invalid\n", rs, name);
+			st = save(c, r, obj, mine, file, rs, hdr, sizeof(hdr), &keep);
 		}
-		/* open again: the reasons, then the save without its comments */
+		if (st != REOPEN) {
+			if (!keep)
+				unlink(file);
+			rc = st == SAVED ? 0 : 1;
+			break;
+		}
+		/* open again: the reasons (no header for JSON), then the save
+		 * without its comments */
+		snprintf(prev_file, sizeof(prev_file), "%s", file);
 		if (json)
 			hdr[0] = '\0';
 		free(buf);

@@ -573,13 +573,8 @@ int cctl_cmd_logs(cctl *c, int argc, char **argv)
 	int n = cctl_parse(c, logs_flags, argc, argv, pos, 8, NULL);
 	if (n < 0)
 		return n == -2 ? 0 : 1;
-	if (L.since_arg && cctl_signed_duration(L.since_arg, &L.since) < 0) {
-		fprintf(stderr,
-			"Error: invalid argument \"%s\" for \"--since\" flag: time: invalid "
-			"duration \"%s\"\nSee 'cubectl logs --help' for usage.\n",
-			L.since_arg, L.since_arg);
+	if (cctl_duration_flag(c, "since", L.since_arg, &L.since) < 0)
 		return 1;
-	}
 	bool tail_set = L.tail != INT_MIN;
 	if (!tail_set)
 		L.tail = -1;

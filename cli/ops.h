@@ -63,4 +63,9 @@ int cctl_edit_editor_argv(const char *kube_editor, const char *editor, const cha
  * (wait --timeout, logs --since).  0, or -1 when it is not one. */
 int cctl_signed_duration(const char *s, int *seconds);
 
+struct cctl;
+/* Reads flag --NAME's value arg (NULL: not given, *seconds unchanged) as
+ * cctl_signed_duration; -1 after printing pflag's error for c's command. */
+int cctl_duration_flag(const struct cctl *c, const char *flag, const char *arg, int *seconds);
+
 #endif

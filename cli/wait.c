@@ -65,6 +65,17 @@ int cctl_signed_duration(const char *s, int *seconds)
 	return 0;
 }
 
+int cctl_duration_flag(const cctl *c, const char *flag, const char *arg, int *seconds)
+{
+	if (!arg || cctl_signed_duration(arg, seconds) == 0)
+		return 0;
+	fprintf(stderr,
+		"Error: invalid argument \"%s\" for \"--%s\" flag: time: invalid duration "
+		"\"%s\"\nSee 'cubectl %s --help' for usage.\n",
+		arg, flag, arg, c->cmd_name ? c->cmd_name : "");
+	return -1;
+}
+
 /* ---- the condition (pure, ops.h) ---------------------------------------------------- */
 
 /* Splits "EXPR=VALUE" at each '=' that is not part of "==" (filters keep
@@ -368,13 +379,8 @@ int cctl_cmd_wait(cctl *c, int argc, char **argv)
 	int n = cctl_parse(c, wait_flags, argc, argv, pos, 256, NULL);
 	if (n < 0)
 		return n == -2 ? 0 : 1;
-	if (W.timeout_arg && cctl_signed_duration(W.timeout_arg, &W.timeout) < 0) {
-		fprintf(stderr,
-			"Error: invalid argument \"%s\" for \"--timeout\" flag: time: invalid "
-			"duration \"%s\"\nSee 'cubectl wait --help' for usage.\n",
-			W.timeout_arg, W.timeout_arg);
+	if (cctl_duration_flag(c, "timeout", W.timeout_arg, &W.timeout) < 0)
 		return 1;
-	}
 	cctl_wait_cond w;
 	char msg[1024];
 	if (cctl_wait_cond_parse(W.for_cond, &w, msg, sizeof(msg)) < 0)

@@ -442,6 +442,31 @@ static cJSON *with_annotation(const cJSON *obj)
 	return copy;
 }
 
+/* The patch apply sends: kubectl's three-way strategic merge of the
+ * last-applied configuration, obj (with its own annotation when annotate;
+ * without any, annotations {}, as kubectl diff's GetModifiedConfiguration
+ * leaves it, when not) and live.  NULL after printing the error. */
+static cJSON *three_way(const cJSON *obj, const cJSON *live, const char *src, bool annotate)
+{
+	cube_autojson cJSON *modified = NULL;
+	if (annotate) {
+		modified = with_annotation(obj);
+	} else {
+		modified = cJSON_Duplicate(obj, true);
+		cJSON *ann = cube_json_ensure_obj(cube_json_ensure_obj(modified, "metadata"),
+						  "annotations");
+		cJSON_DeleteItemFromObjectCaseSensitive(ann, LAST_APPLIED);
+	}
+	const char *orig_text = cube_obj_annotation(live, LAST_APPLIED);
+	cube_autojson cJSON *original = orig_text ? cJSON_Parse(orig_text) : NULL;
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *patch = cube_smp_three_way(original, modified, live,
+					  cube_smp_schema_for(cube_obj_kind(obj)), &err);
+	if (!patch)
+		fprintf(stderr, "error: error when applying patch to \"%s\": %s\n", src, err.msg);
+	return patch;
+}
+
 static int apply_one(cctl *c, cJSON *obj, const char *src)
 {
 	const cctl_res *r = prepare(c, obj, src);
@@ -514,17 +539,10 @@ static int apply_one(cctl *c, cJSON *obj, const char *src)
 		cctl_resp_clear(&cur);
 		return -1;
 	}
-	cube_autojson cJSON *modified = with_annotation(obj);
-	const char *orig_text = cube_obj_annotation(cur.body, LAST_APPLIED);
-	cube_autojson cJSON *original = orig_text ? cJSON_Parse(orig_text) : NULL;
-	cube_err err = CUBE_ERR_INIT;
-	cube_autojson cJSON *patch = cube_smp_three_way(
-		original, modified, cur.body, cube_smp_schema_for(cube_obj_kind(obj)), &err);
+	cube_autojson cJSON *patch = three_way(obj, cur.body, src, true);
 	cctl_resp_clear(&cur);
-	if (!patch) {
-		fprintf(stderr, "error: error when applying patch to \"%s\": %s\n", src, err.msg);
+	if (!patch)
 		return -1;
-	}
 	if (!patch->child) {
 		char verb[64];
 		snprintf(verb, sizeof(verb), "unchanged%s", dr);
@@ -556,6 +574,70 @@ static int apply_one(cctl *c, cJSON *obj, const char *src)
 	snprintf(verb, sizeof(verb), "configured%s", dr);
 	print_done(r, NULL, name, verb);
 	return 0;
+}
+
+int cctl_apply_preview(cctl *c, cJSON *obj, const char *src, bool server_side,
+		       const char *field_manager, bool force_conflicts, const cctl_res **res,
+		       cJSON **live, cJSON **merged)
+{
+	*live = *merged = NULL;
+	const cctl_res *r = prepare(c, obj, src);
+	if (!r)
+		return -1;
+	*res = r;
+	const char *name = cube_obj_name(obj), *ns = cube_obj_namespace(obj);
+	char path[2048];
+	cctl_path(r, ns, name, NULL, path, sizeof(path));
+	cctl_resp cur;
+	if (cctl_request(c, "GET", path, NULL, NULL, NULL, &cur) < 0)
+		return -1;
+	if (cur.status != 404 && (cur.status != 200 || !cur.body)) {
+		cctl_print_status_error(cur.status, cur.body, cur.text, NULL, NULL);
+		cctl_resp_clear(&cur);
+		return -1;
+	}
+	if (cur.status == 200) {
+		*live = cur.body;
+		cur.body = NULL;
+	}
+	cctl_resp_clear(&cur);
+	const char *fm = field_manager ? field_manager
+			 : server_side ? "kubectl"
+				       : "kubectl-client-side-apply";
+	if (server_side) {
+		cctl_query(path, sizeof(path), "fieldManager", fm);
+		cctl_query(path, sizeof(path), "force", force_conflicts ? "true" : "false");
+		cctl_query(path, sizeof(path), "dryRun", "All");
+		cube_autofree char *body = cJSON_PrintUnformatted(obj);
+		*merged = write_obj(c, "PATCH", path, "application/apply-patch+yaml", body, NULL,
+				    NULL, NULL);
+		return *merged ? 0 : -1;
+	}
+	if (!*live) {
+		cctl_path(r, ns, NULL, NULL, path, sizeof(path));
+		cctl_query(path, sizeof(path), "dryRun", "All");
+		cctl_query(path, sizeof(path), "fieldManager", fm);
+		cube_autofree char *text = cJSON_PrintUnformatted(obj);
+		*merged = write_obj(c, "POST", path, NULL, text, NULL, NULL, NULL);
+		return *merged ? 0 : -1;
+	}
+	cube_autojson cJSON *patch = three_way(obj, *live, src, false);
+	if (!patch)
+		return -1;
+	if (!patch->child) {
+		*merged = cJSON_Duplicate(*live, true);
+		return 0;
+	}
+	/* kubectl's Patcher names the live version: a conflict is an error */
+	const char *rv = cube_json_str(*live, "metadata.resourceVersion");
+	if (rv)
+		cube_json_set_str(cube_json_ensure_obj(patch, "metadata"), "resourceVersion", rv);
+	cctl_query(path, sizeof(path), "dryRun", "All");
+	cctl_query(path, sizeof(path), "fieldManager", fm);
+	cube_autofree char *text = cJSON_PrintUnformatted(patch);
+	*merged = write_obj(c, "PATCH", path, "application/strategic-merge-patch+json", text, NULL,
+			    NULL, NULL);
+	return *merged ? 0 : -1;
 }
 
 int cctl_cmd_apply(cctl *c, int argc, char **argv)
@@ -780,13 +862,8 @@ int cctl_cmd_delete(cctl *c, int argc, char **argv)
 	int n = cctl_parse(c, delete_flags, argc, argv, args, 256, NULL);
 	if (n < 0)
 		return n == -2 ? 0 : 1;
-	if (n == 0 && !A.files.n) {
-		fprintf(stderr,
-			"error: You must provide one or more resources by argument or filename.\n"
-			"Example resource specifications include:\n   '-f rsrc.yaml'\n   "
-			"'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n");
-		return 1;
-	}
+	if (n == 0 && !A.files.n)
+		return cctl_fail_no_resources();
 	if (cctl_connect(c) < 0)
 		return 1;
 	static del_item items[4096];

@@ -275,6 +275,18 @@ static const cctl_cmd commands[] = {
 	{"exec", "Execute a command in a container",
 	 "cubectl exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]", NULL,
 	 cctl_cmd_exec, 0},
+	{"edit", "Edit a resource on the server",
+	 "cubectl edit (RESOURCE/NAME | -f FILENAME) [options]", NULL, cctl_cmd_edit, 0},
+	{"diff", "Diff the live version against a would-be applied version",
+	 "cubectl diff -f FILENAME [options]", NULL, cctl_cmd_diff, 0},
+	{"wait", "Experimental: Wait for a specific condition on one or many resources",
+	 "cubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label "
+	 "| --all)]) [--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] "
+	 "[options]",
+	 NULL, cctl_cmd_wait, 0},
+	{"logs", "Print the logs for a container in a pod",
+	 "cubectl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]", NULL, cctl_cmd_logs,
+	 0},
 	{"why", "Explain a pod's scheduling and life (cube's own command)",
 	 "cubectl why pod/NAME [options]", NULL, cctl_cmd_why, 0},
 	{"events", "List events",
@@ -303,6 +315,15 @@ int cctl_fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	return 1;
+}
+
+int cctl_fail_no_resources(void)
+{
+	fputs("error: You must provide one or more resources by argument or filename.\n"
+	      "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
+	      "'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n",
+	      stderr);
 	return 1;
 }
 

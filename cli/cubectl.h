@@ -295,6 +295,17 @@ void cctl_print_op(const cctl_res *r, const char *name, const char *verb);
 int cctl_create_obj(cctl *c, cJSON *obj, const char *field_manager, const char *verb,
 		    const char *dry_run, const char *output);
 
+/* What `apply -f` would make of a manifest's obj, as kubectl diff asks the
+ * server: obj's namespace is fixed as apply fixes it; *live gets the live
+ * object (NULL when absent) and *merged the server's dry-run answer to the
+ * create or to apply's three-way patch (of obj itself: kubectl diff does not
+ * add the last-applied annotation), or, server_side, to the apply patch;
+ * the live object itself when there is nothing to patch.
+ * field_manager NULL: kubectl's.  0, or -1 after printing the error. */
+int cctl_apply_preview(cctl *c, cJSON *obj, const char *src, bool server_side,
+		       const char *field_manager, bool force_conflicts, const cctl_res **res,
+		       cJSON **live, cJSON **merged);
+
 /* Prints objects as -o json|yaml|name|jsonpath=|custom-columns= do. */
 int cctl_print_objects(const cJSON *objs, const char *output, bool single, bool no_headers);
 
@@ -330,6 +341,10 @@ int cctl_cmd_cluster_info(cctl *c, int argc, char **argv);
 int cctl_cmd_config(cctl *c, int argc, char **argv);
 int cctl_cmd_completion(cctl *c, int argc, char **argv);
 int cctl_cmd_exec(cctl *c, int argc, char **argv);
+int cctl_cmd_logs(cctl *c, int argc, char **argv);
+int cctl_cmd_wait(cctl *c, int argc, char **argv);
+int cctl_cmd_diff(cctl *c, int argc, char **argv);
+int cctl_cmd_edit(cctl *c, int argc, char **argv);
 
 /* Parses a command's flags with the global ones; on error prints kubectl's
  * text ("error: unknown flag: --x\nSee 'cubectl get --help' for usage.")
@@ -339,6 +354,11 @@ int cctl_parse(cctl *c, const cctl_flag *flags, int argc, char **argv, char **po
 
 /* error: <msg> on stderr; returns 1 (the exit status). */
 int cctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* kubectl's builder error for no arguments and no -f ("error: You must
+ * provide one or more resources by argument or filename." and the
+ * examples) on stderr; returns 1. */
+int cctl_fail_no_resources(void);
 
 /* The effective namespace for an object without one. */
 const char *cctl_ns(cctl *c);

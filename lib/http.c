@@ -87,6 +87,7 @@ void cube_http_resp_clear(cube_http_resp *resp)
 struct xfer {
 	const cube_http_req *req;
 	cube_http_resp *resp;
+	CURL *curl;
 	size_t cap;
 	size_t max_body;
 	bool too_big;
@@ -146,6 +147,8 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	struct xfer *x = ud;
 	size_t n = size * nmemb;
 	if (x->req->on_data) {
+		if (!x->resp->status) /* the status is known before the body */
+			curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &x->resp->status);
 		if (x->req->on_data(x->req->ud, ptr, n) < 0) {
 			x->aborted = true;
 			return 0;
@@ -193,8 +196,10 @@ int cube_http_do(cube_http *h, const cube_http_req *req, cube_http_resp *resp, c
 	CURL *c = h->curl;
 	curl_easy_reset(c);
 
-	struct xfer x = {
-		.req = req, .resp = resp, .max_body = req->max_body ? req->max_body : 64u << 20};
+	struct xfer x = {.req = req,
+			 .resp = resp,
+			 .curl = c,
+			 .max_body = req->max_body ? req->max_body : 64u << 20};
 	struct curl_slist *hdrs = NULL;
 	const char *method = req->method ? req->method : "GET";
 

@@ -34,7 +34,8 @@ typedef struct cube_http_req {
 	size_t body_len;
 	long timeout_ms;	   /* whole request; 0 = none (streams) */
 	long connect_timeout_ms;   /* 0 = 5000 */
-	cube_http_data_fn on_data; /* streaming: body goes here, not to resp->body */
+	cube_http_data_fn on_data; /* streaming: body goes here, not to resp->body;
+				      resp->status is set before its first call */
 	void *ud;
 	atomic_int *cancel; /* optional: non-zero stops the request */
 	size_t max_body;    /* collected body limit; 0 = 64 MiB */

@@ -156,10 +156,43 @@ static void collapse(char *s)
 		}
 }
 
+/* The letters and digits after each `prefix` become one X (temporary names). */
+static void mask_after(char *s, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	for (char *p = s; (p = strstr(p, prefix));) {
+		char *v = p + pl, *e = v;
+		while (isalnum((unsigned char)*e))
+			e++;
+		if (e > v) {
+			*v = 'X';
+			memmove(v + 1, e, strlen(e) + 1);
+		}
+		p = v;
+	}
+}
+
+/* diff -u's file times ("\t2026-11-26 04:25:33.434350396 +0000") become "\tTS". */
+static void mask_diff_times(char *s)
+{
+	for (char *p = s; (p = strchr(p, '\t'));) {
+		p++;
+		if (!(isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[3]) && p[4] == '-'))
+			continue;
+		char *e = p + strcspn(p, "\n");
+		memcpy(p, "TS", 2);
+		memmove(p + 2, e, strlen(e) + 1);
+	}
+}
+
 static void normalize(char *s, size_t size, const char *ns_from, const char *ns_to)
 {
 	replace_all(s, size, ns_from, ns_to);
 	replace_all(s, size, "kubectl", "cubectl");
+	mask_after(s, "/LIVE-");
+	mask_after(s, "/MERGED-");
+	mask_after(s, "cubectl-edit-");
+	mask_diff_times(s);
 	const char *keys[] = {"uid",
 			      "resourceVersion",
 			      "creationTimestamp",
@@ -170,6 +203,7 @@ static void normalize(char *s, size_t size, const char *ns_from, const char *ns_
 			      "lastHeartbeatTime",
 			      "lastProbeTime",
 			      "startedAt",
+			      "containerID",
 			      "cubectl.kubernetes.io/restartedAt",
 			      "clusterIP",
 			      "podIP",
@@ -752,6 +786,185 @@ Test(misc, version_api_resources_config_events, .timeout = 60)
 			break;
 	}
 	expect_same(c, k, "events --for pod/solo");
+}
+
+/* ---- wait, diff, edit ------------------------------------------------------------------- */
+
+Test(wait, conditions_jsonpath_delete_and_errors_as_kubectl, .timeout = 120)
+{
+	make_pair("wait");
+	create_both("wait", "multi.yaml");
+	wait_for("Running", "-n wait-k get pod solo");
+	wait_for("Running", "-n wait-c get pod solo");
+	static const char *const cases[] = {
+		"wait --for=condition=Ready pod/solo",
+		"wait --for=condition=ready=TRUE pods solo",
+		"wait --for=condition=Ready=false pod/solo --timeout=1s",
+		"wait --for=jsonpath={.status.phase}=Running pod/solo",
+		"wait --for=jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'=True "
+		"pod/solo",
+		"wait --for=jsonpath=.metadata.labels pod/solo",
+		"wait --for=jsonpath={.status.phase}=Pending pod/solo --timeout=0",
+		"wait --for=condition=Ready pod/solo --timeout=0",
+		"wait --for=condition=Ready pod/solo --timeout=-1s",
+		"wait --for=condition=Ready pod/solo --timeout=zz",
+		"wait --for=condition=Ready pods -l app=solo",
+		"wait --for=condition=Ready pods --all",
+		"wait --for=condition=Ready pods -l app=nope",
+		"wait --for=condition=Ready pod/solo cm/settings --timeout=2s",
+		"wait --for=create cm/settings",
+		"wait --for=create cm/nope --timeout=1s",
+		"wait --for=delete pod/nope",
+		"wait --for=delete cm/settings --timeout=0",
+		"wait --for=condition=Ready pod/nope",
+		"wait --for=condition=Ready deploy/nope",
+		"wait --for=bogus pod/solo",
+		"wait --for=jsonpath={.status.phase}= pod/solo",
+		"wait --for=jsonpath={.status.phase}=a=b pod/solo",
+		"wait --for=jsonpath={.status}=x pod/solo",
+		"wait --for=jsonpath={.status.conditions[*].type}=x pod/solo",
+		"wait --for=condition=Ready",
+		"wait --for=condition=Ready pods",
+		"wait --for=condition=Ready pod/solo --bogus",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same("wait", cases[i]);
+	/* --for=delete returns when the object goes */
+	char out[OUT], got[2][OUT];
+	for (int i = 0; i < 2; i++) {
+		char tool[2048];
+		if (i)
+			snprintf(tool, sizeof(tool), "%s/cubectl --kubeconfig %s -n wait-c",
+				 env("CUBE_BIN_DIR"), env("CUBE_TEST_KUBECONFIG"));
+		else
+			snprintf(tool, sizeof(tool), "%s -n wait-k", env("CUBE_TEST_KUBECTL"));
+		cube_test_sh(
+			out, sizeof(out),
+			"(sleep 1; %s delete cm settings --wait=false >/dev/null) & "
+			"timeout 60 %s wait --for=delete cm/settings --timeout=30s; echo rc=$?; "
+			"wait",
+			tool, tool);
+		snprintf(got[i], sizeof(got[i]), "%s", out);
+	}
+	cr_assert_str_eq(got[0], "configmap/settings condition met\nrc=0\n");
+	cr_assert_str_eq(got[1], got[0]);
+}
+
+Test(diff, live_against_merged_as_kubectl, .timeout = 120)
+{
+	make_pair("diff");
+	apply_both("diff", "app-v1.yaml", "created");
+	apply_both("diff", "secret.yaml", "created");
+	static const char *const cases[] = {
+		"diff -f " DIR "/app-v1.yaml",
+		"diff -f " DIR "/app-v2.yaml",
+		"diff -f " DIR "/multi.yaml",
+		"diff -f " DIR "/secret.yaml",
+		"diff -f " DIR "/secret-v2.yaml",
+		"diff -f " DIR "/app-v2.yaml -l app=none",
+		"diff --server-side -f " DIR "/cm.yaml",
+		"diff -f " DIR "/bad.yaml",
+		"diff -f " DIR "/missing.yaml",
+		"diff",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		same("diff", cases[i]);
+	/* exit status 0, 1 and 2 */
+	char out[OUT];
+	cr_assert_eq(cubectl(out, sizeof(out), "-n diff-c diff -f " DIR "/app-v1.yaml"), 0, "%s",
+		     out);
+	cr_assert_eq(cubectl(out, sizeof(out), "-n diff-c diff -f " DIR "/app-v2.yaml"), 1, "%s",
+		     out);
+	cr_assert_eq(cubectl(out, sizeof(out), "-n diff-c diff -f " DIR "/missing.yaml"), 2, "%s",
+		     out);
+	/* KUBECTL_EXTERNAL_DIFF: the program, the directories, its plain words */
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd),
+		 "env KUBECTL_EXTERNAL_DIFF='echo x -q $(id)' %s/cubectl --kubeconfig %s -n diff-c "
+		 "diff -f " DIR "/app-v2.yaml",
+		 env("CUBE_BIN_DIR"), env("CUBE_TEST_KUBECONFIG"));
+	int rc = capture(out, sizeof(out), cmd);
+	cr_assert_eq(rc, 0, "%s", out);
+	mask_after(out, "/LIVE-");
+	mask_after(out, "/MERGED-");
+	cr_assert(strstr(out, "/LIVE-X ") && strstr(out, "/MERGED-X x -q\n"), "%s", out);
+	/* nothing was changed */
+	same_object("diff", "deploy app");
+}
+
+/* Runs `edit ARGS` with kubectl (base-k) and cubectl (base-c) under
+ * editor.sh applying `sedx`; compares what they print and, when `copies`,
+ * the files the editor was given. */
+static void edit_same(const char *base, const char *sedx, const char *args, bool copies)
+{
+	static char k[OUT], c[OUT];
+	char dir[2][700];
+	const char *sfx[] = {"k", "c"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(dir[i], sizeof(dir[i]), "%s/edlog-%s-%s", env("CUBE_TEST_TMPDIR"), base,
+			 sfx[i]);
+		char out[256];
+		cube_test_sh(out, sizeof(out), "rm -rf %s && mkdir -p %s", dir[i], dir[i]);
+		char cmd[8192];
+		snprintf(cmd, sizeof(cmd),
+			 "env EDITOR=$PWD/" DIR "/editor.sh EDLOG=%s TMPDIR=%s SEDX='%s' %s%s%s "
+			 "-n %s-%s %s",
+			 dir[i], dir[i], sedx, i ? env("CUBE_BIN_DIR") : env("CUBE_TEST_KUBECTL"),
+			 i ? "/cubectl --kubeconfig " : "", i ? env("CUBE_TEST_KUBECONFIG") : "",
+			 base, sfx[i], args);
+		capture(i ? c : k, OUT, cmd);
+	}
+	char nk[128], nc[128];
+	snprintf(nk, sizeof(nk), "%s-k", base);
+	snprintf(nc, sizeof(nc), "%s-c", base);
+	normalize(k, sizeof(k), nk, "NS");
+	normalize(c, sizeof(c), nc, "NS");
+	expect_same(c, k, args);
+	/* cubectl keeps a temporary file only where it says so */
+	int kept = strstr(c, "has been stored to") || strstr(c, "have been saved to") ? 1 : 0;
+	cube_test_sh(k, sizeof(k), "ls %s | grep -c '^cubectl-edit-'", dir[1]);
+	cr_assert_eq(atoi(k), kept, "%s: %d temporary files left", args, atoi(k));
+	if (!copies)
+		return;
+	for (int n = 0; n < 4; n++) {
+		int rk = cube_test_sh(k, sizeof(k), "cat %s/%d", dir[0], n);
+		int rc = cube_test_sh(c, sizeof(c), "cat %s/%d", dir[1], n);
+		cr_assert_eq(rc, rk, "editor copy %d: %s / %s", n, k, c);
+		if (rk)
+			break;
+		normalize(k, sizeof(k), nk, "NS");
+		normalize(c, sizeof(c), nc, "NS");
+		expect_same(c, k, "the file the editor got");
+	}
+}
+
+Test(edit, patches_reopens_and_cancels_as_kubectl, .timeout = 120)
+{
+	make_pair("edit");
+	create_both("edit", "multi.yaml");
+	wait_for("Running", "-n edit-k get pod solo");
+	wait_for("Running", "-n edit-c get pod solo");
+	edit_same("edit", "s/^  color: red/  color: green/", "edit cm settings", true);
+	same_object("edit", "cm settings");
+	edit_same("edit", "s/^  color: green/  color: \"green\"/", "edit cm/settings", false);
+	edit_same("edit", "s/\"color\": \"green\"/\"color\": \"blue\"/", "edit cm settings -o json",
+		  true);
+	edit_same("edit", "s/^  color: blue/  color: pink/", "edit cm settings --output-patch",
+		  false);
+	same_object("edit", "cm settings");
+	edit_same("edit", "s/^  name: settings/  name: other/", "edit cm settings", false);
+	edit_same("edit", "s/^  - image: busybox/  - image: \"\"/", "edit pod solo", true);
+	edit_same("edit", "1,$d", "edit cm settings", true);
+	edit_same("edit", "s/x/y/", "edit cm nope", false);
+	edit_same("edit", "s/x/y/", "edit", false);
+	same_object("edit", "pod solo");
+	char out[OUT], cmd[4096];
+	snprintf(cmd, sizeof(cmd),
+		 "env EDITOR=false %s/cubectl --kubeconfig %s -n edit-c edit cm settings",
+		 env("CUBE_BIN_DIR"), env("CUBE_TEST_KUBECONFIG"));
+	capture(out, sizeof(out), cmd);
+	cr_assert_str_eq(out, "rc=1\n--stderr--\nerror: there was a problem with the editor "
+			      "\"false\"\n");
 }
 
 /* ---- main -------------------------------------------------------------------------------------

@@ -154,11 +154,15 @@ struct chunks {
 	char buf[256];
 	size_t len;
 	int pieces;
+	const cube_http_resp *resp; /* when set: its status at the first piece */
+	long first_status;
 };
 
 static int on_chunk(void *ud, const char *data, size_t len)
 {
 	struct chunks *c = ud;
+	if (c->resp && !c->pieces)
+		c->first_status = c->resp->status;
 	if (c->len + len < sizeof(c->buf)) {
 		memcpy(c->buf + c->len, data, len);
 		c->len += len;
@@ -173,12 +177,14 @@ static void stream_parks_and_wakes_and_ends(void)
 	cube_http *h = cube_http_new(NULL);
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/stream", cube_httpd_port(d));
-	struct chunks c = {0};
-	cube_http_req req = {.url = url, .on_data = on_chunk, .ud = &c, .timeout_ms = 10000};
 	cube_http_resp resp;
+	struct chunks c = {.resp = &resp};
+	cube_http_req req = {.url = url, .on_data = on_chunk, .ud = &c, .timeout_ms = 10000};
 	cube_err err = CUBE_ERR_INIT;
 	cr_assert_eq(cube_http_do(h, &req, &resp, &err), 0, "%s", err.msg);
 	cr_assert_eq(resp.status, 200);
+	/* a stream's reader knows the status before the body (logs -f) */
+	cr_assert_eq(c.first_status, 200);
 	cr_assert_str_eq(c.buf, "first\nline 0\nline 1\nline 2\nline 3\nline 4\n");
 	cr_assert_geq(c.pieces, 2, "the body arrived in %d piece(s): it was not streamed",
 		      c.pieces);

@@ -8,9 +8,9 @@
  * leaves behind: no mount under the root dir, no pod network namespace, no
  * runc container, no veth.
  *
- * Logs are read through the real kubectl (the API server's pods/log
- * proxying to the cubelet's /containerLogs on 127.0.0.1, the node's
- * InternalIP here).
+ * Logs are read through the real kubectl and through cubectl, which must
+ * print the same (the API server's pods/log proxying to the cubelet's
+ * /containerLogs on 127.0.0.1, the node's InternalIP here).
  *
  * Names: node namespace cube-rt-<pid>, node rt-<pid>; the cubelet's pod
  * namespaces are cpod<hash of its root dir>-<pod uid>.  A crashed run's
@@ -55,6 +55,12 @@ static void teardown(void)
 }
 
 TestSuite(runc, .init = setup, .fini = teardown, .timeout = 120);
+
+static const char *bin_dir(void)
+{
+	const char *b = getenv("CUBE_BIN_DIR");
+	return b && *b ? b : "build/asan/bin";
+}
 
 /* ---- helpers (runc_harness.h, asserting) ---- */
 
@@ -503,7 +509,46 @@ static bool started(const cJSON *pod, const void *arg)
 	return cube_json_path(m, "state.running") || cube_json_path(m, "state.terminated");
 }
 
-Test(runc, logs_through_kubectl)
+/* Runs `logs ARGS` with kubectl and with cubectl; out gets
+ * "rc=N\n<stdout>--stderr--\n<stderr>" of each ("kubectl" read as
+ * "cubectl"); sorted: stdout's lines sorted (kubectl reads several
+ * sources in Go's map order). */
+static void logs_both(const char *args, bool sorted, char *k, char *c, size_t size)
+{
+	const char *tool[2] = {rn.api.kubectl, NULL};
+	char cub[1400];
+	snprintf(cub, sizeof(cub), "%s/cubectl --kubeconfig %s", bin_dir(), rn.api.kubeconfig);
+	tool[1] = cub;
+	char *dst[2] = {k, c};
+	for (int i = 0; i < 2; i++) {
+		cube_test_sh(dst[i], size,
+			     "d=$(mktemp -d); (timeout 60 %s logs %s) >$d/o 2>$d/e; echo rc=$?; "
+			     "%s $d/o; echo --stderr--; cat $d/e; rm -rf $d",
+			     tool[i], args, sorted ? "sort" : "cat");
+		for (char *p = dst[i]; (p = strstr(p, "kubectl")); p++)
+			*p = 'c';
+	}
+}
+
+static void logs_same(const char *args, bool sorted)
+{
+	static char k[65536], c[65536];
+	logs_both(args, sorted, k, c, sizeof(k));
+	if (strcmp(k, c))
+		fprintf(stderr, "---- logs %s: kubectl ----\n%s---- cubectl ----\n%s----\n", args,
+			k, c);
+	cr_expect_str_eq(c, k, "cubectl and kubectl differ on logs %s", args);
+}
+
+static bool succeeded(const cJSON *pod, const void *arg)
+{
+	(void)arg;
+	return phase_is(pod, "Succeeded");
+}
+
+/* Logs through the API server's pods/log, read by the real kubectl and by
+ * cubectl, which must print the same. */
+Test(runc, logs_through_kubectl_and_cubectl, .timeout = 180)
 {
 	NEED_ROOT();
 	start_cubelet();
@@ -516,10 +561,17 @@ Test(runc, logs_through_kubectl)
 		dump_state("talk", p);
 	cr_assert(started(p, NULL));
 	cJSON_Delete(p);
-	/* -f from the start: every line, ending when the container does */
-	int rc = cube_test_kubectl(out, sizeof(out), "logs -f talk");
-	cr_expect_eq(rc, 0, "kubectl logs -f: %s", out);
-	cr_expect_str_eq(out, "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\noops\n");
+	/* -f from the start, both tools at once: every line, ending when the
+	 * container does */
+	int rc = cube_test_sh(out, sizeof(out),
+			      "d=$(mktemp -d); timeout 60 %s/cubectl --kubeconfig %s logs -f talk "
+			      ">$d/c 2>&1 & timeout 60 %s logs -f talk >$d/k 2>&1; k=$?; wait $!; "
+			      "c=$?; echo k=$k c=$c; cat $d/k; echo --; cat $d/c; rm -rf $d",
+			      bin_dir(), rn.api.kubeconfig, rn.api.kubectl);
+	const char *lines = "line 1\nline 2\nline 3\nline 4\nline 5\nline 6\noops\n";
+	char want[512];
+	snprintf(want, sizeof(want), "k=0 c=0\n%s--\n%s", lines, lines);
+	cr_expect_str_eq(out, want, "logs -f (rc %d)", rc);
 	p = wait_pod("talk", phase_is, "Succeeded", 30);
 	cr_assert(phase_is(p, "Succeeded"));
 	cJSON_Delete(p);
@@ -536,14 +588,88 @@ Test(runc, logs_through_kubectl)
 	cr_expect_neq(rc, 0);
 	cr_expect(strstr(out, "previous terminated container \"main\" in pod \"talk\" not found"),
 		  "%s", out);
-	rc = cube_test_kubectl(out, sizeof(out), "logs talk -c nope");
-	cr_expect_neq(rc, 0);
-	cr_expect(strstr(out, "container nope is not valid for pod talk"), "%s", out);
-	rc = cube_test_kubectl(out, sizeof(out), "logs nosuchpod");
-	cr_expect_neq(rc, 0);
-	cr_expect(strstr(out, "pods \"nosuchpod\" not found"), "%s", out);
+	static const char *const one[] = {
+		"talk",
+		"talk --tail 2",
+		"talk --tail=0",
+		"talk --timestamps -c main",
+		"talk main",
+		"pod/talk --prefix",
+		"talk --all-containers --prefix",
+		"talk --limit-bytes=10",
+		"-f talk",
+		"talk --previous",
+		"talk -c nope",
+		"talk nope",
+		"talk -c main main",
+		"talk --all-containers -c main",
+		"nosuchpod",
+		"deploy/nosuch",
+		"",
+		"talk -l app=x",
+		"talk --tail=-2",
+		"talk --bogus",
+		"a b c",
+	};
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+		logs_same(one[i], false);
+	/* several containers (and an init container), labels, workloads */
+	snprintf(pod, sizeof(pod),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"duo\","
+		 "\"labels\":{\"app\":\"duo\"}},\"spec\":{\"nodeName\":\"%s\","
+		 "\"restartPolicy\":\"Never\",\"terminationGracePeriodSeconds\":2,"
+		 "\"initContainers\":[{\"name\":\"init\",\"image\":\"%s/busybox:latest\","
+		 "\"command\":[\"sh\",\"-c\",\"echo i1\"]}],"
+		 "\"containers\":[{\"name\":\"a\",\"image\":\"%s/busybox:latest\","
+		 "\"command\":[\"sh\",\"-c\",\"echo a1; echo a2\"]},"
+		 "{\"name\":\"b\",\"image\":\"%s/busybox:latest\","
+		 "\"command\":[\"sh\",\"-c\",\"echo b1\"]}]}}",
+		 node_name, reg.host, reg.host, reg.host);
+	create_pod(pod);
+	p = wait_pod("duo", succeeded, NULL, 60);
+	if (!succeeded(p, NULL))
+		dump_state("duo", p);
+	cr_assert(succeeded(p, NULL));
+	cJSON_Delete(p);
+	rc = cube_test_sh(
+		out, sizeof(out), "printf '%s' | %s create -f - && printf '%s' | %s create -f -",
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+		"{\"name\":\"duo\"},\"spec\":{\"replicas\":0,\"selector\":{\"matchLabels\":"
+		"{\"app\":\"duo\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":"
+		"\"duo\"}},\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x\"}]}}}}",
+		rn.api.kubectl,
+		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"duo\"},"
+		"\"spec\":{\"selector\":{\"app\":\"duo\"},\"ports\":[{\"port\":80}]}}",
+		rn.api.kubectl);
+	cr_assert_eq(rc, 0, "%s", out);
+	static const char *const many[] = {
+		"duo",
+		"duo -c b",
+		"duo init",
+		"duo --all-containers",
+		"duo --all-containers --prefix",
+		"duo --all-containers --prefix --timestamps",
+		"-l app=duo",
+		"-l app=duo --prefix --all-containers",
+		"-l app=duo,x=y",
+		"-l 'app in (duo,talk)' -c a --prefix",
+		"-f duo --all-containers --prefix",
+		"-f -l app=duo --all-containers --prefix --max-log-requests 2",
+		"deploy/duo",
+		"deployment/duo -c b --prefix",
+		"svc/duo --all-containers",
+		"cm/kube-root-ca.crt",
+	};
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		logs_same(many[i], true);
+	/* cubectl's own check: the pods and containers it names are the real ones */
+	logs_both("-l app=duo --all-containers --prefix", true, out, out + 32768, 32768);
+	cr_expect_str_eq(out + 32768, "rc=0\n[pod/duo/a] a1\n[pod/duo/a] a2\n[pod/duo/b] b1\n"
+				      "[pod/duo/init] i1\n--stderr--\n");
 	delete_pod("talk");
+	delete_pod("duo");
 	cr_assert(pod_gone("talk"));
+	cr_assert(pod_gone("duo"));
 	cr_expect(nothing_left(), "left behind: %s", leftovers());
 }
 
@@ -647,12 +773,6 @@ Test(runc, probes_drive_ready_and_restarts)
 /* One exec command line, run by `client` ("kubectl" through the harness's
  * command line with its kubeconfig, or cubectl with --server), with
  * `input` (may be NULL) on its stdin; output and status as cube_test_sh. */
-static const char *bin_dir(void)
-{
-	const char *b = getenv("CUBE_BIN_DIR");
-	return b && *b ? b : "build/asan/bin";
-}
-
 static int exec_cli(bool cubectl, const char *input, const char *args)
 {
 	char cli[1600];

@@ -2,7 +2,9 @@
  * JSON and fmt.Sprint of decoded JSON, jsonpath templates and
  * custom-columns as kubectl evaluates them, resource resolution (plurals,
  * singulars, short names, kinds, groups), kubectl's error texts for Status
- * answers, pflag-style flags, HumanDuration, and the last-applied form. */
+ * answers, pflag-style flags, HumanDuration, the last-applied form, and the
+ * pure halves of wait (--for), diff (the Secret masker, the diff program's
+ * argv) and edit (comment stripping, the editor's argv). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cubectl.h"
+#include "cli/ops.h"
 
 static cJSON *J(const char *text)
 {
@@ -404,4 +407,198 @@ Test(apply, last_applied_is_kubectls_encoding)
 			    "\"namespace\":\"default\"}}\n");
 	free(s);
 	cJSON_Delete(o);
+}
+
+/* ---- wait --for ------------------------------------------------------------------------- */
+
+static cctl_wait_cond parse_ok(const char *spec)
+{
+	cctl_wait_cond w;
+	char msg[512] = "";
+	cr_assert_eq(cctl_wait_cond_parse(spec, &w, msg, sizeof(msg)), 0, "%s: %s", spec, msg);
+	return w;
+}
+
+static void parse_err(const char *spec, const char *want)
+{
+	cctl_wait_cond w;
+	char msg[512] = "";
+	cr_assert_eq(cctl_wait_cond_parse(spec, &w, msg, sizeof(msg)), -1, "%s parsed", spec);
+	cr_assert_str_eq(msg, want);
+}
+
+Test(wait, for_conditions_parse_as_kubectl)
+{
+	cctl_wait_cond w = parse_ok("delete");
+	cr_assert_eq(w.kind, CCTL_WAIT_DELETE);
+	w = parse_ok("DELETE");
+	cr_assert_eq(w.kind, CCTL_WAIT_DELETE);
+	w = parse_ok("condition=Ready");
+	cr_assert_eq(w.kind, CCTL_WAIT_CONDITION);
+	cr_assert_str_eq(w.name, "Ready");
+	cr_assert_str_eq(w.value, "true");
+	w = parse_ok("condition=Available=False");
+	cr_assert_str_eq(w.name, "Available");
+	cr_assert_str_eq(w.value, "False");
+	w = parse_ok("jsonpath={.status.phase}=Running");
+	cr_assert_eq(w.kind, CCTL_WAIT_JSONPATH);
+	cr_assert_str_eq(w.name, "{.status.phase}");
+	cr_assert_str_eq(w.value, "Running");
+	cr_assert(w.has_value);
+	w = parse_ok("jsonpath=.status.phase");
+	cr_assert_str_eq(w.name, "{.status.phase}");
+	cr_assert_not(w.has_value);
+	/* a filter's == stays in the expression; quotes around the value go */
+	w = parse_ok("jsonpath={.status.conditions[?(@.type==\"Ready\")].status}='True'");
+	cr_assert_str_eq(w.name, "{.status.conditions[?(@.type==\"Ready\")].status}");
+	cr_assert_str_eq(w.value, "True");
+	w = parse_ok("create");
+	cr_assert_eq(w.kind, CCTL_WAIT_CREATE);
+	parse_err("", "unrecognized condition: \"\"");
+	parse_err("bogus", "unrecognized condition: \"bogus\"");
+	parse_err("jsonpath={.a}=", "jsonpath wait has to have a value after equal sign, like "
+				    "--for=jsonpath='{.status.readyReplicas}'=3");
+	parse_err("jsonpath={.a}=b=c", "jsonpath wait format must be "
+				       "--for=jsonpath='{.status.readyReplicas}'=3 or "
+				       "--for=jsonpath='{.status.readyReplicas}'");
+	parse_err("jsonpath=", "jsonpath expression cannot be empty");
+}
+
+static int met(const char *spec, const char *obj, char *msg)
+{
+	cctl_wait_cond w = parse_ok(spec);
+	cJSON *o = J(obj);
+	int r = cctl_wait_cond_met(&w, o, msg, 512);
+	cJSON_Delete(o);
+	return r;
+}
+
+Test(wait, conditions_met_as_kubectl_checks_them)
+{
+	char msg[512] = "";
+	const char *pod = "{\"metadata\":{\"generation\":2},\"status\":{\"phase\":\"Running\","
+			  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"},"
+			  "{\"type\":\"Old\",\"status\":\"True\",\"observedGeneration\":1}],"
+			  "\"containerStatuses\":[{\"name\":\"a\"},{\"name\":\"b\"}]}}";
+	cr_assert_eq(met("condition=Ready", pod, msg), 1);
+	cr_assert_eq(met("condition=ready=TRUE", pod, msg), 1);
+	cr_assert_eq(met("condition=Ready=false", pod, msg), 0);
+	cr_assert_eq(met("condition=Missing", pod, msg), 0);
+	/* a condition of an older generation does not count */
+	cr_assert_eq(met("condition=Old", pod, msg), 0);
+	cr_assert_eq(met("jsonpath={.status.phase}=Running", pod, msg), 1);
+	cr_assert_eq(met("jsonpath={.status.phase}=Pending", pod, msg), 0);
+	cr_assert_eq(met("jsonpath={.metadata.generation}=2", pod, msg), 1);
+	cr_assert_eq(met("jsonpath={.status.phase}", pod, msg), 1);
+	cr_assert_eq(met("jsonpath={.status.nope}", pod, msg), 0);
+	cr_assert_eq(met("jsonpath={.status}=x", pod, msg), -1);
+	cr_assert_str_eq(msg, "jsonpath leads to a nested object or list which is not supported");
+	cr_assert_eq(met("jsonpath={.status.containerStatuses[*].name}=a", pod, msg), -1);
+	cr_assert_str_eq(msg, "given jsonpath expression matches more than one value");
+}
+
+/* ---- diff ---------------------------------------------------------------------------------- */
+
+Test(diff, secrets_masked_as_kubectl_masks_them)
+{
+	cJSON *from = J("{\"kind\":\"Secret\",\"data\":{\"same\":\"eA==\",\"changed\":\"eQ==\","
+			"\"gone\":\"eg==\",\"empty\":\"\"}}");
+	cJSON *to = J("{\"kind\":\"Secret\",\"data\":{\"same\":\"eA==\",\"changed\":\"dw==\","
+		      "\"added\":\"dg==\",\"empty\":\"\"}}");
+	cctl_diff_mask_secret(from, to);
+	char *f = cJSON_PrintUnformatted(from), *t = cJSON_PrintUnformatted(to);
+	cr_assert_str_eq(f, "{\"kind\":\"Secret\",\"data\":{\"same\":\"***\",\"changed\":\"*** "
+			    "(before)\",\"gone\":\"*** (before)\",\"empty\":\"*** (before)\"}}");
+	cr_assert_str_eq(t, "{\"kind\":\"Secret\",\"data\":{\"same\":\"***\",\"changed\":\"*** "
+			    "(after)\",\"added\":\"***\",\"empty\":\"*** (after)\"}}");
+	free(f);
+	free(t);
+	cJSON_Delete(from);
+	cJSON_Delete(to);
+	/* a new Secret: everything it has is "***" */
+	to = J("{\"data\":{\"a\":\"eA==\",\"b\":null}}");
+	cctl_diff_mask_secret(NULL, to);
+	t = cJSON_PrintUnformatted(to);
+	cr_assert_str_eq(t, "{\"data\":{\"a\":\"***\",\"b\":\"***\"}}");
+	free(t);
+	cJSON_Delete(to);
+}
+
+Test(diff, program_argv_as_kubectl_builds_it)
+{
+	char *argv[16], buf[512];
+	int n = cctl_diff_argv(NULL, "/t/LIVE-1", "/t/MERGED-2", argv, 16, buf, sizeof(buf));
+	cr_assert_eq(n, 5);
+	cr_assert_str_eq(argv[0], "diff");
+	cr_assert_str_eq(argv[1], "-u");
+	cr_assert_str_eq(argv[2], "-N");
+	cr_assert_str_eq(argv[3], "/t/LIVE-1");
+	cr_assert_str_eq(argv[4], "/t/MERGED-2");
+	cr_assert_null(argv[5]);
+	/* the first word, the directories, then only plain words */
+	n = cctl_diff_argv("colordiff -N --side-by-side $(rm) a=b  x;y", "L", "M", argv, 16, buf,
+			   sizeof(buf));
+	cr_assert_eq(n, 6);
+	cr_assert_str_eq(argv[0], "colordiff");
+	cr_assert_str_eq(argv[1], "L");
+	cr_assert_str_eq(argv[2], "M");
+	cr_assert_str_eq(argv[3], "-N");
+	cr_assert_str_eq(argv[4], "--side-by-side");
+	cr_assert_str_eq(argv[5], "a=b");
+	cr_assert_null(argv[6]);
+}
+
+/* ---- edit ---------------------------------------------------------------------------------- */
+
+Test(edit, comments_stripped_as_kubectl_strips_them)
+{
+	char *s = cctl_edit_strip_comments("# head\n#\napiVersion: v1\n  # indented\ndata:\n  a: "
+					   "b # kept\n");
+	cr_assert_str_eq(s, "apiVersion: v1\ndata:\n  a: b # kept\n");
+	free(s);
+	s = cctl_edit_strip_comments("# only\n");
+	cr_assert_str_eq(s, "");
+	free(s);
+	s = cctl_edit_strip_comments("no newline");
+	cr_assert_str_eq(s, "no newline");
+	free(s);
+}
+
+Test(edit, editor_argv_as_kubectl_builds_it)
+{
+	char *argv[16], buf[512];
+	int n = cctl_edit_editor_argv(NULL, NULL, NULL, "/t/f.yaml", argv, 16, buf, sizeof(buf));
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(argv[0], "vi");
+	cr_assert_str_eq(argv[1], "/t/f.yaml");
+	/* KUBE_EDITOR before EDITOR; words split at spaces */
+	n = cctl_edit_editor_argv("code --wait", "nano", NULL, "/t/f.yaml", argv, 16, buf,
+				  sizeof(buf));
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(argv[0], "code");
+	cr_assert_str_eq(argv[1], "--wait");
+	cr_assert_str_eq(argv[2], "/t/f.yaml");
+	n = cctl_edit_editor_argv("", "nano", NULL, "/t/f.yaml", argv, 16, buf, sizeof(buf));
+	cr_assert_str_eq(argv[0], "nano");
+	/* quotes: the shell parses the command */
+	n = cctl_edit_editor_argv(NULL, "sed -i 's/a/b/'", "/bin/sh", "/t/f.yaml", argv, 16, buf,
+				  sizeof(buf));
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(argv[0], "/bin/sh");
+	cr_assert_str_eq(argv[1], "-c");
+	cr_assert_str_eq(argv[2], "sed -i 's/a/b/' \"/t/f.yaml\"");
+	cr_assert_null(argv[3]);
+}
+
+Test(wait, signed_durations)
+{
+	int s = 0;
+	cr_assert_eq(cctl_signed_duration("1m30s", &s), 0);
+	cr_assert_eq(s, 90);
+	cr_assert_eq(cctl_signed_duration("-1s", &s), 0);
+	cr_assert_eq(s, -1);
+	cr_assert_eq(cctl_signed_duration("0", &s), 0);
+	cr_assert_eq(s, 0);
+	cr_assert_eq(cctl_signed_duration("zz", &s), -1);
+	cr_assert_eq(cctl_signed_duration("-", &s), -1);
 }

@@ -330,6 +330,7 @@ int cctl_cmd_cluster_info(cctl *c, int argc, char **argv);
 int cctl_cmd_config(cctl *c, int argc, char **argv);
 int cctl_cmd_completion(cctl *c, int argc, char **argv);
 int cctl_cmd_exec(cctl *c, int argc, char **argv);
+int cctl_cmd_top(cctl *c, int argc, char **argv); /* top.c */
 
 /* Parses a command's flags with the global ones; on error prints kubectl's
  * text ("error: unknown flag: --x\nSee 'cubectl get --help' for usage.")

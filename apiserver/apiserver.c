@@ -254,7 +254,7 @@ static void handle(void *ud, cube_httpd_req *h)
 		serve_metrics(s, h);
 	} else if (!strncmp(path, "/openapi/", 9)) {
 		serve_openapi(s, h, path);
-	} else if (discovery_serve(s, h, path)) {
+	} else if (discovery_serve(s, h, path) || metricsapi_serve(s, h, path)) {
 		/* answered */
 	} else if (!strncmp(path, "/api/", 5) || !strncmp(path, "/apis/", 6)) {
 		serve_resource(&r, path);
@@ -443,6 +443,10 @@ apiserver *apiserver_start(const apiserver_config *cfg, cube_err *err)
 		"Number of currently registered watchers for a given resource kind.", kind_labels);
 	if (!(s->wc = watchcache_new(s->etcd, cfg->watch_cache_size, err)))
 		goto fail;
+	if (!cfg->no_metrics_api && !(s->metrics_api = metricsapi_new())) {
+		cube_err_set(err, CUBE_ENOMEM, "out of memory");
+		goto fail;
+	}
 	watchcache_set_bookmark_interval(s->wc, s->cfg.bookmark_interval_s);
 	if (watchcache_start(s->wc, err) < 0)
 		goto fail;
@@ -484,6 +488,7 @@ void apiserver_stop(apiserver *s)
 	if (s->compactor_started)
 		pthread_join(s->compactor, NULL);
 	cube_httpd_stop(s->httpd);
+	metricsapi_free(s->metrics_api);
 	watchcache_free(s->wc);
 	cube_metrics_free(s->metrics);
 	cube_etcd_free(s->etcd);

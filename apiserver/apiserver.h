@@ -39,6 +39,7 @@ typedef struct apiserver_config {
 	/* --default-not-ready-toleration-seconds, --default-unreachable-toleration-seconds
 	 * (the DefaultTolerationSeconds admission plugin; main's defaults: 300 and 300) */
 	int not_ready_toleration_s, unreachable_toleration_s;
+	bool no_metrics_api; /* --enable-metrics-api=false: no metrics.k8s.io */
 } apiserver_config;
 
 typedef struct apiserver apiserver;
@@ -66,6 +67,7 @@ struct apiserver {
 	pthread_t compactor;
 	bool compactor_started;
 	atomic_int stop;
+	struct metricsapi *metrics_api; /* metricsapi.c; NULL: not served */
 	/* the shared lease that expires events (reused for a minute) */
 	pthread_mutex_t lease_mu;
 	int64_t lease_id;
@@ -105,6 +107,31 @@ bool pod_node_endpoint(api_req *r, const char *node, char *ip, size_t size, int 
 /* podexec.c: pods/<name>/exec for `pod`: the client's WebSocket upgrade
  * relayed to its node's cubelet (/exec/...), then the bytes both ways. */
 void podexec_serve(api_req *r, const cJSON *pod);
+
+/* podlog.c: a Node object's cubelet: its InternalIP and
+ * status.daemonEndpoints.kubeletEndpoint.Port (10250 if absent); false if
+ * the Node has no InternalIP (pod_node_endpoint reads the Node and asks
+ * this; metricsapi.c asks it of every Node). */
+bool api_node_kubelet_endpoint(const cJSON *node, char *ip, size_t size, int *port);
+
+/* metricsapi.c: metrics.k8s.io/v1beta1 (NodeMetrics, PodMetrics) from the
+ * cubelets' /stats/summary, as metrics-server serves it.  metricsapi_serve
+ * answers /apis/metrics.k8s.io[/v1beta1[/...]] (false for other paths);
+ * metricsapi_group is the group's entry of /apis (a new object: the legacy
+ * APIGroup, or with aggregated the APIGroupDiscovery entry). */
+struct metricsapi *metricsapi_new(void);
+void metricsapi_free(struct metricsapi *m);
+bool metricsapi_serve(apiserver *s, cube_httpd_req *h, const char *path);
+cJSON *metricsapi_group(bool aggregated);
+/* Pure parts (unit-tested): usage quantities as metrics-server writes them
+ * (cpu: a DecimalSI quantity of nano-cores, "1234n", "5m"; memory: a
+ * BinarySI quantity of bytes, "1234Ki"); and the NodeMetrics of a summary's
+ * node, the PodMetrics of one of its pods (new objects without labels and
+ * creationTimestamp, or NULL when a figure is missing). */
+void metricsapi_cpu(int64_t nano_cores, char *buf, size_t size);
+void metricsapi_memory(int64_t bytes, char *buf, size_t size);
+cJSON *metricsapi_node_metrics(const cJSON *summary);
+cJSON *metricsapi_pod_metrics(const cJSON *pod_stats);
 
 /* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
  * if the path is not a discovery path. */

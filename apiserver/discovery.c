@@ -235,7 +235,6 @@ static void resource_list(cube_httpd_req *h, const char *group)
 
 bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path)
 {
-	(void)s;
 	const char *groups_[16];
 	size_t ng = groups(groups_, 16);
 	if (!strcmp(path, "/api") || !strcmp(path, "/api/")) {
@@ -266,6 +265,8 @@ bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path)
 			cJSON *items = cJSON_GetObjectItemCaseSensitive(l, "items");
 			for (size_t i = 0; i < ng; i++)
 				cJSON_AddItemToArray(items, aggregated_group(groups_[i]));
+			if (s->metrics_api)
+				cJSON_AddItemToArray(items, metricsapi_group(true));
 			send_aggregated(h, ver, l);
 			return true;
 		}
@@ -275,6 +276,8 @@ bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path)
 		cJSON *gs = cJSON_AddArrayToObject(o, "groups");
 		for (size_t i = 0; i < ng; i++)
 			cJSON_AddItemToArray(gs, group_doc(groups_[i]));
+		if (s->metrics_api)
+			cJSON_AddItemToArray(gs, metricsapi_group(false));
 		cube_httpd_respond_json(h, 200, o);
 		return true;
 	}

@@ -32,6 +32,7 @@ int main(int argc, char **argv)
 				.not_ready_toleration_s = 300,
 				.unreachable_toleration_s = 300};
 	int threads = 32, cache = 4096, verbosity = 2;
+	bool metrics_api = true;
 	const cube_flag flags[] = {
 		{"etcd-servers", CUBE_FLAG_STRING, &cfg.etcd_servers,
 		 "etcd URLs to connect to, comma-separated (fail-over in order)"},
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
 		{"default-unreachable-toleration-seconds", CUBE_FLAG_INT,
 		 &cfg.unreachable_toleration_s,
 		 "tolerationSeconds of the unreachable:NoExecute toleration added to every pod"},
+		{"enable-metrics-api", CUBE_FLAG_BOOL, &metrics_api,
+		 "serve metrics.k8s.io (kubectl top) from the cubelets' /stats/summary"},
 		{"watch-cache-size", CUBE_FLAG_INT, &cache,
 		 "events kept per resource for resuming watches"},
 		{"threads", CUBE_FLAG_INT, &threads,
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
 	}
 	cfg.threads = (unsigned)threads;
 	cfg.watch_cache_size = (size_t)cache;
+	cfg.no_metrics_api = !metrics_api;
 	cube_log_set_level(verbosity < 0   ? CUBE_LOG_ERROR
 			   : verbosity > 3 ? CUBE_LOG_DEBUG
 					   : (cube_log_level)verbosity);

@@ -73,6 +73,21 @@ static void names(const cJSON *list, char *buf, size_t size)
 	}
 }
 
+bool api_node_kubelet_endpoint(const cJSON *node, char *ip, size_t size, int *port)
+{
+	ip[0] = '\0';
+	const cJSON *a;
+	cJSON_ArrayForEach (a, cube_json_path(node, "status.addresses")) {
+		const char *t = cube_json_str(a, "type"), *v = cube_json_str(a, "address");
+		if (t && v && !strcmp(t, "InternalIP")) {
+			snprintf(ip, size, "%s", v);
+			break;
+		}
+	}
+	*port = (int)cube_json_int(node, "status.daemonEndpoints.kubeletEndpoint.Port", 10250);
+	return ip[0] && *port > 0;
+}
+
 bool pod_node_endpoint(api_req *r, const char *node, char *ip, size_t size, int *port)
 {
 	char key[600];
@@ -82,17 +97,7 @@ bool pod_node_endpoint(api_req *r, const char *node, char *ip, size_t size, int 
 		return false;
 	cube_autojson cJSON *o = cube_json_parse(kv.value, kv.value_len, NULL);
 	cube_etcd_kv_clear(&kv);
-	ip[0] = '\0';
-	const cJSON *a;
-	cJSON_ArrayForEach (a, cube_json_path(o, "status.addresses")) {
-		const char *t = cube_json_str(a, "type"), *v = cube_json_str(a, "address");
-		if (t && v && !strcmp(t, "InternalIP")) {
-			snprintf(ip, size, "%s", v);
-			break;
-		}
-	}
-	*port = (int)cube_json_int(o, "status.daemonEndpoints.kubeletEndpoint.Port", 10250);
-	return ip[0] && *port > 0;
+	return api_node_kubelet_endpoint(o, ip, size, port);
 }
 
 const char *pod_pick_container(api_req *r, const cJSON *pod)

@@ -293,6 +293,8 @@ static const cctl_cmd commands[] = {
 	 "cubectl events [(-o|--output=)json|yaml] [--for TYPE/NAME] "
 	 "[--watch] [options]",
 	 NULL, cctl_cmd_events, 0},
+	{"top", "Display resource (CPU/memory) usage",
+	 "cubectl top (node|pod) [NAME | -l label] [options]", NULL, cctl_cmd_top, 0},
 	{"version", "Print the client and server version information", "cubectl version [flags]",
 	 NULL, cctl_cmd_version, 0},
 	{"api-resources", "Print the supported API resources on the server",

@@ -345,6 +345,7 @@ int cctl_cmd_logs(cctl *c, int argc, char **argv);
 int cctl_cmd_wait(cctl *c, int argc, char **argv);
 int cctl_cmd_diff(cctl *c, int argc, char **argv);
 int cctl_cmd_edit(cctl *c, int argc, char **argv);
+int cctl_cmd_top(cctl *c, int argc, char **argv); /* top.c */
 
 /* Parses a command's flags with the global ones; on error prints kubectl's
  * text ("error: unknown flag: --x\nSee 'cubectl get --help' for usage.")

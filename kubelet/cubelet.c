@@ -28,8 +28,9 @@ const cube_runtime_ops *cube_runtime_find(const char *name)
 /* The cubelet's own routes beside /healthz and /metrics, tried in turn:
  * each answers the paths it owns and returns false for the others. */
 static bool (*const route_table[])(void *ud, cube_httpd_req *req) = {
-	logs_handle, /* /containerLogs/ */
-	exec_handle, /* /exec/ */
+	logs_handle,  /* /containerLogs/ */
+	exec_handle,  /* /exec/ */
+	stats_handle, /* /stats/summary */
 };
 
 static bool routes(void *ud, cube_httpd_req *req)
@@ -194,7 +195,8 @@ cubelet *cubelet_start(const cubelet_config *cfg, cube_err *err)
 		goto fail;
 	}
 	k->heartbeat_started = true;
-	if (pods_start(k, err) < 0 || nodes_watch(k, err) < 0 || routes_start(k, err) < 0)
+	if (pods_start(k, err) < 0 || nodes_watch(k, err) < 0 || routes_start(k, err) < 0 ||
+	    stats_start(k, err) < 0)
 		goto fail;
 	cube_daemon_serve_config hc = {.bind_address = cfg->bind_address,
 				       .port = cfg->port,
@@ -220,6 +222,7 @@ void cubelet_stop(cubelet *k)
 	for (int i = 0; i < 100 && atomic_load(&k->log_followers) > 0; i++)
 		usleep(20 * 1000);
 	cube_informer_free(k->node_inf);
+	stats_stop(k);
 	routes_stop(k);
 	pods_stop(k);
 	if (k->heartbeat_started)

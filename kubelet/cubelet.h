@@ -20,6 +20,8 @@
  *              Secrets they read)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  *   exec.c     GET /exec/... (WebSocket): a command in a container
+ *   stats.c    GET /stats/summary (the kubelet's Summary API) from the
+ *              runtime's container stats (cgroups) and the machine's
  */
 #ifndef CUBE_CUBELET_H
 #define CUBE_CUBELET_H
@@ -46,6 +48,18 @@ struct cubelet;
 struct kubelet_node;
 struct exec_request;
 struct exec_proc;
+
+/* What a runtime reports of one running container for /stats/summary
+ * (stats.c), in the Summary API's units. */
+typedef struct cube_ctr_stats {
+	char name[128];	     /* the container's name */
+	char key[160];	     /* the attempt (e.g. its cgroup): keeps its previous CPU sample */
+	char start_time[40]; /* RFC 3339, "" if unknown */
+	uint64_t cpu_ns;     /* usageCoreNanoSeconds: CPU time used so far */
+	int64_t nano_cores;  /* usageNanoCores when the runtime knows it; -1: stats.c
+				computes it from two samples of cpu_ns */
+	uint64_t mem_usage, mem_working_set, mem_rss, page_faults, major_page_faults;
+} cube_ctr_stats;
 
 /* The container runtime interface. A runtime keeps its per-node state in
  * node->runtime_state. Operations run on controller workers (several at
@@ -79,6 +93,15 @@ typedef struct cube_runtime_ops {
 	 * session's thread. */
 	int (*exec)(struct kubelet_node *n, const cJSON *pod, const char *container,
 		    const struct exec_request *req, struct exec_proc *p, cube_err *err);
+	/* Optional: the stats of the pod's running containers into out (at most
+	 * max); returns how many (0: none running or none known). */
+	int (*pod_stats)(struct kubelet_node *n, const cJSON *pod, cube_ctr_stats *out, int max);
+	/* Optional: the node's own figures from the sum of its pods' (the cpu
+	 * and memory fields of `pods`); NULL: the machine's (/proc). */
+	void (*node_stats)(struct kubelet_node *n, const cube_ctr_stats *pods, cube_ctr_stats *out);
+	/* pod_stats gives cumulative CPU only: stats.c samples it in the
+	 * background so that a rate is ready when someone asks. */
+	bool stats_sampled;
 	const char *version; /* nodeInfo.containerRuntimeVersion */
 } cube_runtime_ops;
 
@@ -164,7 +187,8 @@ typedef struct cubelet {
 	pthread_t gc; /* the runtime's gc of gone pods, after the first list */
 	bool gc_started;
 	atomic_int stop;
-	atomic_int log_followers; /* logs.c: follow threads at work */
+	atomic_int log_followers;  /* logs.c: follow threads at work */
+	struct stats_state *stats; /* stats.c */
 } cubelet;
 
 /* Starts everything; NULL with err if it cannot (the message names the
@@ -197,6 +221,43 @@ bool logs_handle(void *ud, cube_httpd_req *req);
  * (a bad path or container) or 404 (no such pod on this node). */
 cube_robj *cubelet_route_pod(cubelet *k, cube_httpd_req *req, const char *prefix, char *cname,
 			     size_t size);
+
+/* stats.c: GET /stats/summary; false for other paths.  stats_start keeps
+ * the CPU samples (and samples in the background when the runtime asks);
+ * stats_stop (accepts a cubelet without) ends that. */
+bool stats_handle(void *ud, cube_httpd_req *req);
+int stats_start(cubelet *k, cube_err *err);
+void stats_stop(cubelet *k);
+
+/* stats.c, pure parts (unit-tested). */
+/* Two samples of a cumulative CPU counter. */
+typedef struct cube_cpu_window {
+	bool have;
+	int64_t t_ns;	 /* when the last sample used was taken */
+	uint64_t cpu_ns; /* its counter */
+	int64_t rate;	 /* nano-cores between the last two samples used; -1: none yet */
+} cube_cpu_window;
+/* Feeds the sample (t_ns, cpu_ns); returns usageNanoCores, the counter's
+ * growth per second since the last sample used, or -1 while only one is
+ * known.  A sample less than min_gap_ns after the last one used is not used
+ * (the previous rate is returned), so that frequent readers do not shrink the
+ * window to noise; a counter that went back (a new cgroup under the same
+ * key) starts over. */
+int64_t stats_cpu_feed(cube_cpu_window *w, int64_t t_ns, uint64_t cpu_ns, int64_t min_gap_ns);
+/* The path of `controller`'s cgroup ("cpuacct", "memory"; "" for the v2
+ * unified line) in the text of /proc/self/cgroup into buf; false if absent. */
+bool stats_self_cgroup(const char *proc_self_cgroup, const char *controller, char *buf,
+		       size_t size);
+/* The value of `key` in a "key value" lines file (memory.stat, cpu.stat,
+ * /proc/vmstat; /proc/meminfo's "Key:  N kB" too, in kB); false if absent. */
+bool stats_kv(const char *text, const char *key, uint64_t *out);
+/* The directory of the cgroup `path` (relative: under this process's own
+ * cgroup, as runc places a relative cgroupsPath) of `controller` (v1; on a
+ * cgroup v2 machine the unified hierarchy); false if it cannot be told. */
+bool stats_cgroup_dir(const char *controller, const char *path, char *buf, size_t size);
+/* Reads the CPU and memory figures of cgroup `path` (as stats_cgroup_dir)
+ * into out (cpu_ns, mem_*, faults); false if the cgroup is not there. */
+bool stats_cgroup_read(const char *path, cube_ctr_stats *out);
 
 /* pods.c */
 int pods_start(cubelet *k, cube_err *err);

@@ -150,7 +150,9 @@ int pods_start(cubelet *k, cube_err *err)
 	if (cube_informer_add_handlers(k->pods, &h, err) < 0)
 		return -1;
 	cube_informer_handlers hd = {.on_delete = on_pod_delete, .ud = k};
+	/* "node": a hollow fleet's pods by node, for /stats/summary */
 	if (cube_informer_add_handlers(k->pods, &hd, err) < 0 ||
+	    cube_informer_add_index(k->pods, "node", cube_index_node_name, err) < 0 ||
 	    cube_informer_start(k->pods, err) < 0)
 		return -1;
 	if (k->rt->gc_pods) {

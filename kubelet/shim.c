@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cubelet.h"
 #include "ktime.h"
 #include "logrotate.h"
 
@@ -136,35 +137,25 @@ static void pump(stream *s, log_writer *log)
 }
 
 /* The memory cgroup's oom_kill counter of the container (runc made its
- * cgroup relative to our own). */
+ * cgroup relative to our own): memory.oom_control on cgroup v1,
+ * memory.events on v2. */
 static long oom_kills(const char *cgroups_path)
 {
-	char self[1024] = "", line[1024];
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *m = strstr(line, ":memory:");
-		if (m) {
-			snprintf(self, sizeof(self), "%s", m + 8);
-			self[strcspn(self, "\n")] = '\0';
-		}
+	char dir[2048], path[2200], text[4096] = "";
+	if (!stats_cgroup_dir("memory", cgroups_path, dir, sizeof(dir)))
+		return 0;
+	snprintf(path, sizeof(path), "%s/memory.oom_control", dir);
+	if (access(path, F_OK) < 0)
+		snprintf(path, sizeof(path), "%s/memory.events", dir);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(text, 1, sizeof(text) - 1, f);
+		text[n] = '\0';
+		fclose(f);
 	}
-	if (f)
-		fclose(f);
-	char path[2600];
-	if (cgroups_path[0] == '/')
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.oom_control",
-			 cgroups_path);
-	else
-		snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/%s/memory.oom_control",
-			 strcmp(self, "/") ? self : "", cgroups_path);
-	f = fopen(path, "r");
-	long n = 0;
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "oom_kill %ld", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
+	uint64_t n = 0;
+	stats_kv(text, "oom_kill", &n);
+	return (long)n;
 }
 
 static void write_exit(const char *bundle, int code, bool oom)

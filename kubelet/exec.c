@@ -375,21 +375,7 @@ static void *session_main(void *arg)
 		else
 			send_status(s, code, what);
 	}
-	cube_ws_close(s->ws, 1000, NULL);
-	/* the client's close, briefly */
-	int64_t until = mono_ms() + 2000;
-	for (;;) {
-		cube_ws_msg m;
-		int rc = cube_ws_next(s->ws, &m, NULL, NULL);
-		if (rc == 2 || rc < 0)
-			break;
-		if (rc == 1)
-			continue;
-		int64_t left = until - mono_ms();
-		struct pollfd pfd = {.fd = cube_ws_fd(s->ws), .events = POLLIN};
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || cube_ws_fill(s->ws) <= 0)
-			break;
-	}
+	cube_ws_finish(s->ws, 1000, 2000); /* and the client's close, briefly */
 	cube_httpd_upgraded *u = s->u;
 	session_free(s);
 	cube_httpd_upgraded_close(u);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -283,6 +284,27 @@ int cube_ws_close(cube_ws *ws, uint16_t code, cube_err *err)
 {
 	uint8_t p[2] = {(uint8_t)(code >> 8), (uint8_t)code};
 	return write_frame(ws, CUBE_WS_CLOSE, NULL, 0, p, 2, err);
+}
+
+void cube_ws_finish(cube_ws *ws, uint16_t code, int timeout_ms)
+{
+	cube_ws_close(ws, code, NULL);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t until = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+	for (;;) {
+		cube_ws_msg m;
+		int rc = cube_ws_next(ws, &m, NULL, NULL);
+		if (rc == 2 || rc < 0)
+			return;
+		if (rc == 1)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t left = until - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		struct pollfd pfd = {.fd = ws->fd, .events = POLLIN};
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || cube_ws_fill(ws) <= 0)
+			return;
+	}
 }
 
 static void consume(cube_ws *ws, size_t n)

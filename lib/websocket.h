@@ -120,6 +120,11 @@ int cube_ws_write_channel(cube_ws *ws, uint8_t channel, const void *data, size_t
 /* Sends a close frame with `code` (once; later calls do nothing). */
 int cube_ws_close(cube_ws *ws, uint16_t code, cube_err *err);
 
+/* Ends a session politely: sends a close frame with `code` (unless one
+ * was sent) and reads, discarding data messages, until the peer's close,
+ * EOF, an error or timeout_ms.  The socket stays open. */
+void cube_ws_finish(cube_ws *ws, uint16_t code, int timeout_ms);
+
 /* True once we have sent our close frame. */
 bool cube_ws_closing(const cube_ws *ws);
 

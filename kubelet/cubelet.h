@@ -20,6 +20,8 @@
  *              Secrets they read)
  *   logs.c     GET /containerLogs/... from the runtime's CRI log files
  *   exec.c     GET /exec/... (WebSocket): a command in a container
+ *   portforward.c  GET /portForward/... (WebSocket): TCP connections to
+ *              ports inside a pod's network namespace
  */
 #ifndef CUBE_CUBELET_H
 #define CUBE_CUBELET_H
@@ -79,6 +81,12 @@ typedef struct cube_runtime_ops {
 	 * session's thread. */
 	int (*exec)(struct kubelet_node *n, const cJSON *pod, const char *container,
 		    const struct exec_request *req, struct exec_proc *p, cube_err *err);
+	/* Optional: the path of the pod's network namespace (its sandbox's)
+	 * into path, "" for the cubelet's own; -1 with err (the client sees
+	 * its message) when the pod has none yet or any more. For
+	 * port-forward (portforward.c). */
+	int (*pod_netns)(struct kubelet_node *n, const cJSON *pod, char *path, size_t size,
+			 cube_err *err);
 	const char *version; /* nodeInfo.containerRuntimeVersion */
 } cube_runtime_ops;
 
@@ -190,6 +198,8 @@ void routes_stop(cubelet *k);
 /* logs.c: GET /containerLogs/<ns>/<pod>/<container>; false for other paths */
 bool logs_handle(void *ud, cube_httpd_req *req);
 /* exec.h: exec_handle, GET /exec/<ns>/<pod>/<container> */
+/* portforward.c: GET /portForward/<ns>/<pod>?port=N; false for other paths */
+bool portforward_handle(void *ud, cube_httpd_req *req);
 
 /* For the routes under `prefix` (path <prefix><ns>/<pod>/<container>):
  * the pod from the informer (a reference) and the container's name in

@@ -106,6 +106,20 @@ bool pod_node_endpoint(api_req *r, const char *node, char *ip, size_t size, int 
  * relayed to its node's cubelet (/exec/...), then the bytes both ways. */
 void podexec_serve(api_req *r, const cJSON *pod);
 
+/* podexec.c, shared by exec and portforward: relays the client's
+ * WebSocket upgrade to `target` (a path and query, NULL: answers 500) on
+ * the cubelet of the pod's node, then copies bytes both ways.  Answers
+ * the request itself in every case: 400 for a pod without a node or a
+ * request that is not a WebSocket upgrade (SPDY's says cube serves `what`
+ * over WebSocket `protocols` only), the cubelet's refusal as it is, 503
+ * when the node cannot be reached. */
+void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const char *what,
+		       const char *protocols);
+
+/* podportforward.c: pods/<name>/portforward for `pod`: refused unless it
+ * runs; else relayed as /portForward/<ns>/<pod>?port=N... */
+void podportforward_serve(api_req *r, const cJSON *pod);
+
 /* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
  * if the path is not a discovery path. */
 bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path);

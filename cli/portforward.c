@@ -29,6 +29,7 @@
 
 #include "cleanup.h"
 #include "cubectl.h"
+#include "fsutil.h"
 #include "obj.h"
 #include "selector.h"
 #include "websocket.h"
@@ -62,20 +63,6 @@ typedef struct conn {
 	fwd f;
 	char path[4096];
 } conn;
-
-static int send_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* kubectl reports a forwarding error through klog's HandleError. */
 static void print_error(const fwd *f, const uint8_t *msg, size_t len)
@@ -119,7 +106,8 @@ static void relay(conn *k, cube_ws *ws)
 				opened[ch] = true; /* [ch, port_lo, port_hi] */
 				continue;
 			}
-			if (ch == 0 && local_open && send_all(k->fd, m.data + 1, m.len - 1) < 0)
+			if (ch == 0 && local_open &&
+			    cube_write_all(k->fd, m.data + 1, m.len - 1) < 0)
 				local_open = false;
 			if (ch == 1 && m.len > 1) {
 				uint8_t *nb = realloc(errs, errs_len + m.len - 1);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cubelet.h"
+#include "fsutil.h"
 #include "log.h"
 #include "netns.h"
 #include "obj.h"
@@ -43,8 +44,7 @@ typedef struct fwd_port {
 
 typedef struct session {
 	cubelet *k;
-	cube_httpd_upgraded *u;
-	cube_ws *ws;
+	cube_ws *ws; /* cube_ws_serve's, while the session runs */
 	cJSON *pod;
 	char netns[600]; /* the pod's network namespace ("": the cubelet's) */
 	size_t n;
@@ -59,7 +59,6 @@ static void session_free(session *s)
 		if (s->ports[i].fd >= 0)
 			close(s->ports[i].fd);
 	cJSON_Delete(s->pod);
-	cube_ws_free(s->ws);
 	free(s);
 }
 
@@ -134,20 +133,6 @@ static void connect_port(session *s, int nsfd, size_t i)
 
 /* ---- the session ---- */
 
-static int send_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void end_port(fwd_port *p)
 {
 	if (p->fd >= 0)
@@ -186,7 +171,8 @@ static void pump(session *s)
 					continue;
 				fwd_port *p =
 					m.data[0] / 2 < s->n ? &s->ports[m.data[0] / 2] : NULL;
-				if (p && p->fd >= 0 && send_all(p->fd, m.data + 1, m.len - 1) < 0)
+				if (p && p->fd >= 0 &&
+				    cube_write_all(p->fd, m.data + 1, m.len - 1) < 0)
 					end_port(p);
 			}
 			if (rc != 0)
@@ -211,9 +197,11 @@ static void pump(session *s)
 	}
 }
 
-static void *session_main(void *arg)
+/* The session's thread (cube_ws_serve). */
+static void session_run(void *ud, cube_ws *ws)
 {
-	session *s = arg;
+	session *s = ud;
+	s->ws = ws;
 	/* the opening messages: each channel names its port */
 	bool ok = true;
 	for (size_t i = 0; i < s->n && ok; i++) {
@@ -241,26 +229,11 @@ static void *session_main(void *arg)
 		close(nsfd);
 	if (ok)
 		pump(s);
-	cube_ws_finish(s->ws, 1000, 2000);
-	cube_httpd_upgraded *u = s->u;
-	session_free(s);
-	cube_httpd_upgraded_close(u);
-	return NULL;
 }
 
-static void on_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
-			size_t extra_len)
+static void session_done(void *ud)
 {
-	session *s = ud;
-	s->u = u;
-	s->ws = cube_ws_new(fd, false, extra, extra_len);
-	pthread_t th;
-	if (!s->ws || pthread_create(&th, NULL, session_main, s) != 0) {
-		session_free(s);
-		cube_httpd_upgraded_close(u);
-		return;
-	}
-	pthread_detach(th);
+	session_free(ud);
 }
 
 /* ---- the route ---- */
@@ -309,12 +282,6 @@ static const char *parse_ports(cube_httpd_req *req, session *s, char *msg, size_
 	return NULL;
 }
 
-static bool header_has(cube_httpd_req *req, const char *name, const char *token)
-{
-	const char *v = cube_httpd_header(req, name);
-	return v && strcasestr(v, token);
-}
-
 bool portforward_handle(void *ud, cube_httpd_req *req)
 {
 	cubelet *k = ud;
@@ -328,21 +295,9 @@ bool portforward_handle(void *ud, cube_httpd_req *req)
 					  "expected /portForward/<namespace>/<pod>");
 		return true;
 	}
-	if (!header_has(req, "Upgrade", "websocket") ||
-	    !cube_httpd_header(req, "Sec-WebSocket-Key")) {
-		cube_httpd_respond_status(
-			req, 400, "BadRequest", NULL,
-			"Upgrade request required (cube's port-forward speaks WebSocket)");
+	const char *proto = cube_ws_negotiate(req, protocols, "port-forward");
+	if (!proto)
 		return true;
-	}
-	const char *proto =
-		cube_ws_pick_protocol(cube_httpd_header(req, "Sec-WebSocket-Protocol"), protocols);
-	if (!proto) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "unable to upgrade: no supported subprotocol offered "
-					  "(v4.channel.k8s.io, v5.channel.k8s.io)");
-		return true;
-	}
 	session *s = calloc(1, sizeof(*s));
 	if (!s) {
 		cube_httpd_respond_status(req, 500, "InternalError", NULL, "out of memory");
@@ -379,12 +334,7 @@ bool portforward_handle(void *ud, cube_httpd_req *req)
 		session_free(s);
 	} else {
 		s->k = k;
-		char accept[32];
-		if (cube_ws_accept_key(cube_httpd_header(req, "Sec-WebSocket-Key"), accept,
-				       sizeof(accept)) < 0 ||
-		    cube_httpd_add_header(req, "Sec-WebSocket-Accept", accept) < 0 ||
-		    cube_httpd_add_header(req, "Sec-WebSocket-Protocol", proto) < 0 ||
-		    cube_httpd_respond_upgrade(req, "websocket", on_upgraded, s) < 0) {
+		if (cube_ws_serve(req, proto, session_run, session_done, s) < 0) {
 			session_free(s);
 			if (!cube_httpd_status(req))
 				cube_httpd_respond_status(req, 400, "BadRequest", NULL,

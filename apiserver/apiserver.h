@@ -116,6 +116,13 @@ void podexec_serve(api_req *r, const cJSON *pod);
 void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const char *what,
 		       const char *protocols);
 
+/* podexec.c: a blocking TCP connection to a cubelet at ip:port, or -1
+ * (errno) after timeout_ms. */
+int pod_dial(const char *ip, int port, int timeout_ms);
+
+/* podexec.c: does request header `name` contain `token` (any case)? */
+bool api_header_has(api_req *r, const char *name, const char *token);
+
 /* podportforward.c: pods/<name>/portforward for `pod`: refused unless it
  * runs; else relayed as /portForward/<ns>/<pod>?port=N... */
 void podportforward_serve(api_req *r, const cJSON *pod);

@@ -33,6 +33,7 @@
 #include "http.h"
 #include "log.h"
 #include "obj.h"
+#include "websocket.h"
 
 #define HEAD_MAX 16384
 #define MAX_WORDS 256
@@ -121,7 +122,7 @@ static void on_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *ex
 	pthread_detach(th);
 }
 
-static int dial(const char *ip, int port, int timeout_ms)
+int pod_dial(const char *ip, int port, int timeout_ms)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
@@ -194,7 +195,7 @@ static char *backend_request(api_req *r, const char *target, const char *host)
 	return req;
 }
 
-static bool header_has(api_req *r, const char *name, const char *token)
+bool api_header_has(api_req *r, const char *name, const char *token)
 {
 	const char *v = cube_httpd_header(r->h, name);
 	return v && strcasestr(v, token);
@@ -211,19 +212,18 @@ void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const c
 	int port;
 	if (!pod_node(r, pod, ip, sizeof(ip), &port))
 		return;
-	if (header_has(r, "Upgrade", "spdy")) {
+	if (api_header_has(r, "Upgrade", "spdy")) {
 		api_bad_request(
 			r, "cube serves %s over WebSocket (%s) only; SPDY/3.1 is not supported",
 			what, protocols);
 		return;
 	}
-	if (!header_has(r, "Upgrade", "websocket") ||
-	    !cube_httpd_header(r->h, "Sec-WebSocket-Key")) {
+	if (!cube_ws_requested(r->h)) {
 		api_bad_request(r, "Upgrade request required");
 		return;
 	}
 	const char *node = cube_json_str(pod, "spec.nodeName");
-	int fd = dial(ip, port, 5000);
+	int fd = pod_dial(ip, port, 5000);
 	if (fd < 0) {
 		cube_httpd_respond_status(r->h, 503, "ServiceUnavailable", NULL,
 					  "the node %s cannot be reached: %s:%d: %s", node, ip,

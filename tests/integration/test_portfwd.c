@@ -8,8 +8,12 @@
  *     channel 1), through the API server's relay to the cubelet's
  *     /portForward, which connects inside the pod's network namespace;
  *   - `cubectl port-forward` (pod/NAME and svc/NAME, a free local port),
- *     read with curl on 127.0.0.1, ended by SIGTERM.
+ *     read with curl on 127.0.0.1, ended by SIGTERM;
+ *   - the real `kubectl port-forward`, whose SPDY/3.1 the API server
+ *     translates, tunnelled in a WebSocket and after Upgrade: SPDY/3.1
+ *     (KUBECTL_PORT_FORWARD_WEBSOCKETS=false).
  *
+ * The cubelet's and the API server's sanitizers must stay quiet.
  * All traffic is to loopback: the forward's local port, the API server's
  * and the cubelet's; the pod is only reached from inside its namespace by
  * the cubelet. */
@@ -102,8 +106,21 @@ static void start_web(void)
 		if (!up)
 			cube_test_sleep_ms(100);
 	}
-	cJSON_Delete(p);
 	cr_assert(up, "web never answered: %s", out);
+	/* a megabyte file for httpd to serve */
+	int rc = cube_test_runc_exec(&N, p, "web", out, sizeof(out),
+				     "dd if=/dev/zero of=/web/big bs=1000 count=1000 2>/dev/null");
+	cJSON_Delete(p);
+	cr_assert_eq(rc, 0, "%s", out);
+}
+
+/* GET /big through the forward on local: a megabyte, whole. */
+static void expect_megabyte(int local)
+{
+	int rc = cube_test_sh(
+		out, sizeof(out),
+		"curl -s -m 30 -o /dev/null -w '%%{size_download}' http://127.0.0.1:%d/big", local);
+	cr_expect(rc == 0 && !strcmp(out, "1000000"), "a megabyte: %d %s", rc, out);
 }
 
 static void stop_web(void)
@@ -173,19 +190,20 @@ static void read_session(cube_ws *ws, int port, uint8_t data_ch, char *data, siz
 		  data_ch + 1);
 }
 
-/* Starts `cubectl port-forward args...` (output to log); returns its PID
- * and the local port of its "Forwarding from 127.0.0.1:N -> remote". */
-static pid_t start_forward(const char *log, const char *target, const char *const *ports,
-			   int remote, int *local)
+/* Starts `cubectl port-forward target ports...` (the real kubectl's with
+ * `kubectl`; output to log); returns its PID and the local port of its
+ * "Forwarding from 127.0.0.1:N -> remote". */
+static pid_t start_forward_with(bool kubectl, const char *log, const char *target,
+				const char *const *ports, int remote, int *local)
 {
-	char bin[512];
-	snprintf(bin, sizeof(bin), "%s/cubectl", bin_dir());
-	const char *argv[16] = {bin, "--server", N.api.url, "port-forward", target};
-	size_t n = 5;
-	for (size_t i = 0; ports[i] && n < 15; i++)
-		argv[n++] = ports[i];
-	argv[n] = NULL;
-	pid_t pid = cube_test_spawn(argv, log, false);
+	char cmd[4096];
+	int n = snprintf(cmd, sizeof(cmd), "exec %s%s%s port-forward %s",
+			 kubectl ? N.api.kubectl : bin_dir(), kubectl ? "" : "/cubectl --server ",
+			 kubectl ? "" : N.api.url, target);
+	for (size_t i = 0; ports[i]; i++)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " %s", ports[i]);
+	const char *argv[] = {"sh", "-c", cmd, NULL};
+	pid_t pid = cube_test_spawn(argv, log, true);
 	cr_assert_gt(pid, 0);
 	char want[64];
 	snprintf(want, sizeof(want), " -> %d\n", remote);
@@ -207,8 +225,15 @@ static pid_t start_forward(const char *log, const char *target, const char *cons
 	return pid;
 }
 
-/* SIGTERM ends the forward by itself, with status 0. */
-static void stop_forward(pid_t pid, const char *log)
+static pid_t start_forward(const char *log, const char *target, const char *const *ports,
+			   int remote, int *local)
+{
+	return start_forward_with(false, log, target, ports, remote, local);
+}
+
+/* SIGTERM, and its wait status once it has ended by itself (-1: it
+ * had to be killed after 30 s). */
+static int end_forward(pid_t pid)
 {
 	kill(pid, SIGTERM);
 	int st = 0;
@@ -218,10 +243,18 @@ static void stop_forward(pid_t pid, const char *log)
 		if (r == 0)
 			cube_test_sleep_ms(100);
 	}
-	if (r == 0)
-		cube_test_kill(pid, 0);
-	cr_expect(r == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		  "port-forward did not end cleanly on SIGTERM (%d, status %d)", (int)r, st);
+	if (r == pid)
+		return st;
+	cube_test_kill(pid, 0);
+	return -1;
+}
+
+/* SIGTERM ends cubectl's forward by itself, with status 0. */
+static void stop_forward(pid_t pid, const char *log)
+{
+	int st = end_forward(pid);
+	cr_expect(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "port-forward did not end cleanly on SIGTERM (status %d)", st);
 	cube_test_sh(out, sizeof(out), "grep -c Sanitizer %s", log);
 	cr_expect_eq(atoi(out), 0, "cubectl's sanitizers complained");
 }
@@ -285,6 +318,7 @@ Test(portfwd, cubectl_forwards_pods_and_services_until_sigterm)
 			cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
 		cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "curl %d: %d %s", i, rc, out);
 	}
+	expect_megabyte(local);
 	cube_test_read_file(log, out, sizeof(out));
 	char want[64];
 	snprintf(want, sizeof(want), "Handling connection for %d\n", local);
@@ -339,4 +373,71 @@ Test(portfwd, cubectl_forwards_pods_and_services_until_sigterm)
 			  N.api.url);
 	cr_expect(rc != 0 && strstr(out, "pods \"nosuch\" not found"), "%d %s", rc, out);
 	stop_web();
+}
+
+static void kubectl_forward(int mode);
+
+Test(portfwd, kubectl_over_spdy)
+{
+	NEED_ROOT();
+	start_web();
+	for (int mode = 0; mode < 2; mode++) {
+		/* SPDY in a WebSocket (kubectl's default), then directly after a
+		 * POST with Upgrade: SPDY/3.1 (its fallback) */
+		if (mode)
+			setenv("KUBECTL_PORT_FORWARD_WEBSOCKETS", "false", 1);
+		kubectl_forward(mode);
+		unsetenv("KUBECTL_PORT_FORWARD_WEBSOCKETS");
+	}
+	/* a port nothing listens on: kubectl prints the cubelet's error */
+	char log[700];
+	int local = 0;
+	snprintf(log, sizeof(log), "%s/kubectl-refused.log", N.tmp);
+	const char *const closed[] = {"0:7777", NULL};
+	pid_t pid = start_forward_with(true, log, "pod/web", closed, 7777, &local);
+	cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
+	bool reported = false;
+	for (int i = 0; i < 100 && !reported; i++) {
+		cube_test_read_file(log, out, sizeof(out));
+		reported = strstr(out, "error forwarding port 7777 to pod") &&
+			   strstr(out, "connection refused");
+		if (!reported)
+			cube_test_sleep_ms(100);
+	}
+	cr_expect(reported, "kubectl's report: %s", out);
+	cube_test_kill(pid, 5000);
+	/* both ways were taken */
+	cube_test_sh(out, sizeof(out),
+		     "grep -c 'SPDY/3.1 in a WebSocket' %s; "
+		     "grep -c 'SPDY/3.1 on the connection' %s",
+		     N.api.log, N.api.log);
+	cr_expect(strcmp(out, "0\n0\n") && out[0] != '0' && !strstr(out, "\n0\n"),
+		  "the apiserver's SPDY sessions (tunnelled, direct): %s", out);
+	stop_web();
+}
+
+static void kubectl_forward(int mode)
+{
+	char log[700];
+	snprintf(log, sizeof(log), "%s/kubectl-forward-%d.log", N.tmp, mode);
+	int local = 0;
+	const char *const ports[] = {"0:8080", NULL};
+	pid_t pid = start_forward_with(true, log, "pod/web", ports, 8080, &local);
+	for (int i = 0; i < 3; i++) { /* connections in turn, on one SPDY connection */
+		int rc =
+			cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
+		cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "mode %d curl %d: %d %s", mode,
+			  i, rc, out);
+	}
+	expect_megabyte(local); /* many data frames */
+	int rc;
+	rc = cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
+	cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "after: %d %s", rc, out);
+	cube_test_read_file(log, out, sizeof(out));
+	char want[64];
+	snprintf(want, sizeof(want), "Handling connection for %d\n", local);
+	cr_expect(strstr(out, want), "%s", out);
+	cr_expect(!strstr(out, "error"), "%s", out);
+	cr_expect_geq(end_forward(pid), 0, "kubectl port-forward did not end on SIGTERM (mode %d)",
+		      mode);
 }

@@ -323,7 +323,7 @@ static void spdy_run(spdy_session *ss)
 	while (ok) {
 		cube_spdy_frame f;
 		cube_err err = CUBE_ERR_INIT;
-		int rc;
+		int rc = 0;
 		while (ok && (rc = cube_spdy_next(ss->sp, &f, &err)) == 1)
 			ok = on_frame(ss, &f);
 		if (ok && rc < 0) {
@@ -377,15 +377,14 @@ static void on_spdy_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const cha
 	spdy_session *ss = ud;
 	ss->u = u;
 	ss->client = fd;
+	if (extra_len && (ss->extra = malloc(extra_len)))
+		memcpy(ss->extra, extra, (ss->extra_len = extra_len));
 	pthread_t th;
-	if ((extra_len && !(ss->extra = malloc(extra_len))) ||
-	    pthread_create(&th, NULL, spdy_main, ss) != 0) {
+	if ((extra_len && !ss->extra) || pthread_create(&th, NULL, spdy_main, ss) != 0) {
 		spdy_session_free(ss);
 		cube_httpd_upgraded_close(u);
 		return;
 	}
-	if (extra_len)
-		memcpy(ss->extra, extra, (ss->extra_len = extra_len));
 	pthread_detach(th);
 }
 

@@ -367,6 +367,23 @@ Test(portfwd, cubectl_forwards_pods_and_services_until_sigterm)
 	rc = cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
 	cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "through svc: %d %s", rc, out);
 	stop_forward(pid, log);
+	/* a Deployment: a running pod of its selector (no controller runs here:
+	 * the web pod is the one it selects) */
+	cJSON *d = cJSON_Parse(
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
+		"\"webdeploy\"},\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":"
+		"\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{"
+		"\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\"}]}}}}");
+	made = cube_kclient_create(N.kc, &CUBE_GVR_DEPLOYMENTS, "default", d, &err);
+	cr_assert_not_null(made, "deployment: %s", err.msg);
+	cJSON_Delete(made);
+	cJSON_Delete(d);
+	snprintf(log, sizeof(log), "%s/forward-deploy.log", N.tmp);
+	const char *const deploy_ports[] = {"0:http", NULL};
+	pid = start_forward(log, "deploy/webdeploy", deploy_ports, 8080, &local);
+	rc = cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
+	cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "through deploy: %d %s", rc, out);
+	stop_forward(pid, log);
 	/* a pod that does not run is refused, by cubectl and by the server */
 	rc = cube_test_sh(out, sizeof(out),
 			  "%s/cubectl --server %s port-forward pod/nosuch 8080 2>&1", bin_dir(),

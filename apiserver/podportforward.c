@@ -407,15 +407,12 @@ static void spdy_serve(api_req *r, const cJSON *pod, bool tunnel)
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 		return;
 	}
-	int rc;
 	if (tunnel) {
-		rc = cube_ws_serve(r->h, SPDY_WS_PROTOCOL, spdy_ws_run, spdy_ws_done, ss);
-	} else {
-		rc = cube_httpd_add_header(r->h, "X-Stream-Protocol-Version", "portforward.k8s.io");
-		if (rc == 0)
-			rc = cube_httpd_respond_upgrade(r->h, "SPDY/3.1", on_spdy_upgraded, ss);
+		cube_ws_serve(r->h, SPDY_WS_PROTOCOL, spdy_ws_run, spdy_ws_done, ss);
+		return;
 	}
-	if (rc < 0) {
+	if (cube_httpd_add_header(r->h, "X-Stream-Protocol-Version", "portforward.k8s.io") < 0 ||
+	    cube_httpd_respond_upgrade(r->h, "SPDY/3.1", on_spdy_upgraded, ss) < 0) {
 		spdy_session_free(ss);
 		if (!cube_httpd_status(r->h))
 			api_bad_request(r, "a bad upgrade request");

@@ -434,11 +434,11 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 					.out = out,
 					.err = errs,
 					.tty = tty};
-		if (!ok || cube_ws_serve(req, proto, session_run, session_done, s) < 0) {
+		if (ok) {
+			cube_ws_serve(req, proto, session_run, session_done, s);
+		} else {
 			session_free(s);
-			if (!cube_httpd_status(req))
-				cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-							  "a bad WebSocket handshake");
+			cube_httpd_respond_status(req, 500, "InternalError", NULL, "out of memory");
 		}
 	}
 	cube_robj_unref(o_pod);

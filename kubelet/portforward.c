@@ -334,12 +334,7 @@ bool portforward_handle(void *ud, cube_httpd_req *req)
 		session_free(s);
 	} else {
 		s->k = k;
-		if (cube_ws_serve(req, proto, session_run, session_done, s) < 0) {
-			session_free(s);
-			if (!cube_httpd_status(req))
-				cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-							  "a bad WebSocket handshake");
-		}
+		cube_ws_serve(req, proto, session_run, session_done, s);
 	}
 	cube_robj_unref(o_pod);
 	return true;

@@ -598,18 +598,18 @@ int cube_ws_serve(cube_httpd_req *r, const char *proto, cube_ws_session_fn run,
 {
 	char accept[32];
 	served *s = calloc(1, sizeof(*s));
-	if (!s ||
-	    cube_ws_accept_key(cube_httpd_header(r, "Sec-WebSocket-Key"), accept, sizeof(accept)) <
-		    0 ||
-	    cube_httpd_add_header(r, "Sec-WebSocket-Accept", accept) < 0 ||
-	    (proto && cube_httpd_add_header(r, "Sec-WebSocket-Protocol", proto) < 0)) {
-		free(s);
-		return -1;
+	if (s &&
+	    cube_ws_accept_key(cube_httpd_header(r, "Sec-WebSocket-Key"), accept, sizeof(accept)) ==
+		    0 &&
+	    cube_httpd_add_header(r, "Sec-WebSocket-Accept", accept) == 0 &&
+	    (!proto || cube_httpd_add_header(r, "Sec-WebSocket-Protocol", proto) == 0)) {
+		*s = (served){.run = run, .done = done, .ud = ud};
+		if (cube_httpd_respond_upgrade(r, "websocket", served_upgraded, s) == 0)
+			return 0;
 	}
-	*s = (served){.run = run, .done = done, .ud = ud};
-	if (cube_httpd_respond_upgrade(r, "websocket", served_upgraded, s) < 0) {
-		free(s);
-		return -1;
-	}
-	return 0;
+	free(s);
+	done(ud);
+	if (!cube_httpd_status(r))
+		cube_httpd_respond_status(r, 400, "BadRequest", NULL, "a bad WebSocket handshake");
+	return -1;
 }

@@ -149,9 +149,9 @@ typedef void (*cube_ws_session_fn)(void *ud, cube_ws *ws);
  * `proto` as Sec-WebSocket-Protocol, NULL: none) and, once switched, runs
  * run(ud, ws) on a new thread; after it the session is ended politely
  * (cube_ws_finish), done(ud) frees what is the caller's and the
- * connection is closed.  done(ud) is also called, without run, when the
- * thread cannot be made.  Returns 0, or -1 when no 101 could be answered
- * (a bad key; nothing sent, done not called: the caller answers). */
+ * connection is closed.  When no 101 can be answered (a bad key) it
+ * answers 400 "a bad WebSocket handshake" itself; then, or when the
+ * thread cannot be made, done(ud) is called without run.  0 or -1. */
 int cube_ws_serve(cube_httpd_req *r, const char *proto, cube_ws_session_fn run,
 		  void (*done)(void *ud), void *ud);
 

@@ -259,6 +259,27 @@ static void stop_forward(pid_t pid, const char *log)
 	cr_expect_eq(atoi(out), 0, "cubectl's sanitizers complained");
 }
 
+/* Creates the object (JSON) in default, forwards `target port` with
+ * cubectl (to the web pod's 8080) and expects web's answer through it. */
+static void forward_through(const cube_gvr *gvr, const char *json, const char *target,
+			    const char *port)
+{
+	cJSON *o = cJSON_Parse(json);
+	cube_err err = CUBE_ERR_INIT;
+	cJSON *made = cube_kclient_create(N.kc, gvr, "default", o, &err);
+	cJSON_Delete(o);
+	cr_assert_not_null(made, "%s: %s", target, err.msg);
+	cJSON_Delete(made);
+	char log[700];
+	snprintf(log, sizeof(log), "%s/forward-%s.log", N.tmp, gvr->resource);
+	const char *const ports[] = {port, NULL};
+	int local = 0;
+	pid_t pid = start_forward(log, target, ports, 8080, &local);
+	int rc = cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
+	cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "through %s: %d %s", target, rc, out);
+	stop_forward(pid, log);
+}
+
 /* ---- the tests ---- */
 
 Test(portfwd, raw_websocket_like_python_kubernetes)
@@ -352,38 +373,20 @@ Test(portfwd, cubectl_forwards_pods_and_services_until_sigterm)
 	cr_expect_neq(rc, 0, "still forwarding after SIGTERM: %s", out);
 
 	/* a Service: its port 80 maps to the pod's targetPort (by name) */
-	cJSON *svc = cJSON_Parse(
-		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"websvc\"},"
-		"\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":[{\"port\":80,"
-		"\"targetPort\":\"http\"}]}}");
-	cube_err err = CUBE_ERR_INIT;
-	cJSON *made = cube_kclient_create(N.kc, &CUBE_GVR_SERVICES, "default", svc, &err);
-	cr_assert_not_null(made, "service: %s", err.msg);
-	cJSON_Delete(made);
-	cJSON_Delete(svc);
-	snprintf(log, sizeof(log), "%s/forward-svc.log", N.tmp);
-	const char *const svc_ports[] = {"0:80", NULL};
-	pid = start_forward(log, "svc/websvc", svc_ports, 8080, &local);
-	rc = cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
-	cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "through svc: %d %s", rc, out);
-	stop_forward(pid, log);
+	forward_through(&CUBE_GVR_SERVICES,
+			"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":"
+			"\"websvc\"},\"spec\":{\"selector\":{\"app\":\"web\"},\"ports\":[{\"port\":"
+			"80,\"targetPort\":\"http\"}]}}",
+			"svc/websvc", "0:80");
 	/* a Deployment: a running pod of its selector (no controller runs here:
-	 * the web pod is the one it selects) */
-	cJSON *d = cJSON_Parse(
-		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":"
-		"\"webdeploy\"},\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":"
-		"\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{"
-		"\"containers\":[{\"name\":\"web\",\"image\":\"web:v1\"}]}}}}");
-	made = cube_kclient_create(N.kc, &CUBE_GVR_DEPLOYMENTS, "default", d, &err);
-	cr_assert_not_null(made, "deployment: %s", err.msg);
-	cJSON_Delete(made);
-	cJSON_Delete(d);
-	snprintf(log, sizeof(log), "%s/forward-deploy.log", N.tmp);
-	const char *const deploy_ports[] = {"0:http", NULL};
-	pid = start_forward(log, "deploy/webdeploy", deploy_ports, 8080, &local);
-	rc = cube_test_sh(out, sizeof(out), "curl -s -m 20 http://127.0.0.1:%d/", local);
-	cr_expect(rc == 0 && strstr(out, "web v1 pod=web"), "through deploy: %d %s", rc, out);
-	stop_forward(pid, log);
+	 * the web pod is the one it selects), a named port */
+	forward_through(&CUBE_GVR_DEPLOYMENTS,
+			"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
+			"\"name\":\"webdeploy\"},\"spec\":{\"replicas\":1,\"selector\":{"
+			"\"matchLabels\":{\"app\":\"web\"}},\"template\":{\"metadata\":{"
+			"\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":"
+			"\"web\",\"image\":\"web:v1\"}]}}}}",
+			"deploy/webdeploy", "0:http");
 	/* a pod that does not run is refused, by cubectl and by the server */
 	rc = cube_test_sh(out, sizeof(out),
 			  "%s/cubectl --server %s port-forward pod/nosuch 8080 2>&1", bin_dir(),

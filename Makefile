@@ -14,7 +14,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 CC ?= gcc
-PKGS := libcjson libcurl libmicrohttpd yaml-0.1 libnl-3.0 libnl-route-3.0 libcrypto libarchive
+PKGS := libcjson libcurl libmicrohttpd yaml-0.1 libnl-3.0 libnl-route-3.0 libcrypto libarchive zlib
 
 # Deps first: pkg-config answers only once the -dev packages exist.
 DEPS_STAMP := build/.deps-ok

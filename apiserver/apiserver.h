@@ -133,6 +133,27 @@ void metricsapi_memory(int64_t bytes, char *buf, size_t size);
 cJSON *metricsapi_node_metrics(const cJSON *summary);
 cJSON *metricsapi_pod_metrics(const cJSON *pod_stats);
 
+/* podexec.c, shared by exec and portforward: relays the client's
+ * WebSocket upgrade to `target` (a path and query, NULL: answers 500) on
+ * the cubelet of the pod's node, then copies bytes both ways.  Answers
+ * the request itself in every case: 400 for a pod without a node or a
+ * request that is not a WebSocket upgrade (SPDY's says cube serves `what`
+ * over WebSocket `protocols` only), the cubelet's refusal as it is, 503
+ * when the node cannot be reached. */
+void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const char *what,
+		       const char *protocols);
+
+/* podexec.c: a blocking TCP connection to a cubelet at ip:port, or -1
+ * (errno) after timeout_ms. */
+int pod_dial(const char *ip, int port, int timeout_ms);
+
+/* podexec.c: does request header `name` contain `token` (any case)? */
+bool api_header_has(api_req *r, const char *name, const char *token);
+
+/* podportforward.c: pods/<name>/portforward for `pod`: refused unless it
+ * runs; else relayed as /portForward/<ns>/<pod>?port=N... */
+void podportforward_serve(api_req *r, const cJSON *pod);
+
 /* discovery.c: /api, /apis, /api/v1, /apis/<g>, /apis/<g>/<v>. Returns false
  * if the path is not a discovery path. */
 bool discovery_serve(apiserver *s, cube_httpd_req *h, const char *path);

@@ -9,8 +9,9 @@
  * speaks the channel protocol; we never parse it).  A cubelet that
  * refuses has its answer (a Status) relayed as is.
  *
- * Only WebSocket: kubectl tries it first; its SPDY/3.1 fallback gets a
- * 400 that says so. */
+ * The relay (pod_relay_upgrade) serves pods/portforward too
+ * (podportforward.c).  Only WebSocket: kubectl tries it first; its
+ * SPDY/3.1 fallback gets a 400 that says so. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -32,6 +33,7 @@
 #include "http.h"
 #include "log.h"
 #include "obj.h"
+#include "websocket.h"
 
 #define HEAD_MAX 16384
 #define MAX_WORDS 256
@@ -120,7 +122,7 @@ static void on_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *ex
 	pthread_detach(th);
 }
 
-static int dial(const char *ip, int port, int timeout_ms)
+int pod_dial(const char *ip, int port, int timeout_ms)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	if (inet_pton(AF_INET, ip, &a.sin_addr) != 1)
@@ -148,15 +150,16 @@ fail:;
 	return -1;
 }
 
-/* The cubelet's request: the target with the exec parameters. */
-static char *backend_request(api_req *r, const cJSON *pod, const char *container, const char *host)
+/* The cubelet's target for exec: /exec/<ns>/<pod>/<container>?command=..
+ * &stdin=..&stdout=..&stderr=..&tty=.. (malloc'd; NULL on ENOMEM). */
+static char *exec_target(api_req *r, const cJSON *pod, const char *container)
 {
-	char *req = NULL;
+	char *t = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&req, &len);
+	FILE *m = open_memstream(&t, &len);
 	if (!m)
 		return NULL;
-	fprintf(m, "GET /exec/%s/%s/%s?", cube_obj_namespace(pod), cube_obj_name(pod), container);
+	fprintf(m, "/exec/%s/%s/%s?", cube_obj_namespace(pod), cube_obj_name(pod), container);
 	const char *words[MAX_WORDS];
 	size_t n = cube_httpd_query_all(r->h, "command", words, MAX_WORDS);
 	for (size_t i = 0; i < n && i < MAX_WORDS; i++) {
@@ -168,11 +171,23 @@ static char *backend_request(api_req *r, const cJSON *pod, const char *container
 	for (size_t i = 0; i < 4; i++)
 		fprintf(m, "%s=%s%s", flags[i],
 			cube_httpd_query_bool(r->h, flags[i]) ? "true" : "false", i < 3 ? "&" : "");
+	fclose(m);
+	return t;
+}
+
+/* The cubelet's request: GET target with the client's WebSocket upgrade. */
+static char *backend_request(api_req *r, const char *target, const char *host)
+{
+	char *req = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&req, &len);
+	if (!m)
+		return NULL;
 	const char *proto = cube_httpd_header(r->h, "Sec-WebSocket-Protocol");
 	fprintf(m,
-		" HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+		"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
 		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: %s\r\n",
-		host, cube_httpd_header(r->h, "Sec-WebSocket-Key"));
+		target, host, cube_httpd_header(r->h, "Sec-WebSocket-Key"));
 	if (proto)
 		fprintf(m, "Sec-WebSocket-Protocol: %s\r\n", proto);
 	fputs("\r\n", m);
@@ -180,46 +195,35 @@ static char *backend_request(api_req *r, const cJSON *pod, const char *container
 	return req;
 }
 
-static bool header_has(api_req *r, const char *name, const char *token)
+bool api_header_has(api_req *r, const char *name, const char *token)
 {
 	const char *v = cube_httpd_header(r->h, name);
 	return v && strcasestr(v, token);
 }
 
-void podexec_serve(api_req *r, const cJSON *pod)
+void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const char *what,
+		       const char *protocols)
 {
-	const char *pname = cube_obj_name(pod);
-	const char *container = pod_pick_container(r, pod);
-	if (!container)
-		return;
-	if (!cube_pod_container(pod, container)) {
-		api_bad_request(r, "container %s is not valid for pod %s", container, pname);
-		return;
-	}
-	const char *phase = cube_json_str(pod, "status.phase");
-	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) {
-		api_bad_request(r,
-				"cannot exec into a container in a completed pod; current phase is "
-				"%s",
-				phase);
+	if (!target) {
+		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "out of memory");
 		return;
 	}
 	char ip[64];
 	int port;
 	if (!pod_node(r, pod, ip, sizeof(ip), &port))
 		return;
-	if (header_has(r, "Upgrade", "spdy")) {
-		api_bad_request(r, "cube serves exec over WebSocket (v5.channel.k8s.io, "
-				   "v4.channel.k8s.io) only; SPDY/3.1 is not supported");
+	if (api_header_has(r, "Upgrade", "spdy")) {
+		api_bad_request(
+			r, "cube serves %s over WebSocket (%s) only; SPDY/3.1 is not supported",
+			what, protocols);
 		return;
 	}
-	if (!header_has(r, "Upgrade", "websocket") ||
-	    !cube_httpd_header(r->h, "Sec-WebSocket-Key")) {
+	if (!cube_ws_requested(r->h)) {
 		api_bad_request(r, "Upgrade request required");
 		return;
 	}
 	const char *node = cube_json_str(pod, "spec.nodeName");
-	int fd = dial(ip, port, 5000);
+	int fd = pod_dial(ip, port, 5000);
 	if (fd < 0) {
 		cube_httpd_respond_status(r->h, 503, "ServiceUnavailable", NULL,
 					  "the node %s cannot be reached: %s:%d: %s", node, ip,
@@ -228,7 +232,7 @@ void podexec_serve(api_req *r, const cJSON *pod)
 	}
 	char host[96];
 	snprintf(host, sizeof(host), "%s:%d", ip, port);
-	cube_autofree char *req = backend_request(r, pod, container, host);
+	cube_autofree char *req = backend_request(r, target, host);
 	cube_autofree char *head = malloc(HEAD_MAX + 1);
 	size_t len = 0;
 	char *end = NULL;
@@ -302,5 +306,27 @@ void podexec_serve(api_req *r, const cJSON *pod)
 unreachable:
 	close(fd);
 	cube_httpd_respond_status(r->h, 503, "ServiceUnavailable", NULL,
-				  "the node %s did not answer the exec request", node);
+				  "the node %s did not answer the %s request", node, what);
+}
+
+void podexec_serve(api_req *r, const cJSON *pod)
+{
+	const char *pname = cube_obj_name(pod);
+	const char *container = pod_pick_container(r, pod);
+	if (!container)
+		return;
+	if (!cube_pod_container(pod, container)) {
+		api_bad_request(r, "container %s is not valid for pod %s", container, pname);
+		return;
+	}
+	const char *phase = cube_json_str(pod, "status.phase");
+	if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) {
+		api_bad_request(r,
+				"cannot exec into a container in a completed pod; current phase is "
+				"%s",
+				phase);
+		return;
+	}
+	cube_autofree char *target = exec_target(r, pod, container);
+	pod_relay_upgrade(r, pod, target, "exec", "v5.channel.k8s.io, v4.channel.k8s.io");
 }

@@ -2282,15 +2282,16 @@ static void do_pod_log(api_req *r)
 		podlog_serve(r, o);
 }
 
-/* GET|POST pods/<name>/exec: the pod, then the upgrade relayed to its node (podexec.c). */
-static void do_pod_exec(api_req *r)
+/* GET|POST pods/<name>/exec and /portforward: the pod, then the upgrade
+ * relayed to its node (podexec.c, podportforward.c). */
+static void do_pod_upgrade(api_req *r, void (*serve)(api_req *r, const cJSON *pod))
 {
 	char key[768];
 	registry_key(r->res, r->ns, r->name, key, sizeof(key));
 	int64_t rev;
 	cube_autojson cJSON *o = load(r, key, &rev);
 	if (o)
-		podexec_serve(r, o);
+		serve(r, o);
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
@@ -2330,11 +2331,12 @@ void rest_serve(api_req *r)
 						  "requested resource");
 		return;
 	}
-	if (item && !strcmp(r->sub, "exec") && !strcmp(r->res->plural, "pods") &&
-	    !r->res->group[0]) {
+	if (item && (!strcmp(r->sub, "exec") || !strcmp(r->sub, "portforward")) &&
+	    !strcmp(r->res->plural, "pods") && !r->res->group[0]) {
 		r->verb = "create";
 		if (!strcmp(m, "GET") || !strcmp(m, "POST"))
-			do_pod_exec(r);
+			do_pod_upgrade(r, !strcmp(r->sub, "exec") ? podexec_serve
+								  : podportforward_serve);
 		else
 			cube_httpd_respond_status(r->h, 405, "MethodNotAllowed", NULL,
 						  "the server does not allow this method on the "

@@ -287,6 +287,10 @@ static const cctl_cmd commands[] = {
 	{"logs", "Print the logs for a container in a pod",
 	 "cubectl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]", NULL, cctl_cmd_logs,
 	 0},
+	{"port-forward", "Forward one or more local ports to a pod",
+	 "cubectl port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]"
+	 "REMOTE_PORT_N]",
+	 NULL, cctl_cmd_port_forward, 0},
 	{"why", "Explain a pod's scheduling and life (cube's own command)",
 	 "cubectl why pod/NAME [options]", NULL, cctl_cmd_why, 0},
 	{"events", "List events",

@@ -346,6 +346,16 @@ int cctl_cmd_wait(cctl *c, int argc, char **argv);
 int cctl_cmd_diff(cctl *c, int argc, char **argv);
 int cctl_cmd_edit(cctl *c, int argc, char **argv);
 int cctl_cmd_top(cctl *c, int argc, char **argv); /* top.c */
+int cctl_cmd_port_forward(cctl *c, int argc, char **argv);
+
+/* exec.c: a WebSocket to the (http://) server: GET path with an upgrade
+ * offering `protocols`; the chosen one in proto.  NULL after printing
+ * kubectl's error (a refusal's Status, an unreachable server); else the
+ * client connection, whose socket (*fd) the caller closes after
+ * cube_ws_free. */
+struct cube_ws;
+struct cube_ws *cctl_ws_open(cctl *c, const char *path, const char *protocols, char *proto,
+			     size_t proto_size, int *fd);
 
 /* Parses a command's flags with the global ones; on error prints kubectl's
  * text ("error: unknown flag: --x\nSee 'cubectl get --help' for usage.")

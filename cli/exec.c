@@ -77,6 +77,44 @@ static int dial_server(const char *server, char *host, size_t host_size)
 	return fd;
 }
 
+cube_ws *cctl_ws_open(cctl *c, const char *path, const char *protocols, char *proto,
+		      size_t proto_size, int *fd_out)
+{
+	const char *server = c->kc->server;
+	if (strncmp(server, "http://", 7)) {
+		cctl_fail("cubectl streams (exec, port-forward) to http:// servers only (the "
+			  "server is %s)",
+			  server);
+		return NULL;
+	}
+	char host[256];
+	int fd = dial_server(server, host, sizeof(host));
+	if (fd < 0)
+		return NULL;
+	cube_err err = CUBE_ERR_INIT;
+	cube_ws_refusal refused;
+	const char *ua = "User-Agent: cubectl/v1.32.4 (linux/amd64) cube";
+	const char *const headers[] = {ua, NULL};
+	cube_ws *ws = cube_ws_client_handshake(fd, host, path, protocols, headers, proto,
+					       proto_size, &refused, &err);
+	if (!ws) {
+		if (refused.status) {
+			cube_autojson cJSON *body =
+				refused.body
+					? cube_json_parse(refused.body, strlen(refused.body), NULL)
+					: NULL;
+			cctl_print_status_error(refused.status, body, refused.body, NULL, NULL);
+			free(refused.body);
+		} else {
+			fprintf(stderr, "error: unable to upgrade connection: %s\n", err.msg);
+		}
+		close(fd);
+		return NULL;
+	}
+	*fd_out = fd;
+	return ws;
+}
+
 /* ---- stdin and the terminal ---- */
 
 typedef struct pump_in {
@@ -233,31 +271,13 @@ int cctl_cmd_exec(cctl *c, int argc, char **argv)
 	if (tty)
 		cctl_query(path, sizeof(path), "tty", "true");
 
-	char host[256], proto[64] = "";
-	int fd = dial_server(server, host, sizeof(host));
-	if (fd < 0)
+	char proto[64] = "";
+	int fd = -1;
+	cube_ws *ws = cctl_ws_open(c, path, "v5.channel.k8s.io, v4.channel.k8s.io", proto,
+				   sizeof(proto), &fd);
+	if (!ws)
 		return 1;
 	cube_err err = CUBE_ERR_INIT;
-	cube_ws_refusal refused;
-	const char *ua = "User-Agent: cubectl/v1.32.4 (linux/amd64) cube";
-	const char *const headers[] = {ua, NULL};
-	cube_ws *ws =
-		cube_ws_client_handshake(fd, host, path, "v5.channel.k8s.io, v4.channel.k8s.io",
-					 headers, proto, sizeof(proto), &refused, &err);
-	if (!ws) {
-		if (refused.status) {
-			cube_autojson cJSON *body =
-				refused.body
-					? cube_json_parse(refused.body, strlen(refused.body), NULL)
-					: NULL;
-			cctl_print_status_error(refused.status, body, refused.body, NULL, NULL);
-			free(refused.body);
-		} else {
-			fprintf(stderr, "error: unable to upgrade connection: %s\n", err.msg);
-		}
-		close(fd);
-		return 1;
-	}
 	pump_in in = {.ws = ws, .v5 = !strcmp(proto, "v5.channel.k8s.io")};
 	struct termios saved;
 	bool raw = false;

@@ -28,9 +28,10 @@ const cube_runtime_ops *cube_runtime_find(const char *name)
 /* The cubelet's own routes beside /healthz and /metrics, tried in turn:
  * each answers the paths it owns and returns false for the others. */
 static bool (*const route_table[])(void *ud, cube_httpd_req *req) = {
-	logs_handle,  /* /containerLogs/ */
-	exec_handle,  /* /exec/ */
-	stats_handle, /* /stats/summary */
+	logs_handle,	    /* /containerLogs/ */
+	exec_handle,	    /* /exec/ */
+	stats_handle,	    /* /stats/summary */
+	portforward_handle, /* /portForward/ */
 };
 
 static bool routes(void *ud, cube_httpd_req *req)

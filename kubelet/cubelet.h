@@ -22,6 +22,8 @@
  *   exec.c     GET /exec/... (WebSocket): a command in a container
  *   stats.c    GET /stats/summary (the kubelet's Summary API) from the
  *              runtime's container stats (cgroups) and the machine's
+ *   portforward.c  GET /portForward/... (WebSocket): TCP connections to
+ *              ports inside a pod's network namespace
  */
 #ifndef CUBE_CUBELET_H
 #define CUBE_CUBELET_H
@@ -102,6 +104,12 @@ typedef struct cube_runtime_ops {
 	/* pod_stats gives cumulative CPU only: stats.c samples it in the
 	 * background so that a rate is ready when someone asks. */
 	bool stats_sampled;
+	/* Optional: the path of the pod's network namespace (its sandbox's)
+	 * into path, "" for the cubelet's own; -1 with err (the client sees
+	 * its message) when the pod has none yet or any more. For
+	 * port-forward (portforward.c). */
+	int (*pod_netns)(struct kubelet_node *n, const cJSON *pod, char *path, size_t size,
+			 cube_err *err);
 	const char *version; /* nodeInfo.containerRuntimeVersion */
 } cube_runtime_ops;
 
@@ -214,6 +222,8 @@ void routes_stop(cubelet *k);
 /* logs.c: GET /containerLogs/<ns>/<pod>/<container>; false for other paths */
 bool logs_handle(void *ud, cube_httpd_req *req);
 /* exec.h: exec_handle, GET /exec/<ns>/<pod>/<container> */
+/* portforward.c: GET /portForward/<ns>/<pod>?port=N; false for other paths */
+bool portforward_handle(void *ud, cube_httpd_req *req);
 
 /* For the routes under `prefix` (path <prefix><ns>/<pod>/<container>):
  * the pod from the informer (a reference) and the container's name in

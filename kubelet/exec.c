@@ -175,8 +175,7 @@ static bool reap(exec_proc *p)
 
 typedef struct session {
 	cubelet *k;
-	cube_httpd_upgraded *u;
-	cube_ws *ws;
+	cube_ws *ws; /* cube_ws_serve's, while the session runs */
 	bool v5;
 	cJSON *pod;
 	char container[256];
@@ -192,7 +191,6 @@ static void session_free(session *s)
 	for (size_t i = 0; s->argv && s->argv[i]; i++)
 		free(s->argv[i]);
 	free(s->argv);
-	cube_ws_free(s->ws);
 	free(s);
 }
 
@@ -351,9 +349,11 @@ static void describe_argv(char *const *argv, char *buf, size_t size)
 	snprintf(buf + strlen(buf), size - strlen(buf), "]");
 }
 
-static void *session_main(void *arg)
+/* The session's thread (cube_ws_serve). */
+static void session_run(void *ud, cube_ws *ws)
 {
-	session *s = arg;
+	session *s = ud;
+	s->ws = ws;
 	cubelet *k = s->k;
 	const char *node = cube_json_str(s->pod, "spec.nodeName");
 	kubelet_node *n = node ? cube_strmap_get(k->by_name, node) : NULL;
@@ -375,49 +375,14 @@ static void *session_main(void *arg)
 		else
 			send_status(s, code, what);
 	}
-	cube_ws_close(s->ws, 1000, NULL);
-	/* the client's close, briefly */
-	int64_t until = mono_ms() + 2000;
-	for (;;) {
-		cube_ws_msg m;
-		int rc = cube_ws_next(s->ws, &m, NULL, NULL);
-		if (rc == 2 || rc < 0)
-			break;
-		if (rc == 1)
-			continue;
-		int64_t left = until - mono_ms();
-		struct pollfd pfd = {.fd = cube_ws_fd(s->ws), .events = POLLIN};
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || cube_ws_fill(s->ws) <= 0)
-			break;
-	}
-	cube_httpd_upgraded *u = s->u;
-	session_free(s);
-	cube_httpd_upgraded_close(u);
-	return NULL;
 }
 
-static void on_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
-			size_t extra_len)
+static void session_done(void *ud)
 {
-	session *s = ud;
-	s->u = u;
-	s->ws = cube_ws_new(fd, false, extra, extra_len);
-	pthread_t th;
-	if (!s->ws || pthread_create(&th, NULL, session_main, s) != 0) {
-		session_free(s);
-		cube_httpd_upgraded_close(u);
-		return;
-	}
-	pthread_detach(th);
+	session_free(ud);
 }
 
 /* ---- the route ---- */
-
-static bool header_has(cube_httpd_req *req, const char *name, const char *token)
-{
-	const char *v = cube_httpd_header(req, name);
-	return v && strcasestr(v, token);
-}
 
 bool exec_handle(void *ud, cube_httpd_req *req)
 {
@@ -426,21 +391,9 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 	static const char prefix[] = "/exec/";
 	if (strncmp(path, prefix, sizeof(prefix) - 1))
 		return false;
-	if (!header_has(req, "Upgrade", "websocket") ||
-	    !cube_httpd_header(req, "Sec-WebSocket-Key")) {
-		cube_httpd_respond_status(
-			req, 400, "BadRequest", NULL,
-			"Upgrade request required (cube's exec speaks WebSocket)");
+	const char *proto = cube_ws_negotiate(req, protocols, "exec");
+	if (!proto)
 		return true;
-	}
-	const char *proto =
-		cube_ws_pick_protocol(cube_httpd_header(req, "Sec-WebSocket-Protocol"), protocols);
-	if (!proto) {
-		cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-					  "unable to upgrade: no supported subprotocol offered "
-					  "(v5.channel.k8s.io, v4.channel.k8s.io)");
-		return true;
-	}
 	const char *words[MAX_WORDS];
 	size_t nw = cube_httpd_query_all(req, "command", words, MAX_WORDS);
 	bool in = cube_httpd_query_bool(req, "stdin"), out = cube_httpd_query_bool(req, "stdout"),
@@ -481,17 +434,11 @@ bool exec_handle(void *ud, cube_httpd_req *req)
 					.out = out,
 					.err = errs,
 					.tty = tty};
-		char accept[32];
-		if (!ok ||
-		    cube_ws_accept_key(cube_httpd_header(req, "Sec-WebSocket-Key"), accept,
-				       sizeof(accept)) < 0 ||
-		    cube_httpd_add_header(req, "Sec-WebSocket-Accept", accept) < 0 ||
-		    cube_httpd_add_header(req, "Sec-WebSocket-Protocol", proto) < 0 ||
-		    cube_httpd_respond_upgrade(req, "websocket", on_upgraded, s) < 0) {
+		if (ok) {
+			cube_ws_serve(req, proto, session_run, session_done, s);
+		} else {
 			session_free(s);
-			if (!cube_httpd_status(req))
-				cube_httpd_respond_status(req, 400, "BadRequest", NULL,
-							  "a bad WebSocket handshake");
+			cube_httpd_respond_status(req, 500, "InternalError", NULL, "out of memory");
 		}
 	}
 	cube_robj_unref(o_pod);

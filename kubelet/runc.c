@@ -2079,6 +2079,26 @@ static int runc_pod_stats(kubelet_node *n, const cJSON *pod, cube_ctr_stats *out
 	return m;
 }
 
+/* ---- port-forward ---- */
+
+static int runc_pod_netns(kubelet_node *n, const cJSON *pod, char *path, size_t size, cube_err *err)
+{
+	runc_rt *rt = n->runtime_state;
+	const char *uid = cube_obj_uid(pod);
+	if (!uid || strchr(uid, '/'))
+		return cube_err_set(err, CUBE_EINVAL, "bad pod uid");
+	if (cJSON_IsTrue(cube_json_path(pod, "spec.hostNetwork"))) {
+		snprintf(path, size, "%s", rt->host_netns);
+		return 0;
+	}
+	char ns[96];
+	netns_name(rt, uid, ns, sizeof(ns));
+	if (!cube_netns_exists(ns))
+		return cube_err_set(err, CUBE_ENOTFOUND, "the pod's sandbox is not running");
+	snprintf(path, size, "%s/%s", CUBE_NETNS_DIR, ns);
+	return 0;
+}
+
 /* ---- init and cleanup ---- */
 
 static uint32_t fnv1a(const char *s)
@@ -2245,5 +2265,6 @@ const cube_runtime_ops cube_runc_runtime = {
 	.exec = runc_exec,
 	.pod_stats = runc_pod_stats,
 	.stats_sampled = true,
+	.pod_netns = runc_pod_netns,
 	.version = "1.1.5",
 };

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -285,6 +287,27 @@ int cube_ws_close(cube_ws *ws, uint16_t code, cube_err *err)
 	return write_frame(ws, CUBE_WS_CLOSE, NULL, 0, p, 2, err);
 }
 
+void cube_ws_finish(cube_ws *ws, uint16_t code, int timeout_ms)
+{
+	cube_ws_close(ws, code, NULL);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t until = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+	for (;;) {
+		cube_ws_msg m;
+		int rc = cube_ws_next(ws, &m, NULL, NULL);
+		if (rc == 2 || rc < 0)
+			return;
+		if (rc == 1)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		int64_t left = until - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		struct pollfd pfd = {.fd = ws->fd, .events = POLLIN};
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || cube_ws_fill(ws) <= 0)
+			return;
+	}
+}
+
 static void consume(cube_ws *ws, size_t n)
 {
 	memmove(ws->rbuf, ws->rbuf + n, ws->rlen - n);
@@ -501,4 +524,92 @@ cube_ws *cube_ws_client_handshake(int fd, const char *host, const char *target,
 fail:
 	free(buf);
 	return NULL;
+}
+
+/* ---- the server's side ---- */
+
+bool cube_ws_requested(cube_httpd_req *r)
+{
+	const char *up = cube_httpd_header(r, "Upgrade");
+	return up && strcasestr(up, "websocket") && cube_httpd_header(r, "Sec-WebSocket-Key");
+}
+
+const char *cube_ws_negotiate(cube_httpd_req *r, const char *const *supported, const char *what)
+{
+	if (!cube_ws_requested(r)) {
+		cube_httpd_respond_status(r, 400, "BadRequest", NULL,
+					  "Upgrade request required (cube's %s speaks WebSocket)",
+					  what);
+		return NULL;
+	}
+	const char *p =
+		cube_ws_pick_protocol(cube_httpd_header(r, "Sec-WebSocket-Protocol"), supported);
+	if (!p) {
+		char list[512] = "";
+		for (size_t i = 0; supported[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", supported[i]);
+		cube_httpd_respond_status(
+			r, 400, "BadRequest", NULL,
+			"unable to upgrade: no supported subprotocol offered (%s)", list);
+	}
+	return p;
+}
+
+typedef struct served {
+	cube_ws_session_fn run;
+	void (*done)(void *ud);
+	void *ud;
+	cube_httpd_upgraded *u;
+	cube_ws *ws;
+} served;
+
+static void *served_main(void *arg)
+{
+	served *s = arg;
+	s->run(s->ud, s->ws);
+	cube_ws_finish(s->ws, 1000, 2000); /* and the client's close, briefly */
+	s->done(s->ud);
+	cube_ws_free(s->ws);
+	cube_httpd_upgraded_close(s->u);
+	free(s);
+	return NULL;
+}
+
+static void served_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
+			    size_t extra_len)
+{
+	served *s = ud;
+	s->u = u;
+	s->ws = cube_ws_new(fd, false, extra, extra_len);
+	pthread_t th;
+	if (!s->ws || pthread_create(&th, NULL, served_main, s) != 0) {
+		s->done(s->ud);
+		cube_ws_free(s->ws);
+		cube_httpd_upgraded_close(u);
+		free(s);
+		return;
+	}
+	pthread_detach(th);
+}
+
+int cube_ws_serve(cube_httpd_req *r, const char *proto, cube_ws_session_fn run,
+		  void (*done)(void *ud), void *ud)
+{
+	char accept[32];
+	served *s = calloc(1, sizeof(*s));
+	if (s &&
+	    cube_ws_accept_key(cube_httpd_header(r, "Sec-WebSocket-Key"), accept, sizeof(accept)) ==
+		    0 &&
+	    cube_httpd_add_header(r, "Sec-WebSocket-Accept", accept) == 0 &&
+	    (!proto || cube_httpd_add_header(r, "Sec-WebSocket-Protocol", proto) == 0)) {
+		*s = (served){.run = run, .done = done, .ud = ud};
+		if (cube_httpd_respond_upgrade(r, "websocket", served_upgraded, s) == 0)
+			return 0;
+	}
+	free(s);
+	done(ud);
+	if (!cube_httpd_status(r))
+		cube_httpd_respond_status(r, 400, "BadRequest", NULL, "a bad WebSocket handshake");
+	return -1;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "httpd.h"
 
 enum {
 	CUBE_WS_CONT = 0x0,
@@ -120,8 +121,39 @@ int cube_ws_write_channel(cube_ws *ws, uint8_t channel, const void *data, size_t
 /* Sends a close frame with `code` (once; later calls do nothing). */
 int cube_ws_close(cube_ws *ws, uint16_t code, cube_err *err);
 
+/* Ends a session politely: sends a close frame with `code` (unless one
+ * was sent) and reads, discarding data messages, until the peer's close,
+ * EOF, an error or timeout_ms.  The socket stays open. */
+void cube_ws_finish(cube_ws *ws, uint16_t code, int timeout_ms);
+
 /* True once we have sent our close frame. */
 bool cube_ws_closing(const cube_ws *ws);
+
+/* ---- the server's side --------------------------------------------------------------- */
+
+/* Does the request ask for a WebSocket (Upgrade: websocket, with a
+ * Sec-WebSocket-Key)? */
+bool cube_ws_requested(cube_httpd_req *r);
+
+/* The protocol of `supported` (NULL-terminated, by preference) the
+ * WebSocket upgrade asks for; NULL after answering 400 (not an upgrade:
+ * "Upgrade request required (cube's <what> speaks WebSocket)", or none of
+ * the protocols offered). */
+const char *cube_ws_negotiate(cube_httpd_req *r, const char *const *supported, const char *what);
+
+/* A session's work: runs on a thread of its own with the connection
+ * (read it there; write from anywhere). */
+typedef void (*cube_ws_session_fn)(void *ud, cube_ws *ws);
+
+/* Answers the request's upgrade (101 with Sec-WebSocket-Accept and
+ * `proto` as Sec-WebSocket-Protocol, NULL: none) and, once switched, runs
+ * run(ud, ws) on a new thread; after it the session is ended politely
+ * (cube_ws_finish), done(ud) frees what is the caller's and the
+ * connection is closed.  When no 101 can be answered (a bad key) it
+ * answers 400 "a bad WebSocket handshake" itself; then, or when the
+ * thread cannot be made, done(ud) is called without run.  0 or -1. */
+int cube_ws_serve(cube_httpd_req *r, const char *proto, cube_ws_session_fn run,
+		  void (*done)(void *ud), void *ud);
 
 /* ---- the client's handshake ----------------------------------------------------------- */
 

@@ -14,6 +14,7 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev libssl-dev
   libcriterion-dev
   libarchive-dev                    # image layers (tar, gzip)
+  zlib1g-dev                        # SPDY/3.1 header blocks (port-forward)
   clang libclang-rt-14-dev          # fuzzing (libFuzzer) and sanitizers
   cppcheck clang-format             # make lint
   # the real components and test tools

@@ -624,7 +624,7 @@ Test(runc, logs_through_kubectl_and_cubectl, .timeout = 180)
 		 "\"command\":[\"sh\",\"-c\",\"echo a1; echo a2\"]},"
 		 "{\"name\":\"b\",\"image\":\"%s/busybox:latest\","
 		 "\"command\":[\"sh\",\"-c\",\"echo b1\"]}]}}",
-		 node_name, reg.host, reg.host, reg.host);
+		 rn.node_name, rn.reg.host, rn.reg.host, rn.reg.host);
 	create_pod(pod);
 	p = wait_pod("duo", succeeded, NULL, 60);
 	if (!succeeded(p, NULL))

@@ -229,7 +229,12 @@ static int parse_block(cube_spdy *s, const uint8_t *p, size_t len, cube_err *err
 			}
 			uint32_t l = get32(p + off);
 			off += 4;
-			kv[k] = strndup((const char *)p + off, l);
+			/* not strndup: the block is not a string (no NUL) */
+			kv[k] = malloc((size_t)l + 1);
+			if (kv[k]) {
+				memcpy(kv[k], p + off, l);
+				kv[k][l] = '\0';
+			}
 			if (!kv[k]) {
 				free(kv[0]);
 				return cube_err_set(err, CUBE_ENOMEM, "out of memory");

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strmap.h"
+
 /* A shared chain: the header, then `n` nodes linked in order, then the
  * strings they own. */
 struct chain {
@@ -216,12 +218,7 @@ static const char *known_table[KNOWN_SLOTS];
 
 static uint64_t str_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return cube_strmap_hash(s);
 }
 
 static void known_init(void)

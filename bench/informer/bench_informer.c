@@ -7,7 +7,9 @@
  *   - the informer's initial list+sync time, beside a bare paged LIST of the
  *     same pods through the same client (the baseline);
  *   - this process's RSS growth per cached pod, and the part of it that is
- *     not the pod's JSON text (the target: under 2 KiB of overhead);
+ *     not the pod's JSON text (the target: under 2 KiB of overhead), and
+ *     where it goes: the frozen roots and shared lists (jfreeze.h), the rest
+ *     of the live heap (mallinfo2), and what malloc keeps unused;
  *   - events per second: 5,000 pod updates written to etcd as fast as one
  *     client can, and the rate at which the informer applies them.
  * Prints a table; asserts nothing.

@@ -264,6 +264,7 @@ Test(jfreeze, many_chains_grow_the_table)
 
 /* Sanitizer builds (these tests') catch a frozen list changed through a
  * pointer taken from it, when it is released. */
+#if defined(__SANITIZE_ADDRESS__)
 Test(jfreeze, a_changed_list_is_caught, .signal = SIGABRT)
 {
 	cJSON *src = cJSON_Parse("{\"a\":[1,2],\"b\":{\"c\":3}}");
@@ -279,3 +280,4 @@ Test(jfreeze, a_changed_root_list_is_caught, .signal = SIGABRT)
 	cJSON_AddItemToObject((cJSON *)f, "d", cJSON_CreateNull());
 	cube_json_frozen_free(f);
 }
+#endif

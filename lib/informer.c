@@ -2,6 +2,7 @@
  * dispatch (see informer.h), and the shared-informer factory. */
 #include "informer.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ struct cube_informer {
 	int resync_s;
 	int64_t page;
 	int watch_timeout_s;
+	void (*transform)(cJSON *obj, void *ud);
+	void *transform_ud;
 
 	pthread_mutex_t mu;  /* the cache and indexes */
 	pthread_cond_t cond; /* synced */
@@ -102,6 +105,15 @@ size_t cube_index_labels(const cJSON *obj, char (*vals)[256], size_t max)
 			snprintf(vals[n++], 256, "%s=%s", l->string, l->valuestring);
 	}
 	return n;
+}
+
+void cube_informer_strip_managed(cJSON *obj, void *ud)
+{
+	(void)ud;
+	cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(md, "annotations"),
+						"kubectl.kubernetes.io/last-applied-configuration");
 }
 
 /* ---- the cache, under mu ------------------------------------------------------------------ */
@@ -188,11 +200,12 @@ static void call_delete(cube_informer *inf, cube_robj *last)
 			inf->h[i].on_delete(inf->h[i].ud, last);
 }
 
-/* Applies one object (json taken) as an add or update. */
-static void apply_upsert(cube_informer *inf, cJSON *json)
+/* Applies one object (json borrowed: the cache keeps a frozen copy) as an
+ * add or update. */
+static void apply_upsert(cube_informer *inf, const cJSON *json)
 {
 	cube_err err = CUBE_ERR_INIT;
-	cube_robj *o = cube_robj_new(json, 0, &err);
+	cube_robj *o = cube_robj_from(json, 0, &err);
 	if (!o) {
 		cube_log_warn("informer %s: object dropped: %s", inf->gvr.resource, err.msg);
 		return;
@@ -237,19 +250,26 @@ static void apply_delete(cube_informer *inf, const cJSON *json)
 
 /* ---- list and watch ------------------------------------------------------------------------- */
 
-/* Lists and replaces the cache, telling the handlers what changed. */
-static int relist(cube_informer *inf, cube_err *err)
+struct listing {
+	cube_informer *inf;
+	cube_strmap *seen; /* keys listed; NULL on ENOMEM (then nothing is deleted) */
+	int64_t rv;
+	bool first;
+};
+
+/* Applies one page of a list: each item is frozen into the cache as it
+ * comes, so that the whole list never lives in memory as a parsed tree. */
+static int list_page(void *ud, cJSON *list, cube_err *err)
 {
-	cube_list_opts lo = {.label_selector = inf->label_sel, .field_selector = inf->field_sel};
-	cJSON *list = cube_kclient_list_all(inf->c, &inf->gvr, inf->ns, &lo, inf->page, err);
-	if (!list)
-		return -1;
-	int64_t rv = cube_json_int(list, "metadata.resourceVersion", 0);
-	cJSON *items = cJSON_DetachItemFromObjectCaseSensitive(list, "items");
-	cJSON_Delete(list);
-	cube_strmap *seen = cube_strmap_new();
+	(void)err;
+	struct listing *l = ud;
+	cube_informer *inf = l->inf;
+	if (l->first)
+		l->rv = cube_json_int(list, "metadata.resourceVersion", 0);
+	l->first = false;
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items");
 	cJSON *it;
-	while (items && (it = cJSON_DetachItemFromArray(items, 0))) {
+	cJSON_ArrayForEach (it, items) {
 		/* List items may lack kind/apiVersion: give them back for consumers. */
 		if (!cube_obj_kind(it)) {
 			cube_json_set_str(it, "kind", inf->gvr.kind);
@@ -260,24 +280,41 @@ static int relist(cube_informer *inf, cube_err *err)
 				snprintf(av, sizeof(av), "%s", inf->gvr.version);
 			cube_json_set_str(it, "apiVersion", av);
 		}
+		if (inf->transform)
+			inf->transform(it, inf->transform_ud);
 		char key[CUBE_OBJ_KEY_MAX];
-		if (cube_obj_key(it, key, sizeof(key), NULL) < 0) {
-			cJSON_Delete(it);
+		if (cube_obj_key(it, key, sizeof(key), NULL) < 0)
 			continue;
+		if (l->seen && cube_strmap_put(l->seen, key, (void *)1, NULL) < 0) {
+			cube_strmap_free(l->seen); /* ENOMEM: deletes wait for the next list */
+			l->seen = NULL;
 		}
-		if (seen)
-			cube_strmap_put(seen, key, (void *)1, NULL);
 		/* Unchanged objects (same resourceVersion) are not re-announced. */
 		pthread_mutex_lock(&inf->mu);
 		cube_robj *cur = cube_strmap_get(inf->objs, key);
 		bool same = cur && cube_json_int(it, "metadata.resourceVersion", -1) == cur->rv;
 		pthread_mutex_unlock(&inf->mu);
-		if (same)
-			cJSON_Delete(it);
-		else
+		if (!same)
 			apply_upsert(inf, it);
 	}
-	cJSON_Delete(items);
+	cJSON_Delete(list);
+	return 0;
+}
+
+/* Lists and replaces the cache, telling the handlers what changed.  Pages
+ * are applied as they come (as their objects do on a watch); deletions are
+ * told once the whole list is in. */
+static int relist(cube_informer *inf, cube_err *err)
+{
+	cube_list_opts lo = {.label_selector = inf->label_sel, .field_selector = inf->field_sel};
+	struct listing l = {.inf = inf, .seen = cube_strmap_new(), .first = true};
+	if (cube_kclient_list_pages(inf->c, &inf->gvr, inf->ns, &lo, inf->page, list_page, &l,
+				    err) < 0) {
+		cube_strmap_free(l.seen);
+		return -1;
+	}
+	int64_t rv = l.rv;
+	cube_strmap *seen = l.seen;
 	/* Whatever the list no longer has was deleted while we were away. */
 	if (seen) {
 		pthread_mutex_lock(&inf->mu);
@@ -301,6 +338,9 @@ static int relist(cube_informer *inf, cube_err *err)
 		free(gone);
 		cube_strmap_free(seen);
 	}
+	/* The pages' parsed trees and bodies were freed, in pieces among the
+	 * cache's: give the whole free pages back (a list is rare and large). */
+	malloc_trim(0);
 	pthread_mutex_lock(&inf->mu);
 	inf->rv = rv;
 	inf->stats.rv = rv;
@@ -318,9 +358,15 @@ static int on_watch_event(void *ud, const char *type, cJSON *obj)
 	cube_informer *inf = ud;
 	int64_t rv = cube_json_int(obj, "metadata.resourceVersion", 0);
 	if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) {
-		cJSON *copy = cube_obj_copy(obj);
-		if (copy)
-			apply_upsert(inf, copy);
+		if (inf->transform) {
+			cube_autojson cJSON *copy = cube_obj_copy(obj); /* obj is the stream's */
+			if (copy) {
+				inf->transform(copy, inf->transform_ud);
+				apply_upsert(inf, copy);
+			}
+		} else {
+			apply_upsert(inf, obj);
+		}
 	} else if (!strcmp(type, "DELETED")) {
 		apply_delete(inf, obj);
 	} else if (strcmp(type, "BOOKMARK") != 0) {
@@ -436,6 +482,8 @@ cube_informer *cube_informer_new(cube_kclient *c, const cube_informer_opts *o, c
 	inf->resync_s = o->resync_s;
 	inf->page = o->page > 0 ? o->page : 500;
 	inf->watch_timeout_s = o->watch_timeout_s;
+	inf->transform = o->transform;
+	inf->transform_ud = o->transform_ud;
 	pthread_mutex_init(&inf->mu, NULL);
 	pthread_mutex_init(&inf->hmu, NULL);
 	pthread_condattr_t ca;

@@ -10,7 +10,14 @@
  * to 30 s) while the server is away.  Optionally every `resync_s` seconds it
  * calls on_update(obj, obj) for every object, as client-go's resync does.
  *
- * Objects are cube_robj (obj.h): immutable and reference-counted.  Handlers
+ * A list is applied page by page as it arrives (each page's changes are told
+ * as they are applied; deletions once the whole list is in), so that a large
+ * list never lives whole in memory; a list that fails half-way is retried and
+ * has by then only applied states the server had.
+ *
+ * Objects are cube_robj (obj.h): immutable, reference-counted, and frozen
+ * (jfreeze.h): parts equal across objects (the labels, owner references and
+ * containers of the pods of one ReplicaSet) are stored once.  Handlers
  * get borrowed references (take one with cube_robj_ref to keep it); get/list
  * return new references the caller drops with cube_robj_unref.  Handlers
  * should only record work (enqueue keys): the informer waits for them.
@@ -56,7 +63,18 @@ typedef struct cube_informer_opts {
 	int resync_s;	     /* 0: no periodic resync */
 	int64_t page;	     /* list page size (default 500) */
 	int watch_timeout_s; /* server-side watch timeout (default 300-600 s, random) */
+	/* Called on each object before it is cached (a listed item, or a copy of
+	 * a watch event's object), to drop what no consumer reads, as client-go's
+	 * SetTransform (e.g. cube_informer_strip_managed).  It must keep the
+	 * name, namespace and resourceVersion.  NULL: objects are cached whole. */
+	void (*transform)(cJSON *obj, void *ud);
+	void *transform_ud;
 } cube_informer_opts;
+
+/* A transform that drops metadata.managedFields and kubectl's
+ * last-applied-configuration annotation (often most of an applied object's
+ * bytes), for consumers that read neither. */
+void cube_informer_strip_managed(cJSON *obj, void *ud);
 
 typedef struct cube_informer cube_informer;
 

@@ -291,44 +291,68 @@ cJSON *cube_kclient_list(cube_kclient *c, const cube_gvr *r, const char *ns,
 	return cube_kclient_do(c, "GET", path, NULL, NULL, NULL, err);
 }
 
-cJSON *cube_kclient_list_all(cube_kclient *c, const cube_gvr *r, const char *ns,
-			     const cube_list_opts *o, int64_t page, cube_err *err)
+int cube_kclient_list_pages(cube_kclient *c, const cube_gvr *r, const char *ns,
+			    const cube_list_opts *o, int64_t page,
+			    int (*fn)(void *ud, cJSON *list, cube_err *err), void *ud,
+			    cube_err *err)
 {
 	cube_list_opts po = o ? *o : (cube_list_opts){0};
 	po.limit = page > 0 ? page : 500;
 	po.continue_token = NULL;
-	cJSON *all = NULL;
-	cube_autofree char *cont = NULL;
+	cube_autofree char *cont = NULL, *rv = NULL;
 	for (;;) {
 		po.continue_token = cont;
 		/* The token holds the snapshot's version; a server refuses both (400). */
 		if (cont)
 			po.resource_version = NULL;
 		cJSON *l = cube_kclient_list(c, r, ns, &po, err);
-		if (!l) {
-			cJSON_Delete(all);
-			return NULL;
-		}
+		if (!l)
+			return -1;
 		const char *next = cube_json_str(l, "metadata.continue");
 		free(cont);
 		cont = next && next[0] ? strdup(next) : NULL;
-		if (!all) {
-			all = l;
-		} else {
-			cJSON *items = cJSON_GetObjectItemCaseSensitive(all, "items");
-			cJSON *more = cJSON_DetachItemFromObjectCaseSensitive(l, "items");
-			cJSON *it;
-			while (more && (it = cJSON_DetachItemFromArray(more, 0)))
-				cJSON_AddItemToArray(items, it);
-			cJSON_Delete(more);
-			cJSON_Delete(l);
+		cJSON *md = cJSON_GetObjectItemCaseSensitive(l, "metadata");
+		if (md)
+			cJSON_DeleteItemFromObjectCaseSensitive(md, "continue");
+		if (!rv) {
+			const char *v = cube_json_str(l, "metadata.resourceVersion");
+			rv = strdup(v ? v : "");
+		} else if (md) {
+			cube_json_set_str(md, "resourceVersion", rv);
 		}
+		if (fn(ud, l, err) < 0)
+			return -1;
 		if (!cont)
-			break;
+			return 0;
 	}
-	cJSON *md = cJSON_GetObjectItemCaseSensitive(all, "metadata");
-	if (md)
-		cJSON_DeleteItemFromObjectCaseSensitive(md, "continue");
+}
+
+static int join_page(void *ud, cJSON *l, cube_err *err)
+{
+	(void)err;
+	cJSON **all = ud;
+	if (!*all) {
+		*all = l;
+		return 0;
+	}
+	cJSON *items = cJSON_GetObjectItemCaseSensitive(*all, "items");
+	cJSON *more = cJSON_DetachItemFromObjectCaseSensitive(l, "items");
+	cJSON *it;
+	while (more && (it = cJSON_DetachItemFromArray(more, 0)))
+		cJSON_AddItemToArray(items, it);
+	cJSON_Delete(more);
+	cJSON_Delete(l);
+	return 0;
+}
+
+cJSON *cube_kclient_list_all(cube_kclient *c, const cube_gvr *r, const char *ns,
+			     const cube_list_opts *o, int64_t page, cube_err *err)
+{
+	cJSON *all = NULL;
+	if (cube_kclient_list_pages(c, r, ns, o, page, join_page, &all, err) < 0) {
+		cJSON_Delete(all);
+		return NULL;
+	}
 	return all;
 }
 

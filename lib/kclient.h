@@ -83,6 +83,14 @@ cJSON *cube_kclient_list(cube_kclient *c, const cube_gvr *r, const char *ns,
  * metadata.resourceVersion is the first page's (the snapshot's). */
 cJSON *cube_kclient_list_all(cube_kclient *c, const cube_gvr *r, const char *ns,
 			     const cube_list_opts *o, int64_t page, cube_err *err);
+/* Every page, one at a time: calls fn with each page's List (fn's to keep or
+ * delete; every page has the first page's metadata.resourceVersion, the
+ * snapshot's), so that a long list never lives whole in memory.  fn returns
+ * <0 (with err) to stop.  Returns 0, or -1 with err. */
+int cube_kclient_list_pages(cube_kclient *c, const cube_gvr *r, const char *ns,
+			    const cube_list_opts *o, int64_t page,
+			    int (*fn)(void *ud, cJSON *list, cube_err *err), void *ud,
+			    cube_err *err);
 cJSON *cube_kclient_create(cube_kclient *c, const cube_gvr *r, const char *ns, const cJSON *obj,
 			   cube_err *err);
 /* PUT of obj (its metadata.name; sub "status" for the status subresource). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "jfreeze.h"
 
 static bool json_space(char c)
 {
@@ -275,27 +276,32 @@ cJSON *cube_obj_copy(const cJSON *o)
 	return cJSON_Duplicate(o, true);
 }
 
-cube_robj *cube_robj_new(cJSON *json, size_t json_bytes, cube_err *err)
+cube_robj *cube_robj_from(const cJSON *json, size_t json_bytes, cube_err *err)
 {
 	char key[CUBE_OBJ_KEY_MAX];
-	if (cube_obj_key(json, key, sizeof(key), err) < 0) {
-		cJSON_Delete(json);
+	int klen = cube_obj_key(json, key, sizeof(key), err);
+	if (klen < 0)
 		return NULL;
-	}
-	cube_robj *r = calloc(1, sizeof(*r));
-	char *k = strdup(key);
-	if (!r || !k) {
+	cube_robj *r = malloc(sizeof(*r) + (size_t)klen + 1);
+	const cJSON *frozen = r ? cube_json_freeze(json) : NULL;
+	if (!frozen) {
 		free(r);
-		free(k);
-		cJSON_Delete(json);
 		cube_err_set(err, CUBE_ENOMEM, "out of memory");
 		return NULL;
 	}
-	r->json = json;
-	r->key = k;
-	r->rv = cube_json_int(json, "metadata.resourceVersion", 0);
+	memcpy(r->_key, key, (size_t)klen + 1);
+	r->json = frozen;
+	r->key = r->_key;
+	r->rv = cube_json_int(frozen, "metadata.resourceVersion", 0);
 	r->json_bytes = json_bytes;
 	r->_refs = 1;
+	return r;
+}
+
+cube_robj *cube_robj_new(cJSON *json, size_t json_bytes, cube_err *err)
+{
+	cube_robj *r = cube_robj_from(json, json_bytes, err);
+	cJSON_Delete(json);
 	return r;
 }
 
@@ -311,8 +317,7 @@ void cube_robj_unref(cube_robj *r)
 	if (!r)
 		return;
 	if (__atomic_sub_fetch(&r->_refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		cJSON_Delete((cJSON *)r->json);
-		free((char *)r->key);
+		cube_json_frozen_free(r->json);
 		free(r);
 	}
 }

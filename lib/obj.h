@@ -7,9 +7,10 @@
  * fail; a missing or non-string field reads as NULL.
  *
  * cube_robj is the reference-counted, immutable form used by informer caches
- * and the API server's watch cache: one parsed tree shared by every reader.
- * Nobody may modify `json` once it is wrapped; to change an object, copy it
- * with cube_obj_copy() and build a new cube_robj.
+ * and the API server's watch cache: one tree shared by every reader, frozen
+ * (jfreeze.h) so that parts equal across cached objects are stored once.
+ * Nobody may modify `json` once it is wrapped, nor cJSON_Delete it; to change
+ * an object, copy it with cube_obj_copy() and build a new cube_robj.
  */
 #ifndef CUBE_OBJ_H
 #define CUBE_OBJ_H
@@ -89,17 +90,21 @@ cJSON *cube_obj_copy(const cJSON *o);
 /* ---- immutable, reference-counted objects ------------------------------------- */
 
 typedef struct cube_robj {
-	const cJSON *json; /* never modified after cube_robj_new */
+	const cJSON *json; /* frozen: never modified, never given to cJSON_Delete */
 	const char *key;   /* "ns/name", owned by the robj */
 	int64_t rv;	   /* metadata.resourceVersion as a number, 0 if none */
 	size_t json_bytes; /* size of the serialised form it was made from, 0 if unknown */
 	/* private */
 	int _refs;
+	char _key[]; /* what key points to */
 } cube_robj;
 
-/* Wraps `json` (taking ownership: on failure it is deleted too) with one
- * reference held by the caller.  `json_bytes` is informational (memory
- * accounting).  NULL on error (no name, ENOMEM). */
+/* A frozen copy of `json` (which stays the caller's) with one reference held
+ * by the caller.  `json_bytes` is informational (memory accounting).  NULL on
+ * error (no name, ENOMEM). */
+cube_robj *cube_robj_from(const cJSON *json, size_t json_bytes, cube_err *err);
+
+/* As cube_robj_from, and deletes `json` (also on failure). */
 cube_robj *cube_robj_new(cJSON *json, size_t json_bytes, cube_err *err);
 
 /* Adds a reference; returns r. Accepts NULL. Thread-safe. */

@@ -18,7 +18,7 @@ struct cube_strmap {
 	size_t len;
 };
 
-static uint64_t fnv1a(const char *s)
+uint64_t cube_strmap_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (; *s; s++) {
@@ -71,7 +71,7 @@ static struct entry **slot(const cube_strmap *m, const char *key, uint64_t h)
 
 void *cube_strmap_get(const cube_strmap *m, const char *key)
 {
-	struct entry *e = *slot(m, key, fnv1a(key));
+	struct entry *e = *slot(m, key, cube_strmap_hash(key));
 	return e ? e->value : NULL;
 }
 
@@ -96,7 +96,7 @@ static void grow(cube_strmap *m)
 
 int cube_strmap_put(cube_strmap *m, const char *key, void *value, void **old)
 {
-	uint64_t h = fnv1a(key);
+	uint64_t h = cube_strmap_hash(key);
 	struct entry **p = slot(m, key, h);
 	if (*p) {
 		if (old)
@@ -123,7 +123,7 @@ int cube_strmap_put(cube_strmap *m, const char *key, void *value, void **old)
 
 void *cube_strmap_del(cube_strmap *m, const char *key)
 {
-	struct entry **p = slot(m, key, fnv1a(key));
+	struct entry **p = slot(m, key, cube_strmap_hash(key));
 	struct entry *e = *p;
 	if (!e)
 		return NULL;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cube_strmap cube_strmap;
 
@@ -39,5 +40,8 @@ int cube_strmap_each(const cube_strmap *m, int (*fn)(void *ud, const char *key, 
 /* Fills `keys` (capacity >= len) with borrowed key pointers sorted by
  * strcmp, for listings in key order as etcd returns them. Returns the count. */
 size_t cube_strmap_sorted_keys(const cube_strmap *m, const char **keys);
+
+/* The map's hash of a string (FNV-1a, 64 bits), for other string tables. */
+uint64_t cube_strmap_hash(const char *s);
 
 #endif

@@ -7,11 +7,14 @@
  *   - the informer's initial list+sync time, beside a bare paged LIST of the
  *     same pods through the same client (the baseline);
  *   - this process's RSS growth per cached pod, and the part of it that is
- *     not the pod's JSON text (the target: under 2 KiB of overhead);
+ *     not the pod's JSON text (the target: under 2 KiB of overhead), and
+ *     where it goes: the frozen roots and shared lists (jfreeze.h), the rest
+ *     of the live heap (mallinfo2), and what malloc keeps unused;
  *   - events per second: 5,000 pod updates written to etcd as fast as one
  *     client can, and the rate at which the informer applies them.
  * Prints a table; asserts nothing.
  */
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include "etcd.h"
 #include "http.h"
 #include "informer.h"
+#include "jfreeze.h"
 #include "kclient.h"
 
 #define PODS 10000
@@ -98,7 +102,11 @@ int main(void)
 	int listed = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(l, "items"));
 	cJSON_Delete(l);
 
+	/* Start from a heap without the baseline's freed pages, which the
+	 * informer's own malloc_trim after its list would give back too. */
+	malloc_trim(0);
 	long rss0 = rss_kib();
+	size_t heap0 = mallinfo2().uordblks;
 	cube_informer_opts io = {.gvr = &CUBE_GVR_PODS, .ns = "bench"};
 	cube_informer *inf = cube_informer_new(c, &io, NULL);
 	cube_informer_add_index(inf, "node", cube_index_node_name, NULL);
@@ -109,6 +117,9 @@ int main(void)
 	cube_informer_wait_synced(inf, 120000);
 	double sync_s = now_s() - t0;
 	long rss1 = rss_kib();
+	size_t heap1 = mallinfo2().uordblks;
+	cube_json_frozen_stats fz;
+	cube_json_frozen_get_stats(&fz);
 	cube_informer_stats st;
 	cube_informer_get_stats(inf, &st);
 
@@ -125,6 +136,19 @@ int main(void)
 	printf("|---:|---:|---:|---:|---|\n");
 	printf("| %ld KiB | %.0f B | %zu B | %.0f B | < 2048 B |\n\n", rss1 - rss0, per,
 	       json_total / PODS, per - (double)(json_total / PODS));
+
+	/* Where the bytes go: the frozen trees (jfreeze.h), the rest of the live
+	 * heap (cube_robj, the cache's and the index's maps, malloc's headers),
+	 * and what malloc keeps without it being in use (RSS minus live heap). */
+	double cnt = (double)(st.objects ? st.objects : 1);
+	double live = ((double)heap1 - (double)heap0) / cnt;
+	printf("| per cached pod | roots (%zu) | shared chains (%zu) | other live heap | "
+	       "RSS not in use |\n",
+	       fz.roots, fz.chains);
+	printf("|---:|---:|---:|---:|---:|\n");
+	printf("| %.0f B | %.0f B | %.0f B | %.0f B | %.0f B |\n\n", per,
+	       (double)fz.root_bytes / cnt, (double)fz.bytes / cnt,
+	       live - (double)(fz.root_bytes + fz.bytes) / cnt, per - live);
 
 	/* Events per second through the informer. */
 	atomic_store(&events, 0);

@@ -1932,6 +1932,13 @@ Test(memory, cache_objects_are_shared_by_reference)
 	cr_assert(a1 && b1);
 	cr_assert_eq(a1, a2, "two gets of an unchanged object gave two copies");
 	cr_assert_eq(a1->json, a2->json);
+	/* Equal parts of different objects are stored once (jfreeze.h), from a list... */
+	cr_assert_eq(cube_json_path(a1->json, "spec")->child,
+		     cube_json_path(b1->json, "spec")->child, "equal specs are not shared");
+	cr_assert_eq(cube_json_path(a1->json, "metadata.labels")->child,
+		     cube_json_path(b1->json, "metadata.labels")->child);
+	cr_assert_neq(cube_json_path(a1->json, "metadata")->child,
+		      cube_json_path(b1->json, "metadata")->child);
 	/* The handler was given the very object the cache holds; so are list and by_index. */
 	pthread_mutex_lock(&r.mu);
 	cr_assert_eq(cube_strmap_get(r.view, "inf-refs/a"), a1);
@@ -1961,6 +1968,11 @@ Test(memory, cache_objects_are_shared_by_reference)
 	cr_assert_eq(a1->rv, old_rv);
 	cr_assert_str_eq(js(a1->json, "metadata.labels.app"), "web", "a cached object changed");
 	cr_assert_str_eq(a1->key, "inf-refs/a");
+	/* ...and from a watch event. */
+	cr_assert_eq(cube_json_path(cur->json, "spec")->child,
+		     cube_json_path(b1->json, "spec")->child);
+	cr_assert_neq(cube_json_path(cur->json, "metadata.labels")->child,
+		      cube_json_path(b1->json, "metadata.labels")->child);
 	cube_robj *b2 = cube_informer_get(inf, "inf-refs/b");
 	cr_assert_eq(b1, b2, "an unrelated change replaced b");
 	cube_robj_unref(b2);
@@ -1974,6 +1986,68 @@ Test(memory, cache_objects_are_shared_by_reference)
 	expect_view_is_cache(&r, inf);
 	cube_informer_free(inf);
 	rec_free(&r);
+	cube_kclient_free(c);
+}
+
+static atomic_int transformed;
+
+static void strip_and_count(cJSON *obj, void *ud)
+{
+	cr_assert_eq(ud, &transformed);
+	atomic_fetch_add(&transformed, 1);
+	cube_informer_strip_managed(obj, ud);
+}
+
+/* The transform runs on listed and watched objects before they are cached. */
+Test(memory, transform_strips_before_caching)
+{
+	const char *ns = "inf-transform";
+	cube_kclient *c = client();
+	make_ns(c, ns);
+	static const char ann[] =
+		"\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\","
+		"\"keep\":\"me\"},";
+	char fmt[512];
+	snprintf(fmt, sizeof(fmt),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%%s\",%s"
+		 "\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
+		 "\"image\":\"busybox\"}]}}",
+		 ann);
+	const char *names[] = {"listed", "watched"};
+	cube_informer *inf = NULL;
+	for (int i = 0; i < 2; i++) {
+		char text[1024];
+		snprintf(text, sizeof(text), fmt, names[i]);
+		cube_autojson cJSON *p = cJSON_Parse(text);
+		cube_err err = CUBE_ERR_INIT;
+		cube_autojson cJSON *made = cube_kclient_create(c, &CUBE_GVR_PODS, ns, p, &err);
+		cr_assert_not_null(made, "%s", err.msg);
+		cr_assert_not_null(cube_obj_annotation(made, "kubectl.kubernetes.io/last-applied-"
+							     "configuration"));
+		if (i == 0) {
+			cube_informer_opts o = {.gvr = &CUBE_GVR_PODS,
+						.ns = ns,
+						.transform = strip_and_count,
+						.transform_ud = &transformed};
+			inf = cube_informer_new(c, &o, &err);
+			cr_assert_not_null(inf, "%s", err.msg);
+			start_synced(inf);
+		}
+	}
+	cr_assert(WAIT_FOR(in_cache(inf, "inf-transform/watched"), 10000));
+	for (int i = 0; i < 2; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s/%s", ns, names[i]);
+		cube_robj *o = cube_informer_get(inf, key);
+		cr_assert_not_null(o, "%s", key);
+		cr_assert_null(cube_obj_annotation(o->json, "kubectl.kubernetes.io/last-applied-"
+							    "configuration"),
+			       "%s kept the annotation", key);
+		cr_assert_str_eq(cube_obj_annotation(o->json, "keep"), "me");
+		cube_robj_unref(o);
+	}
+	cr_assert_geq(atomic_load(&transformed), 2);
+	cube_informer_free(inf);
 	cube_kclient_free(c);
 }
 

@@ -17,12 +17,13 @@ static const struct {
 	{"up", cube_cmd_up, "start a multi-node cluster on this machine"},
 	{"down", cube_cmd_down, "stop a lab and remove its network"},
 	{"status", cube_cmd_status, "show a lab's processes and nodes"},
-	{"stop", cube_cmd_stop, "stop a lab, keeping its state"},
-	{"start", cube_cmd_start, "start a stopped lab again"},
+	{"stop", cube_cmd_stop, "stop a lab, keeping its state: cube stop [COMPONENT [NODE]]"},
+	{"start", cube_cmd_start, "start a stopped lab again: cube start [COMPONENT [NODE]]"},
 	{"logs", cube_cmd_logs, "a component's log: cube logs COMPONENT [NODE]"},
 	{"node", cube_cmd_node, "add or remove a node: cube node add [NAME] | remove NAME"},
 	{"exec", cube_cmd_exec, "run a command inside a node: cube exec NODE -- CMD"},
 	{"image", cube_cmd_image, "build, push, load and list OCI images"},
+	{"supervise", cube_cmd_supervise, "restart a lab's processes that die (cube up starts it)"},
 };
 
 static void usage(FILE *f)

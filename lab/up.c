@@ -53,6 +53,7 @@ typedef struct lab {
 	int nodes;
 	char subnet[32]; /* "172.30.0" (a /24) */
 	int api_port, etcd_port;
+	int grace_s, eviction_s; /* --node-monitor-grace-period, --pod-eviction-timeout */
 	const char *runtime;
 	const char *backend;
 	const char *bin; /* directory of the cube binaries */
@@ -112,79 +113,34 @@ static void node_ip(const lab *l, int i, char *buf, size_t size)
 
 /* ---- processes ------------------------------------------------------------------------ */
 
-/* Starts argv (in namespace `netns` when not NULL) in a session of its own,
- * output to logs/<proc>.log, its PID in run/<proc>.pid. */
+/* Processes start through lab_spawn() (supervise.c), which also records
+ * how to start them again for the lab's supervisor. */
 static pid_t spawn(const lab *l, const char *proc, const char *netns, char *const *argv)
 {
-	char log[700], pidf[700];
-	snprintf(log, sizeof(log), "%s/logs/%s.log", l->dir, proc);
-	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", l->dir, proc);
-	int nsfd = -1;
-	if (netns && (nsfd = cube_netns_open(netns, NULL)) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
-			_exit(126);
-		setsid();
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		int in = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (in >= 0)
-			dup2(in, 0);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (nsfd >= 0)
-		close(nsfd);
-	if (pid > 0) {
-		FILE *f = fopen(pidf, "w");
-		if (f) {
-			fprintf(f, "%d\n", (int)pid);
-			fclose(f);
-		}
-	}
-	return pid;
+	return lab_spawn(l->dir, proc, netns, argv);
 }
 
 static bool alive(pid_t pid)
 {
-	if (pid <= 0)
-		return false;
-	int st;
-	if (waitpid(pid, &st, WNOHANG) == pid)
-		return false;
-	return kill(pid, 0) == 0;
+	return lab_proc_alive(pid);
 }
 
 static pid_t read_pid(const lab *l, const char *proc)
 {
-	char pidf[700];
-	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", l->dir, proc);
-	FILE *f = fopen(pidf, "r");
-	int pid = 0;
-	if (f) {
-		if (fscanf(f, "%d", &pid) != 1)
-			pid = 0;
-		fclose(f);
-	}
-	return pid;
+	return lab_read_pid(l->dir, proc);
 }
 
-/* SIGTERM, up to 5 s, then SIGKILL; removes the pid file. */
-static void stop_proc(const lab *l, const char *proc)
+/* SIGTERM, up to 5 s, then SIGKILL; removes the pid file (the supervisor
+ * leaves a process without one stopped), holding the lab's lock so that
+ * the supervisor does not start it again meanwhile. */
+static void stop_unlocked(const lab *l, const char *proc)
 {
 	pid_t pid = read_pid(l, proc);
 	if (pid > 0 && kill(pid, 0) == 0) {
 		kill(pid, SIGTERM);
-		for (int i = 0; i < 50 && kill(pid, 0) == 0; i++) {
-			waitpid(pid, NULL, WNOHANG);
+		for (int i = 0; i < 50 && alive(pid); i++)
 			usleep(100 * 1000);
-		}
-		if (kill(pid, 0) == 0)
+		if (alive(pid))
 			kill(pid, SIGKILL);
 		waitpid(pid, NULL, WNOHANG);
 		printf("stopped %s (pid %d)\n", proc, (int)pid);
@@ -192,6 +148,13 @@ static void stop_proc(const lab *l, const char *proc)
 	char pidf[700];
 	snprintf(pidf, sizeof(pidf), "%s/run/%s.pid", l->dir, proc);
 	unlink(pidf);
+}
+
+static void stop_proc(const lab *l, const char *proc)
+{
+	int lock = lab_lock(l->dir);
+	stop_unlocked(l, proc);
+	lab_unlock(lock);
 }
 
 /* The last lines of a component's log on stderr, under the one-line error
@@ -310,9 +273,10 @@ static int save(const lab *l)
 		return -1;
 	fprintf(f,
 		"{\"name\":\"%s\",\"nodes\":%d,\"subnet\":\"%s\",\"apiPort\":%d,\"etcdPort\":%d,"
-		"\"runtime\":\"%s\",\"networkBackend\":\"%s\",\"binDir\":\"%s\",\"nodeIds\":[",
+		"\"runtime\":\"%s\",\"networkBackend\":\"%s\",\"binDir\":\"%s\","
+		"\"nodeMonitorGracePeriod\":%d,\"podEvictionTimeout\":%d,\"nodeIds\":[",
 		l->name, l->nodes, l->subnet, l->api_port, l->etcd_port, l->runtime, l->backend,
-		l->bin);
+		l->bin, l->grace_s, l->eviction_s);
 	bool first = true;
 	FOR_NODES(l, i)
 	{
@@ -367,6 +331,8 @@ static int load(lab *l, cube_err *err)
 		 cube_json_str(j, "subnet") ? cube_json_str(j, "subnet") : "");
 	l->api_port = (int)cube_json_int(j, "apiPort", 6443);
 	l->etcd_port = (int)cube_json_int(j, "etcdPort", 23790);
+	l->grace_s = (int)cube_json_int(j, "nodeMonitorGracePeriod", 40);
+	l->eviction_s = (int)cube_json_int(j, "podEvictionTimeout", 300);
 	const char *rt = cube_json_str(j, "runtime"), *be = cube_json_str(j, "networkBackend");
 	const char *bin = cube_json_str(j, "binDir");
 	snprintf(l->buf_runtime, sizeof(l->buf_runtime), "%s", rt ? rt : "runc");
@@ -476,7 +442,12 @@ static int start_node(lab *l, int i, const char *kubeconfig_path)
 	char kubeconfig[700];
 	snprintf(kubeconfig, sizeof(kubeconfig), "%s", kubeconfig_path);
 	char ns[64], node[32], ip[32], cidr[32], root[600], proc[48];
-	char kbin[600], pbin[600];
+	char kbin[600], pbin[600], heartbeat[16];
+	/* Kubernetes' 10 s, or more often when the lab's grace period is short */
+	snprintf(heartbeat, sizeof(heartbeat), "%ds",
+		 l->grace_s / 4 < 1    ? 1
+		 : l->grace_s / 4 > 10 ? 10
+				       : l->grace_s / 4);
 	ns_name(l, i, ns, sizeof(ns));
 	snprintf(node, sizeof(node), "node%d", i);
 	node_ip(l, i, ip, sizeof(ip));
@@ -502,6 +473,8 @@ static int start_node(lab *l, int i, const char *kubeconfig_path)
 		       ip,
 		       "--network-backend",
 		       (char *)l->backend,
+		       "--node-heartbeat-interval",
+		       heartbeat,
 		       NULL,
 		       NULL,
 		       NULL};
@@ -663,7 +636,14 @@ static int lab_start(lab *l)
 	snprintf(api_bin, sizeof(api_bin), "%s/cube-apiserver", l->bin);
 	snprintf(bind, sizeof(bind), "%s.1", l->subnet);
 	snprintf(port, sizeof(port), "%d", l->api_port);
-	char *api[] = {api_bin, "--etcd-servers", c, "--bind-address", bind, "--port", port, NULL};
+	char tol[16];
+	snprintf(tol, sizeof(tol), "%d", l->eviction_s);
+	char *api[] = {api_bin, "--etcd-servers",
+		       c,	"--bind-address",
+		       bind,	"--port",
+		       port,	"--default-not-ready-toleration-seconds",
+		       tol,	"--default-unreachable-toleration-seconds",
+		       tol,	NULL};
 	if (!alive(read_pid(l, "apiserver")) && spawn(l, "apiserver", NULL, api) < 0)
 		goto fail_msg;
 	snprintf(f, sizeof(f), "http://%s:%d/readyz", bind, l->api_port);
@@ -683,8 +663,26 @@ static int lab_start(lab *l)
 	snprintf(a, sizeof(a), "%s/cube-scheduler", l->bin);
 	char *sched[] = {a, "--kubeconfig", kubeconfig, "--port", "-1", NULL};
 	snprintf(b, sizeof(b), "%s/cube-controller-manager", l->bin);
-	char *cm[] = {b,    "--kubeconfig",	     kubeconfig,       "--port",
-		      "-1", "--allocate-node-cidrs", "--cluster-cidr", "10.244.0.0/16",
+	char grace[16], period[16];
+	snprintf(grace, sizeof(grace), "%d", l->grace_s);
+	snprintf(period, sizeof(period), "%d",
+		 l->grace_s / 4 < 1   ? 1
+		 : l->grace_s / 4 > 5 ? 5
+				      : l->grace_s / 4);
+	char *cm[] = {b,
+		      "--kubeconfig",
+		      kubeconfig,
+		      "--port",
+		      "-1",
+		      "--allocate-node-cidrs",
+		      "--cluster-cidr",
+		      "10.244.0.0/16",
+		      "--node-monitor-grace-period",
+		      grace,
+		      "--node-monitor-period",
+		      period,
+		      "--pod-eviction-timeout",
+		      tol,
 		      NULL};
 	if ((!alive(read_pid(l, "scheduler")) && spawn(l, "scheduler", NULL, sched) < 0) ||
 	    (!alive(read_pid(l, "controller-manager")) &&
@@ -706,6 +704,9 @@ static int lab_start(lab *l)
 		goto fail;
 	}
 	step(l, "%d nodes Ready", l->nodes);
+	if (lab_start_supervisor(l->dir) < 0)
+		goto fail_msg;
+	step(l, "cube supervise restarts what dies (logs/supervisor.log)");
 	printf("\nkubeconfig: %s\n  export KUBECONFIG=%s\n  kubectl get nodes -o wide\n"
 	       "  cube exec node1 -- ip addr        (a shell command inside a node)\n"
 	       "stop: cube down --name %s\n",
@@ -744,7 +745,9 @@ int cube_cmd_up(int argc, char **argv)
 		 .api_port = 6443,
 		 .etcd_port = 23790,
 		 .runtime = "runc",
-		 .backend = "host-gw"};
+		 .backend = "host-gw",
+		 .grace_s = 40,
+		 .eviction_s = 300};
 	const char *subnet = NULL; /* default: the first free 172.30.N */
 	l.etcd_port = 0;	   /* default: 23790 + 2N */
 	char binbuf[512];
@@ -762,6 +765,12 @@ int cube_cmd_up(int argc, char **argv)
 		 "etcd's client port on 127.0.0.1 (the peer port is the next one; default "
 		 "23790 + 2N for 172.30.N)"},
 		{"bin-dir", CUBE_FLAG_STRING, &l.bin, "where the cube binaries are"},
+		{"node-monitor-grace-period", CUBE_FLAG_INT, &l.grace_s,
+		 "seconds without a heartbeat before a node is Unknown (the controller-manager's "
+		 "flag; the cubelets heartbeat every quarter of it, at most 10 s)"},
+		{"pod-eviction-timeout", CUBE_FLAG_INT, &l.eviction_s,
+		 "seconds a pod stays on a node not Ready before it is evicted (the API "
+		 "server's default tolerations and the controller-manager's flag)"},
 		{0}};
 	int rc = parse_common(&l, extra, argc, argv, "cube up",
 			      "cube up starts a multi-node cluster on this machine.", NULL);
@@ -797,10 +806,12 @@ int cube_cmd_up(int argc, char **argv)
 	char probe_s[40];
 	snprintf(probe_s, sizeof(probe_s), "%s.1", subnet);
 	if (l.nodes < 1 || l.nodes > MAX_NODES || inet_pton(AF_INET, probe_s, &probe) != 1 ||
+	    l.grace_s < 1 || l.eviction_s < 0 ||
 	    (strcmp(l.backend, "host-gw") && strcmp(l.backend, "vxlan")) ||
 	    (strcmp(l.runtime, "runc") && strcmp(l.runtime, "hollow"))) {
 		fprintf(stderr, "cube up: invalid value: --nodes 1..16, --subnet a.b.c, "
-				"--network-backend host-gw|vxlan, --runtime runc|hollow\n");
+				"--network-backend host-gw|vxlan, --runtime runc|hollow, "
+				"--node-monitor-grace-period >= 1, --pod-eviction-timeout >= 0\n");
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -924,6 +935,7 @@ static void node_pods_down(lab *l, int i)
  * containers, and removes its network; the state directory stays. */
 static void lab_teardown(lab *l)
 {
+	stop_unlocked(l, "supervisor"); /* first: it would start the others again */
 	FOR_NODES(l, i)
 	{
 		char proc[48];
@@ -1040,7 +1052,8 @@ int cube_cmd_status(int argc, char **argv)
 		return 1;
 	}
 	printf("lab %s: %d nodes, API http://%s.1:%d\n", l.name, l.nodes, l.subnet, l.api_port);
-	const char *procs[] = {"etcd", "apiserver", "scheduler", "controller-manager"};
+	const char *procs[] = {"supervisor", "etcd", "apiserver", "scheduler",
+			       "controller-manager"};
 	int down = 0;
 	for (size_t i = 0; i < CUBE_ARRAY_LEN(procs); i++)
 		status_line(&l, procs[i], &down);
@@ -1097,19 +1110,62 @@ int cube_cmd_exec(int argc, char **argv)
 	return 127;
 }
 
+/* COMPONENT [NODE] (argv[pos..]) -> the process's name under run/ and
+ * logs/ ("apiserver", "cubelet-node2"); -1 with a usage line if neither. */
+static int proc_of(const char *cmd, int argc, char **argv, int pos, char *proc, size_t size)
+{
+	static const char *const known[] = {
+		"etcd",	    "apiserver", "scheduler", "controller-manager",
+		"registry", "cubelet",	 "proxy"};
+	const char *comp = pos < argc ? argv[pos] : "",
+		   *node = pos + 1 < argc ? argv[pos + 1] : NULL;
+	bool ok = false;
+	for (size_t i = 0; i < CUBE_ARRAY_LEN(known); i++)
+		ok |= !strcmp(comp, known[i]);
+	bool per_node = !strcmp(comp, "cubelet") || !strcmp(comp, "proxy");
+	if (!ok || per_node != (node != NULL)) {
+		fprintf(stderr,
+			"%s: COMPONENT is etcd, apiserver, scheduler, controller-manager, "
+			"registry, or cubelet/proxy with a NODE\n",
+			cmd);
+		return -1;
+	}
+	if (node)
+		snprintf(proc, size, "%s-%.20s", comp, node);
+	else
+		snprintf(proc, size, "%s", comp);
+	return 0;
+}
+
 /* cube stop: processes and network go, the state (etcd data, images, the
- * nodes' directories) stays for cube start. */
+ * nodes' directories) stays for cube start.  cube stop COMPONENT [NODE]
+ * stops that one process (the supervisor leaves it stopped). */
 int cube_cmd_stop(int argc, char **argv)
 {
 	lab l = {.name = "lab"};
-	int rc = parse_common(&l, NULL, argc, argv, "cube stop",
-			      "cube stop stops a lab, keeping its state for cube start.", NULL);
+	int pos = 0;
+	int rc =
+		parse_common(&l, NULL, argc, argv, "cube stop",
+			     "cube stop [COMPONENT [NODE]] stops a lab, keeping its state for cube "
+			     "start, or one of its processes.",
+			     &pos);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	cube_err err = CUBE_ERR_INIT;
 	if (load(&l, &err) < 0) {
 		fprintf(stderr, "cube stop: %s\n", err.msg);
 		return 1;
+	}
+	if (pos < argc) {
+		char proc[64];
+		if (proc_of("cube stop", argc, argv, pos, proc, sizeof(proc)) < 0)
+			return 2;
+		if (!alive(read_pid(&l, proc))) {
+			fprintf(stderr, "cube stop: %s is not running in lab %s\n", proc, l.name);
+			return 1;
+		}
+		stop_proc(&l, proc);
+		return 0;
 	}
 	lab_teardown(&l);
 	printf("lab %s stopped; cube start --name %s brings it back\n", l.name, l.name);
@@ -1119,8 +1175,11 @@ int cube_cmd_stop(int argc, char **argv)
 int cube_cmd_start(int argc, char **argv)
 {
 	lab l = {.name = "lab"};
+	int pos = 0;
 	int rc = parse_common(&l, NULL, argc, argv, "cube start",
-			      "cube start starts a stopped lab again, with its objects.", NULL);
+			      "cube start [COMPONENT [NODE]] starts a stopped lab again, with its "
+			      "objects, or one process that cube stop stopped.",
+			      &pos);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	cube_err err = CUBE_ERR_INIT;
@@ -1131,6 +1190,22 @@ int cube_cmd_start(int argc, char **argv)
 	if (geteuid() != 0) {
 		fprintf(stderr, "cube start: needs root (network namespaces, bridges)\n");
 		return 1;
+	}
+	if (pos < argc) {
+		char proc[64];
+		if (proc_of("cube start", argc, argv, pos, proc, sizeof(proc)) < 0)
+			return 2;
+		if (alive(read_pid(&l, proc))) {
+			fprintf(stderr, "cube start: %s runs already in lab %s\n", proc, l.name);
+			return 1;
+		}
+		pid_t pid = lab_respawn(l.dir, proc);
+		if (pid < 0) {
+			fprintf(stderr, "cube start: %s: never started in lab %s\n", proc, l.name);
+			return 1;
+		}
+		printf("started %s (pid %d)\n", proc, (int)pid);
+		return 0;
 	}
 	return lab_start(&l);
 }
@@ -1145,7 +1220,8 @@ int cube_cmd_logs(int argc, char **argv)
 	int rc = parse_common(
 		&l, extra, argc, argv, "cube logs",
 		"cube logs COMPONENT [NODE] prints a component's log (etcd, apiserver, "
-		"scheduler, controller-manager, cubelet NODE, proxy NODE).",
+		"scheduler, controller-manager, registry, cubelet NODE, proxy NODE, "
+		"supervisor).",
 		&pos);
 	if (rc)
 		return rc == 1 ? 0 : rc;
@@ -1153,23 +1229,12 @@ int cube_cmd_logs(int argc, char **argv)
 		fprintf(stderr, "cube logs: usage: cube logs COMPONENT [NODE]\n");
 		return 2;
 	}
-	const char *comp = argv[pos], *node = pos + 1 < argc ? argv[pos + 1] : NULL;
-	static const char *const known[] = {
-		"etcd", "apiserver", "scheduler", "controller-manager", "cubelet", "proxy"};
-	bool ok = false;
-	for (size_t i = 0; i < CUBE_ARRAY_LEN(known); i++)
-		ok |= !strcmp(comp, known[i]);
-	bool per_node = !strcmp(comp, "cubelet") || !strcmp(comp, "proxy");
-	if (!ok || per_node != (node != NULL)) {
-		fprintf(stderr, "cube logs: COMPONENT is etcd, apiserver, scheduler, "
-				"controller-manager, or cubelet/proxy with a NODE\n");
+	char proc[64], path[900];
+	if (strcmp(argv[pos], "supervisor") &&
+	    proc_of("cube logs", argc, argv, pos, proc, sizeof(proc)) < 0)
 		return 2;
-	}
-	char path[900];
-	if (node)
-		snprintf(path, sizeof(path), "%s/logs/%s-%s.log", l.dir, comp, node);
-	else
-		snprintf(path, sizeof(path), "%s/logs/%s.log", l.dir, comp);
+	snprintf(path, sizeof(path), "%s/logs/%s.log", l.dir,
+		 strcmp(argv[pos], "supervisor") ? proc : "supervisor");
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		fprintf(stderr, "cube logs: %s: %s\n", path, strerror(errno));

@@ -3,6 +3,9 @@
 #
 #   tests/run.sh [unit|integration|fuzz|e2e ...]   (no argument: all layers)
 #
+# e2e runs each tests/e2e/*.sh (as root; each brings up its own 3-node lab
+# of the release binaries in bin/ and removes it, see tests/e2e/lib/e2e.bash).
+#
 # Each criterion binary prints its own "Synthesis:" line; this script adds them
 # up and ends with one line "total: N passed, M failed".  Every run gets its own
 # TMPDIR (removed at exit, also on failure) so that the data dirs, sockets and
@@ -11,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 layers=("$@")
-[ ${#layers[@]} -eq 0 ] && layers=(unit integration fuzz)
+[ ${#layers[@]} -eq 0 ] && layers=(unit integration fuzz e2e)
 
 export CUBE_TEST_TMP
 CUBE_TEST_TMP=$(mktemp -d /tmp/cube-test.XXXXXX)

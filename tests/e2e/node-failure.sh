@@ -26,7 +26,8 @@ log=$LAB_DIR/client.log
 stop=$LAB_DIR/client.stop
 step "a client inside node1 sends requests to $cip every 100 ms"
 bg in_node node1 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do
-	if out=\$(curl -s -m 2 -f http://$cip/); then echo \"ok \$(date +%s) \$out\"; else echo \"FAILED \$(date +%s) curl exit \$?\"; fi
+	out=\$(curl -s -m 10 -f http://$cip/); rc=\$?
+	if [ \$rc = 0 ]; then echo \"ok \$(date +%T) \$out\"; else echo \"FAILED \$(date +%T) curl exit \$rc\"; fi
 	sleep 0.1; done" >"$log"
 client=$BG_PID
 wait_for 30 "the client's first answer" grep -q '^ok' "$log"

@@ -45,7 +45,8 @@ the_story() {
 	local log=$LAB_DIR/client-$name.log stop=$LAB_DIR/client-$name.stop
 	step "a client inside node2 sends requests to $cip continuously"
 	bg in_node node2 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do
-		if out=\$(curl -s -m 2 -f http://$cip/); then echo \"ok \$out\"; else echo \"FAILED curl exit \$?\"; fi
+		out=\$(curl -s -m 10 -f http://$cip/); rc=\$?
+		if [ \$rc = 0 ]; then echo \"ok \$out\"; else echo \"FAILED curl exit \$rc\"; fi
 		sleep 0.05; done" >"$log"
 	local client=$BG_PID
 	wait_for 30 "the client's first answer" grep -q '^ok web v1' "$log"

@@ -178,9 +178,10 @@ build/rel/bench/%: build/rel/bench/%.o $(HARNESS_SRC:%.c=build/rel/%.o) build/re
 	@echo "  LD      $@"
 	$(Q)$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-# Each bench/<name>/run.sh prints its table; BENCH=etcd runs one.
+# Each bench/<name>/run.sh prints its tables; bench/results.sh runs them
+# (BENCH=etcd runs one) and writes bench/RESULTS.md from what they printed.
 bench: all $(BENCH_BINS)
-	@set -e; for d in bench/$(or $(BENCH),*)/; do [ -f $$d/run.sh ] && bash $$d/run.sh; done
+	@BENCH=$(BENCH) bash bench/results.sh
 
 # ---- lint -----------------------------------------------------------------------
 # cppcheck reads everything but the criterion tests (it cannot expand Test()).

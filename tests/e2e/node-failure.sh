@@ -25,7 +25,7 @@ cip=$(kc get svc backend -o jsonpath='{.spec.clusterIP}')
 log=$LAB_DIR/client.log
 stop=$LAB_DIR/client.stop
 step "a client inside node1 sends requests to $cip every 100 ms"
-bg in_node node1 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do
+bg_in_node node1 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do
 	out=\$(curl -s -m 10 -f http://$cip/); rc=\$?
 	if [ \$rc = 0 ]; then echo \"ok \$(date +%T) \$out\"; else echo \"FAILED \$(date +%T) curl exit \$rc\"; fi
 	sleep 0.1; done" >"$log"

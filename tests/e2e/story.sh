@@ -44,7 +44,7 @@ the_story() {
 	# file appears (or 240 s pass), one line per request.
 	local log=$LAB_DIR/client-$name.log stop=$LAB_DIR/client-$name.stop
 	step "a client inside node2 sends requests to $cip continuously"
-	bg in_node node2 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do
+	bg_in_node node2 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do
 		out=\$(curl -s -m 10 -f http://$cip/); rc=\$?
 		if [ \$rc = 0 ]; then echo \"ok \$out\"; else echo \"FAILED curl exit \$rc\"; fi
 		sleep 0.05; done" >"$log"

@@ -189,10 +189,13 @@ in_pod() {
 	ip netns exec "$ns" "$@"
 }
 
-# bg COMMAND...: runs COMMAND in the background; the EXIT trap stops it.
-# Its PID is in $BG_PID.
-bg() {
-	"$@" &
+# bg_in_node NODE COMMAND...: COMMAND inside the node's network namespace,
+# in the background; the EXIT trap stops it (its PID, in $BG_PID, is
+# COMMAND's own: cube exec execs it).
+bg_in_node() {
+	local node=$1
+	shift
+	"$CUBE" exec --name "$LAB" --dir "$LAB_DIR" "$node" -- "$@" &
 	BG_PID=$!
 	E2E_BG+=("$BG_PID")
 }

@@ -65,6 +65,10 @@ dump_lab() {
 # fail MESSAGE: ends the story here, saying which step failed and why.
 fail() {
 	trap - ERR
+	if [ "$BASH_SUBSHELL" -gt 0 ]; then # in $(...): say why; the story fails in its parent
+		echo "FAIL: $E2E_STORY, step $E2E_NSTEP ($E2E_STEP): $*" >&2
+		exit 1
+	fi
 	{
 		echo "FAIL: $E2E_STORY, step $E2E_NSTEP ($E2E_STEP): $*"
 		dump_lab
@@ -72,7 +76,15 @@ fail() {
 	} >&2
 	exit 1
 }
-trap 'fail "command failed (exit $?): $BASH_COMMAND"' ERR
+# The story's line that is running (the innermost frame in the story itself).
+e2e_line() {
+	local i
+	for ((i = 1; i < ${#BASH_SOURCE[@]}; i++)); do
+		[ "${BASH_SOURCE[$i]}" = "$0" ] && { echo "${0##*/}:${BASH_LINENO[$((i - 1))]}"; return; }
+	done
+	echo "${0##*/}"
+}
+trap 'fail "$(e2e_line): command failed (exit $?): $BASH_COMMAND"' ERR
 
 pass() {
 	trap - ERR

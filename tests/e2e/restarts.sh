@@ -135,6 +135,20 @@ for p in apiserver scheduler controller-manager cubelet-node2 proxy-node3; do
 		fail "supervisor.log has no restart of $p"
 done
 
+step "a component that keeps dying comes back with a growing back-off"
+kill_and_wait scheduler
+t0=$SECONDS
+kill_and_wait scheduler
+info "the third restart took $((SECONDS - t0))s"
+grep " scheduler: " "$LAB_DIR/$LAB/logs/supervisor.log" | sed 's/^/             /'
+# the back-off doubles from one restart to the next (it is back at 1 s
+# only after a minute of running)
+read -r b1 b2 <<<"$(grep " scheduler: " "$LAB_DIR/$LAB/logs/supervisor.log" | tail -2 |
+	sed -E 's/.*next back-off ([0-9]+)s.*/\1/' | tr '\n' ' ')"
+[ -n "$b2" ] && [ "$b2" -eq $((2 * b1)) ] ||
+	fail "the back-off did not double between the last two restarts ($b1 s, $b2 s)"
+[ $((SECONDS - t0)) -ge "$((b1 / 2))" ] || fail "the last restart did not wait for its back-off"
+
 step "the Service of the new pods answers v2 (a Service made after the restarts)"
 kc apply -f - <<'EOF' | sed 's/^/             /'
 apiVersion: v1

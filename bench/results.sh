@@ -8,7 +8,7 @@
 # fails is recorded as failed (with its last lines) and the others still run;
 # the exit status is 1 if any failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 out=${BENCH_RESULTS:-bench/RESULTS.md}
 only=${1:-${BENCH:-}}
 

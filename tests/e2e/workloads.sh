@@ -183,7 +183,7 @@ cron_done() {
 	local job
 	job=$(kc get jobs -o jsonpath='{range .items[?(@.metadata.ownerReferences[0].name=="tick")]}{.metadata.name} {end}')
 	[ -n "$job" ] &&
-		[ "$(kc get job ${job%% *} -o jsonpath='{.status.conditions[?(@.type=="Complete")].status}')" = True ]
+		[ "$(kc get job "${job%% *}" -o jsonpath='{.status.conditions[?(@.type=="Complete")].status}')" = True ]
 }
 wait_for 100 "a Complete Job of CronJob tick (the schedule fires at the full minute)" cron_done
 kc get cronjob tick | sed 's/^/             /'

@@ -21,6 +21,7 @@ describe() {
 	etcd) echo "wrk straight at etcd's JSON gateway|>= 0.9 of the baseline at 1/16/64 concurrent|etcd itself (kube-apiserver's clientv3 is not run here)" ;;
 	informer) echo "a bare paged LIST of the same pods through the same client|< 2 KiB overhead per cached pod besides its JSON|client-go's informer: not measured here" ;;
 	lab) echo "none (absolute times and RSS)|3 nodes Ready in < 5 s|none measured here" ;;
+	pod-startup) echo "an overlay mount of the same layers plus a bare runc run -d of the same command|p99 create-to-Running <= 1 s, p50 <= 3x bare runc|Kubernetes' pod startup SLO: p99 <= 5 s" ;;
 	proxy) echo "a bare iptables-restore --noflush of the same batch|full sync within 1.2x of the baseline; one endpoint change among 10,000 services < 100 ms|kube-proxy 1.32 on iptables-nft: ~1 s per sync at 10,000 services (its partial syncs rewrite every service chain)" ;;
 	scheduler) echo "POSTing pods/NAME/binding one after another (a binding with no decision)|>= 2,000 pods/s end to end at 5,000 nodes, 10,000 pods|Kubernetes' scheduler_perf CI requires 680 pods/s at 5,000 nodes, 10,000 pods" ;;
 	*) echo "see bench/$1|-|-" ;;

@@ -2,8 +2,9 @@
 # The story cube exists to tell (issue 12, story 1), driven by the real
 # kubectl and then again by cubectl on one 3-node lab:
 #   apply examples/demo.yaml -> 3 pods Running, one per node;
-#   the ClusterIP from inside a pod and the NodePort of every node reach
-#   every replica ("web v1 pod=... node=...");
+#   the ClusterIP from inside a pod (its namespace, and `exec` into its
+#   container) and the NodePort of every node reach every replica ("web v1
+#   pod=... node=...");
 #   set image web=web:v2 while a client inside node2 sends requests
 #   continuously: no request fails, the answers move from v1 to v2;
 #   rollout undo -> v1 again; scale to 6 and back to 3.
@@ -34,6 +35,11 @@ the_story() {
 	pod1=$(echo "$pods" | awk '$3 == "node1" {print $1}')
 	step "from inside pod $pod1: the ClusterIP $cip reaches all 3 replicas"
 	curl_all "ClusterIP from a pod" 3 "pod/$pod1" "http://$cip/"
+	step "$name exec $pod1 -- wget -qO- http://$cip/: from inside the pod's container"
+	local answer
+	answer=$($K exec "$pod1" -- wget -qO- "http://$cip/")
+	info "$answer"
+	[[ $answer == "web v1 pod=backend-"* ]] || fail "exec in $pod1: unexpected answer \"$answer\""
 	local n
 	for n in 1 2 3; do
 		step "from inside node$((n % 3 + 1)): NodePort $(node_ip $n):30080 of node$n reaches all 3 replicas"

@@ -22,6 +22,12 @@ victim=$(pods_of app=backend | awk '$3 == "node2" {print $1}')
 [ -n "$victim" ] || fail "no backend pod on node2"
 cip=$(kc get svc backend -o jsonpath='{.spec.clusterIP}')
 
+# node1's cube-proxy programs the Service up to its min sync period (1 s)
+# after the Endpoints change, as kube-proxy does: until then the ClusterIP
+# REJECTs.  The client starts once node1 reaches all 3 replicas.
+step "from inside node1, the ClusterIP $cip reaches all 3 replicas"
+curl_all "ClusterIP from node1" 3 node1 "http://$cip/"
+
 log=$LAB_DIR/client.log
 stop=$LAB_DIR/client.stop
 step "a client inside node1 sends requests to $cip every 100 ms"

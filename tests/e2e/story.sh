@@ -47,7 +47,11 @@ the_story() {
 	done
 
 	# The client: inside node2, one request every 50 ms until the stop
-	# file appears (or 240 s pass), one line per request.
+	# file appears (or 240 s pass), one line per request.  It starts once
+	# node2's cube-proxy has programmed the Service (up to its 1 s min sync
+	# period after the Endpoints change; until then the ClusterIP REJECTs).
+	step "from inside node2: the ClusterIP $cip reaches all 3 replicas"
+	curl_all "ClusterIP from node2" 3 node2 "http://$cip/"
 	local log=$LAB_DIR/client-$name.log stop=$LAB_DIR/client-$name.stop
 	step "a client inside node2 sends requests to $cip continuously"
 	bg_in_node node2 bash -c "end=\$((SECONDS + 240)); while [ ! -e $stop ] && [ \$SECONDS -lt \$end ]; do

@@ -467,13 +467,12 @@ Test(runc, a_killed_cubelet_adopts_its_pods_and_deletion_is_graceful)
 	cr_expect(strstr(out, "Stopping container main"), "events: %s", out);
 }
 
-Test(runc, twenty_create_delete_cycles_leave_nothing, .timeout = 240)
+Test(runc, a_hundred_create_delete_cycles_leave_nothing, .timeout = 300)
 {
-	/* The issue asks for 100 cycles; 20 keep CI time modest
-	 * (CUBE_RUNC_CYCLES=100 runs the issue's count). */
+	/* The issue's 100 cycles (about 30 s; CUBE_RUNC_CYCLES changes the count). */
 	NEED_ROOT();
 	const char *env = getenv("CUBE_RUNC_CYCLES");
-	int cycles = env && atoi(env) > 0 ? atoi(env) : 20;
+	int cycles = env && atoi(env) > 0 ? atoi(env) : 100;
 	start_cubelet();
 	char pod[4096], name[64];
 	int fds = 0;

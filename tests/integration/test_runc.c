@@ -854,3 +854,77 @@ Test(runc, exec_through_kubectl_and_cubectl, .timeout = 240)
 	cr_assert(pod_gone("shell"));
 	cr_expect(nothing_left(), "left behind: %s", leftovers());
 }
+
+static bool start_error(const cJSON *pod, const void *arg)
+{
+	(void)arg;
+	const cJSON *m = cstatus(pod, "status.containerStatuses", "main");
+	const char *r = cube_json_str(m, "state.terminated.reason");
+	const char *lr = cube_json_str(m, "lastState.terminated.reason");
+	return (r && !strcmp(r, "StartError")) || (lr && !strcmp(lr, "StartError"));
+}
+
+/* Bad input of the issue: a command that is not in the image, a memory
+ * limit no process fits in.  Each is a clear container state and an
+ * Event, and nothing is left once the pods go. */
+Test(runc, a_missing_command_and_an_impossible_limit_are_start_errors)
+{
+	NEED_ROOT();
+	start_cubelet();
+	char pod[4096];
+	snprintf(pod, sizeof(pod),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"nocmd\"},"
+		 "\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"Never\","
+		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/busybox:latest\","
+		 "\"command\":[\"/no/such/program\"]}]}}",
+		 rn.node_name, rn.reg.host);
+	create_pod(pod);
+	snprintf(pod, sizeof(pod),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"tiny\"},"
+		 "\"spec\":{\"nodeName\":\"%s\",\"restartPolicy\":\"Never\","
+		 "\"containers\":[{\"name\":\"main\",\"image\":\"%s/busybox:latest\","
+		 "\"command\":[\"sleep\",\"100\"],"
+		 "\"resources\":{\"limits\":{\"memory\":\"4Ki\"}}}]}}",
+		 rn.node_name, rn.reg.host);
+	create_pod(pod);
+	cJSON *p = wait_pod("nocmd", start_error, NULL, 60);
+	if (!start_error(p, NULL))
+		dump_state("nocmd", p);
+	cr_assert(start_error(p, NULL));
+	const cJSON *m = cstatus(p, "status.containerStatuses", "main");
+	const char *msg = cube_json_str(m, "state.terminated.message");
+	cr_expect(msg && strstr(msg, "/no/such/program"), "message: %s", msg ? msg : "(none)");
+	cr_expect_eq(cube_json_int(m, "state.terminated.exitCode", -1), 128);
+	cr_expect_str_eq(cube_json_str(p, "status.phase"), "Failed");
+	cJSON_Delete(p);
+	/* the limit: refused by runc or killed at once; either way a reason
+	 * that says so */
+	bool seen = false;
+	const char *why = "";
+	for (int i = 0; i < 600 && !seen; i++) {
+		p = get_pod("tiny");
+		m = cstatus(p, "status.containerStatuses", "main");
+		const char *r = cube_json_str(m, "state.terminated.reason");
+		if (r && (!strcmp(r, "StartError") || !strcmp(r, "OOMKilled"))) {
+			seen = true;
+			why = !strcmp(r, "StartError") ? "StartError" : "OOMKilled";
+		}
+		cJSON_Delete(p);
+		if (!seen)
+			cube_test_sleep_ms(100);
+	}
+	if (!seen)
+		dump_state("tiny", get_pod("tiny"));
+	cr_expect(seen, "a 4Ki memory limit gave no StartError or OOMKilled");
+	cube_test_sh(out, sizeof(out),
+		     "%s get events --field-selector involvedObject.name=nocmd -o "
+		     "jsonpath='{range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}'",
+		     rn.api.kubectl);
+	cr_expect(strstr(out, "Warning Failed: Error: ") && strstr(out, "/no/such/program"),
+		  "events: %s", out);
+	cr_log_info("a 4Ki limit: %s", why);
+	delete_pod("nocmd");
+	delete_pod("tiny");
+	cr_assert(pod_gone("nocmd") && pod_gone("tiny"));
+	cr_expect(nothing_left(), "left behind: %s", leftovers());
+}

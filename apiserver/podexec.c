@@ -42,10 +42,6 @@ typedef struct tunnel {
 	int backend;	  /* the cubelet's socket */
 	char *early;	  /* what the cubelet sent past its 101 */
 	size_t early_len; /* ... for the client */
-	cube_httpd_upgraded *u;
-	int client;
-	char *extra; /* what the client sent past its request, for the cubelet */
-	size_t extra_len;
 } tunnel;
 
 static void tunnel_free(tunnel *t)
@@ -53,18 +49,22 @@ static void tunnel_free(tunnel *t)
 	if (t->backend >= 0)
 		close(t->backend);
 	free(t->early);
-	free(t->extra);
 	free(t);
 }
 
-/* Copies both ways until both directions have ended. */
-static void *tunnel_main(void *arg)
+static void tunnel_drop(void *ud)
 {
-	tunnel *t = arg;
-	int fds[2] = {t->client, t->backend};
+	tunnel_free(ud);
+}
+
+/* Copies both ways until both directions have ended. */
+static void tunnel_main(void *ud, int client, const char *extra, size_t extra_len)
+{
+	tunnel *t = ud;
+	int fds[2] = {client, t->backend};
 	bool open_in[2] = {true, true}; /* we may still read from fds[i] */
-	if ((t->early_len && cube_write_all(t->client, t->early, t->early_len) < 0) ||
-	    (t->extra_len && cube_write_all(t->backend, t->extra, t->extra_len) < 0))
+	if ((t->early_len && cube_write_all(client, t->early, t->early_len) < 0) ||
+	    (extra_len && cube_write_all(t->backend, extra, extra_len) < 0))
 		open_in[0] = open_in[1] = false;
 	char buf[65536];
 	while (open_in[0] || open_in[1]) {
@@ -99,27 +99,7 @@ static void *tunnel_main(void *arg)
 			}
 		}
 	}
-	cube_httpd_upgraded *u = t->u;
 	tunnel_free(t);
-	cube_httpd_upgraded_close(u);
-	return NULL;
-}
-
-static void on_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
-			size_t extra_len)
-{
-	tunnel *t = ud;
-	t->u = u;
-	t->client = fd;
-	if (extra_len && (t->extra = malloc(extra_len)))
-		memcpy(t->extra, extra, (t->extra_len = extra_len));
-	pthread_t th;
-	if (pthread_create(&th, NULL, tunnel_main, t) != 0) {
-		tunnel_free(t);
-		cube_httpd_upgraded_close(u);
-		return;
-	}
-	pthread_detach(th);
 }
 
 int pod_dial(const char *ip, int port, int timeout_ms)
@@ -288,7 +268,6 @@ void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const c
 		return;
 	}
 	t->backend = fd;
-	t->client = -1;
 	if (len > head_len && (t->early = malloc(len - head_len))) {
 		t->early_len = len - head_len;
 		memcpy(t->early, head + head_len, t->early_len);
@@ -298,7 +277,7 @@ void pod_relay_upgrade(api_req *r, const cJSON *pod, const char *target, const c
 	cube_httpd_add_header(r->h, "Sec-WebSocket-Accept", accept);
 	if (proto[0])
 		cube_httpd_add_header(r->h, "Sec-WebSocket-Protocol", proto);
-	if (cube_httpd_respond_upgrade(r->h, "websocket", on_upgraded, t) < 0) {
+	if (cube_httpd_respond_upgrade(r->h, "websocket", tunnel_main, tunnel_drop, t) < 0) {
 		tunnel_free(t);
 		cube_httpd_respond_status(r->h, 500, "InternalError", NULL, "cannot upgrade");
 	}

@@ -91,7 +91,6 @@ typedef struct spdy_pair {
 } spdy_pair;
 
 struct spdy_session {
-	cube_httpd_upgraded *u;
 	int client;   /* the client's socket */
 	cube_ws *cws; /* tunnelled in a WebSocket: cube_ws_serve's; NULL: on the socket */
 	cube_spdy *sp;
@@ -361,31 +360,15 @@ static void spdy_ws_done(void *ud)
 }
 
 /* SPDY on the connection itself: its thread. */
-static void *spdy_main(void *arg)
-{
-	spdy_session *ss = arg;
-	spdy_run(ss);
-	cube_httpd_upgraded *u = ss->u;
-	spdy_session_free(ss);
-	cube_httpd_upgraded_close(u);
-	return NULL;
-}
-
-static void on_spdy_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
-			     size_t extra_len)
+static void spdy_main(void *ud, int fd, const char *extra, size_t extra_len)
 {
 	spdy_session *ss = ud;
-	ss->u = u;
 	ss->client = fd;
 	if (extra_len && (ss->extra = malloc(extra_len)))
 		memcpy(ss->extra, extra, (ss->extra_len = extra_len));
-	pthread_t th;
-	if ((extra_len && !ss->extra) || pthread_create(&th, NULL, spdy_main, ss) != 0) {
-		spdy_session_free(ss);
-		cube_httpd_upgraded_close(u);
-		return;
-	}
-	pthread_detach(th);
+	if (!extra_len || ss->extra)
+		spdy_run(ss);
+	spdy_session_free(ss);
 }
 
 /* Serves kubectl's SPDY: `tunnel` in a WebSocket, else after Upgrade: SPDY/3.1. */
@@ -412,7 +395,7 @@ static void spdy_serve(api_req *r, const cJSON *pod, bool tunnel)
 		return;
 	}
 	if (cube_httpd_add_header(r->h, "X-Stream-Protocol-Version", "portforward.k8s.io") < 0 ||
-	    cube_httpd_respond_upgrade(r->h, "SPDY/3.1", on_spdy_upgraded, ss) < 0) {
+	    cube_httpd_respond_upgrade(r->h, "SPDY/3.1", spdy_main, spdy_ws_done, ss) < 0) {
 		spdy_session_free(ss);
 		if (!cube_httpd_status(r->h))
 			api_bad_request(r, "a bad upgrade request");

@@ -22,6 +22,8 @@
 
 #define STREAM_BUFFER_LIMIT (16u << 20) /* queued bytes before a slow client is dropped */
 
+typedef struct cube_httpd_upgraded cube_httpd_upgraded;
+
 struct cube_httpd {
 	struct MHD_Daemon *mhd;
 	cube_httpd_config cfg;
@@ -570,14 +572,44 @@ bool cube_httpd_stream_closed(cube_httpd_stream *s)
 
 /* ---- connection upgrades ------------------------------------------------------------------ */
 
+/* A connection after its 101: its own thread runs the handler. */
 struct cube_httpd_upgraded {
 	cube_httpd *d;
 	struct MHD_UpgradeResponseHandle *urh;
 	int fd;
 	cube_httpd_upgrade_fn fn;
+	void (*drop)(void *ud);
 	void *ud;
+	char *extra;
+	size_t extra_len;
 	cube_httpd_upgraded *prev, *next; /* in d->upgraded, once switched */
 };
+
+/* Unlinks the connection and has MHD close it. */
+static void upgraded_close(cube_httpd_upgraded *u)
+{
+	cube_httpd *d = u->d;
+	pthread_mutex_lock(&d->mu);
+	if (u->prev)
+		u->prev->next = u->next;
+	else if (d->upgraded == u)
+		d->upgraded = u->next;
+	if (u->next)
+		u->next->prev = u->prev;
+	pthread_cond_broadcast(&d->upcond);
+	pthread_mutex_unlock(&d->mu);
+	MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+	free(u->extra);
+	free(u);
+}
+
+static void *upgraded_main(void *arg)
+{
+	cube_httpd_upgraded *u = arg;
+	u->fn(u->ud, u->fd, u->extra ? u->extra : "", u->extra_len);
+	upgraded_close(u);
+	return NULL;
+}
 
 static void on_upgrade(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra_in,
 		       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
@@ -596,11 +628,23 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *req_cls, const
 		d->upgraded->prev = u;
 	d->upgraded = u;
 	pthread_mutex_unlock(&d->mu);
-	u->fn(u->ud, u, sock, extra_in, extra_in_size);
+	pthread_t th;
+	bool ok = !extra_in_size || (u->extra = malloc(extra_in_size));
+	if (ok && extra_in_size) {
+		memcpy(u->extra, extra_in, extra_in_size);
+		u->extra_len = extra_in_size;
+	}
+	if (!ok || pthread_create(&th, NULL, upgraded_main, u) != 0) {
+		if (u->drop)
+			u->drop(u->ud);
+		upgraded_close(u);
+		return;
+	}
+	pthread_detach(th);
 }
 
 int cube_httpd_respond_upgrade(cube_httpd_req *r, const char *upgrade, cube_httpd_upgrade_fn fn,
-			       void *ud)
+			       void (*drop)(void *ud), void *ud)
 {
 	if (r->answered)
 		return -1;
@@ -609,6 +653,7 @@ int cube_httpd_respond_upgrade(cube_httpd_req *r, const char *upgrade, cube_http
 		return -1;
 	u->d = r->d;
 	u->fn = fn;
+	u->drop = drop;
 	u->ud = ud;
 	u->fd = -1;
 	struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, u);
@@ -622,24 +667,6 @@ int cube_httpd_respond_upgrade(cube_httpd_req *r, const char *upgrade, cube_http
 	r->answered = true;
 	r->status = MHD_HTTP_SWITCHING_PROTOCOLS;
 	return 0;
-}
-
-void cube_httpd_upgraded_close(cube_httpd_upgraded *u)
-{
-	if (!u)
-		return;
-	cube_httpd *d = u->d;
-	pthread_mutex_lock(&d->mu);
-	if (u->prev)
-		u->prev->next = u->next;
-	else if (d->upgraded == u)
-		d->upgraded = u->next;
-	if (u->next)
-		u->next->prev = u->prev;
-	pthread_cond_broadcast(&d->upcond);
-	pthread_mutex_unlock(&d->mu);
-	MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
-	free(u);
 }
 
 /* ---- the daemon ---------------------------------------------------------------------------- */

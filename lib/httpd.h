@@ -132,27 +132,21 @@ void cube_httpd_stream_unref(cube_httpd_stream *s);
 
 /* ---- connection upgrades (WebSocket) ------------------------------------------------------ */
 
-/* A connection handed over to its handler after a 101 Switching Protocols. */
-typedef struct cube_httpd_upgraded cube_httpd_upgraded;
-
-/* Called once, on a loop thread, when the 101 has been sent: `fd` is the
- * connection's socket (blocking), `extra` what the client sent past its
- * request.  Must not block: hand the socket to a thread of its own.  The
- * handler owns the connection until it calls cube_httpd_upgraded_close. */
-typedef void (*cube_httpd_upgrade_fn)(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
-				      size_t extra_len);
+/* The life of a connection after its 101 Switching Protocols: called once,
+ * on a thread of its own, with the connection's socket `fd` (blocking)
+ * and `extra` (valid during the call), what the client sent past its
+ * request.  The call owns the connection; when it returns, the server
+ * closes it.  cube_httpd_stop shuts the sockets of upgraded connections
+ * down (their readers see EOF) and waits a while for the calls to return. */
+typedef void (*cube_httpd_upgrade_fn)(void *ud, int fd, const char *extra, size_t extra_len);
 
 /* Answers 101 Switching Protocols with `Upgrade: <upgrade>` (and the
- * headers added with cube_httpd_add_header), then calls fn.  If the
- * client goes before the switch, fn is never called. Returns 0 or -1. */
+ * headers added with cube_httpd_add_header), then runs fn.  If no thread
+ * can be started for it, `drop` (may be NULL) gets ud instead; if the
+ * client goes before the switch, neither is called. Returns 0 or -1 (then
+ * nothing was answered and ud is the caller's). */
 int cube_httpd_respond_upgrade(cube_httpd_req *r, const char *upgrade, cube_httpd_upgrade_fn fn,
-			       void *ud);
-
-/* Ends an upgraded connection (the server closes its socket). Exactly once
- * per connection, from any thread.  cube_httpd_stop shuts the sockets of
- * upgraded connections down (their readers see EOF) and waits a while for
- * their owners to close them. */
-void cube_httpd_upgraded_close(cube_httpd_upgraded *u);
+			       void (*drop)(void *ud), void *ud);
 
 /* ---- Kubernetes Status ---------------------------------------------------------------- */
 

@@ -560,37 +560,26 @@ typedef struct served {
 	cube_ws_session_fn run;
 	void (*done)(void *ud);
 	void *ud;
-	cube_httpd_upgraded *u;
-	cube_ws *ws;
 } served;
 
-static void *served_main(void *arg)
-{
-	served *s = arg;
-	s->run(s->ud, s->ws);
-	cube_ws_finish(s->ws, 1000, 2000); /* and the client's close, briefly */
-	s->done(s->ud);
-	cube_ws_free(s->ws);
-	cube_httpd_upgraded_close(s->u);
-	free(s);
-	return NULL;
-}
-
-static void served_upgraded(void *ud, cube_httpd_upgraded *u, int fd, const char *extra,
-			    size_t extra_len)
+static void served_main(void *ud, int fd, const char *extra, size_t extra_len)
 {
 	served *s = ud;
-	s->u = u;
-	s->ws = cube_ws_new(fd, false, extra, extra_len);
-	pthread_t th;
-	if (!s->ws || pthread_create(&th, NULL, served_main, s) != 0) {
-		s->done(s->ud);
-		cube_ws_free(s->ws);
-		cube_httpd_upgraded_close(u);
-		free(s);
-		return;
+	cube_ws *ws = cube_ws_new(fd, false, extra, extra_len);
+	if (ws) {
+		s->run(s->ud, ws);
+		cube_ws_finish(ws, 1000, 2000); /* and the client's close, briefly */
 	}
-	pthread_detach(th);
+	s->done(s->ud);
+	cube_ws_free(ws);
+	free(s);
+}
+
+static void served_drop(void *ud)
+{
+	served *s = ud;
+	s->done(s->ud);
+	free(s);
 }
 
 int cube_ws_serve(cube_httpd_req *r, const char *proto, cube_ws_session_fn run,
@@ -604,7 +593,7 @@ int cube_ws_serve(cube_httpd_req *r, const char *proto, cube_ws_session_fn run,
 	    cube_httpd_add_header(r, "Sec-WebSocket-Accept", accept) == 0 &&
 	    (!proto || cube_httpd_add_header(r, "Sec-WebSocket-Protocol", proto) == 0)) {
 		*s = (served){.run = run, .done = done, .ud = ud};
-		if (cube_httpd_respond_upgrade(r, "websocket", served_upgraded, s) == 0)
+		if (cube_httpd_respond_upgrade(r, "websocket", served_main, served_drop, s) == 0)
 			return 0;
 	}
 	free(s);

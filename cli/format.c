@@ -14,105 +14,37 @@
 #include "cleanup.h"
 #include "cubectl.h"
 #include "ktime.h"
+#include "strbuf.h"
 #include "yaml.h"
-
-/* ---- a growable string -------------------------------------------------------------- */
-
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-} sbuf;
-
-static void sb_addn(sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			abort(); /* out of memory in a short-lived CLI: nothing sensible to do */
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_add(sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-static void sb_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_addf(sbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(tmp)) {
-		sb_addn(b, tmp, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big)
-		abort();
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_addn(b, big, (size_t)n);
-	free(big);
-}
-
-static char *sb_take(sbuf *b)
-{
-	if (!b->s)
-		return strdup("");
-	char *s = b->s;
-	memset(b, 0, sizeof(*b));
-	return s;
-}
 
 /* ---- tabwriter ------------------------------------------------------------------------ */
 
 #define TW_MINWIDTH 6
 #define TW_PADDING 3
 
+/* The tabwriter's text is a cube_sb in its own three fields. */
 void cctl_tabw_addn(cctl_tabw *t, const char *s, size_t n)
 {
-	sbuf b = {t->buf, t->len, t->cap};
-	sb_addn(&b, s, n);
-	t->buf = b.s;
+	cube_sb b = {t->buf, t->len, t->cap, false};
+	cube_sb_add(&b, s, n);
+	if (b.oom)
+		abort(); /* out of memory in a short-lived CLI: nothing sensible to do */
+	t->buf = b.p;
 	t->len = b.len;
 	t->cap = b.cap;
 }
 
 void cctl_tabw_add(cctl_tabw *t, const char *fmt, ...)
 {
-	char tmp[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	char *text = NULL;
+	int n = vasprintf(&text, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return;
-	if ((size_t)n < sizeof(tmp)) {
-		cctl_tabw_addn(t, tmp, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big)
 		abort();
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	cctl_tabw_addn(t, big, (size_t)n);
-	free(big);
+	cctl_tabw_addn(t, text, (size_t)n);
+	free(text);
 }
 
 typedef struct tw_cell {
@@ -131,7 +63,7 @@ typedef struct tw_state {
 	size_t widths[64];
 	size_t nw;
 	cctl_tabw *t;
-	sbuf out;
+	cube_sb out;
 } tw_state;
 
 static size_t rune_count(const char *s, size_t n)
@@ -149,13 +81,13 @@ static void tw_write_lines(tw_state *st, size_t l0, size_t l1)
 		tw_line *ln = &st->lines[i];
 		for (size_t j = 0; j < ln->n; j++) {
 			tw_cell *c = &ln->cells[j];
-			sb_addn(&st->out, c->s, c->size);
+			cube_sb_add(&st->out, c->s, c->size);
 			if (j + 1 < ln->n && j < st->nw)
 				for (size_t k = c->width; k < st->widths[j]; k++)
-					sb_addn(&st->out, " ", 1);
+					cube_sb_add(&st->out, " ", 1);
 		}
 		if (i + 1 < st->nlines)
-			sb_addn(&st->out, "\n", 1);
+			cube_sb_add(&st->out, "\n", 1);
 	}
 }
 
@@ -248,7 +180,7 @@ char *cctl_tabw_render(cctl_tabw *t)
 		free(st.lines[i].cells);
 	free(st.lines);
 	t->len = 0;
-	return sb_take(&st.out);
+	return cube_sb_take(&st.out);
 }
 
 void cctl_tabw_flush(cctl_tabw *t, FILE *f)
@@ -308,14 +240,14 @@ static size_t sorted_members(const cJSON *o, const cJSON ***out)
 	return m;
 }
 
-static void go_number(sbuf *b, double d)
+static void go_number(cube_sb *b, double d)
 {
 	if (isnan(d) || isinf(d)) {
-		sb_add(b, "null");
+		cube_sb_str(b, "null");
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 9.2e18) {
-		sb_addf(b, "%lld", (long long)d);
+		cube_sb_printf(b, "%lld", (long long)d);
 		return;
 	}
 	/* shortest representation that reads back the same */
@@ -325,36 +257,36 @@ static void go_number(sbuf *b, double d)
 		if (strtod(tmp, NULL) == d)
 			break;
 	}
-	sb_add(b, tmp);
+	cube_sb_str(b, tmp);
 }
 
-static void go_string(sbuf *b, const char *s)
+static void go_string(cube_sb *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	sb_addn(b, "\"", 1);
+	cube_sb_add(b, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		unsigned char ch = *p;
 		switch (ch) {
 		case '"':
-			sb_add(b, "\\\"");
+			cube_sb_str(b, "\\\"");
 			continue;
 		case '\\':
-			sb_add(b, "\\\\");
+			cube_sb_str(b, "\\\\");
 			continue;
 		case '\n':
-			sb_add(b, "\\n");
+			cube_sb_str(b, "\\n");
 			continue;
 		case '\r':
-			sb_add(b, "\\r");
+			cube_sb_str(b, "\\r");
 			continue;
 		case '\t':
-			sb_add(b, "\\t");
+			cube_sb_str(b, "\\t");
 			continue;
 		case '\b':
-			sb_add(b, "\\b");
+			cube_sb_str(b, "\\b");
 			continue;
 		case '\f':
-			sb_add(b, "\\f");
+			cube_sb_str(b, "\\f");
 			continue;
 		case '<':
 		case '>':
@@ -364,62 +296,62 @@ static void go_string(sbuf *b, const char *s)
 			if (ch >= 0x20) {
 				/* U+2028 and U+2029 are escaped too */
 				if (ch == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
-					sb_add(b, p[2] == 0xA8 ? "\\u2028" : "\\u2029");
+					cube_sb_str(b, p[2] == 0xA8 ? "\\u2028" : "\\u2029");
 					p += 2;
 					continue;
 				}
-				sb_addn(b, (const char *)p, 1);
+				cube_sb_add(b, (const char *)p, 1);
 				continue;
 			}
 		}
 		char u[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
-		sb_add(b, u);
+		cube_sb_str(b, u);
 	}
-	sb_addn(b, "\"", 1);
+	cube_sb_add(b, "\"", 1);
 }
 
-static void go_indent(sbuf *b, int indent, int level)
+static void go_indent(cube_sb *b, int indent, int level)
 {
-	sb_addn(b, "\n", 1);
+	cube_sb_add(b, "\n", 1);
 	for (int i = 0; i < indent * level; i++)
-		sb_addn(b, " ", 1);
+		cube_sb_add(b, " ", 1);
 }
 
-static void go_json(sbuf *b, const cJSON *v, int indent, int level)
+static void go_json(cube_sb *b, const cJSON *v, int indent, int level)
 {
 	if (cJSON_IsObject(v)) {
 		const cJSON **m;
 		size_t n = sorted_members(v, &m);
 		if (!n) {
-			sb_add(b, "{}");
+			cube_sb_str(b, "{}");
 			free(m);
 			return;
 		}
-		sb_addn(b, "{", 1);
+		cube_sb_add(b, "{", 1);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				sb_addn(b, ",", 1);
+				cube_sb_add(b, ",", 1);
 			if (indent)
 				go_indent(b, indent, level + 1);
 			go_string(b, m[i]->string);
-			sb_add(b, indent ? ": " : ":");
+			cube_sb_str(b, indent ? ": " : ":");
 			go_json(b, m[i], indent, level + 1);
 		}
 		if (indent)
 			go_indent(b, indent, level);
-		sb_addn(b, "}", 1);
+		cube_sb_add(b, "}", 1);
 		free(m);
 	} else if (cJSON_IsArray(v)) {
 		if (!v->child) {
-			sb_add(b, "[]");
+			cube_sb_str(b, "[]");
 			return;
 		}
-		sb_addn(b, "[", 1);
+		cube_sb_add(b, "[", 1);
 		const cJSON *c;
 		bool first = true;
 		cJSON_ArrayForEach (c, v) {
 			if (!first)
-				sb_addn(b, ",", 1);
+				cube_sb_add(b, ",", 1);
 			first = false;
 			if (indent)
 				go_indent(b, indent, level + 1);
@@ -427,59 +359,59 @@ static void go_json(sbuf *b, const cJSON *v, int indent, int level)
 		}
 		if (indent)
 			go_indent(b, indent, level);
-		sb_addn(b, "]", 1);
+		cube_sb_add(b, "]", 1);
 	} else if (cJSON_IsString(v)) {
 		go_string(b, v->valuestring);
 	} else if (cJSON_IsNumber(v)) {
 		go_number(b, v->valuedouble);
 	} else if (cJSON_IsTrue(v)) {
-		sb_add(b, "true");
+		cube_sb_str(b, "true");
 	} else if (cJSON_IsFalse(v)) {
-		sb_add(b, "false");
+		cube_sb_str(b, "false");
 	} else {
-		sb_add(b, "null");
+		cube_sb_str(b, "null");
 	}
 }
 
 char *cctl_json_go(const cJSON *v, int indent)
 {
-	sbuf b = {0};
+	cube_sb b = {0};
 	go_json(&b, v, indent, 0);
-	return sb_take(&b);
+	return cube_sb_take(&b);
 }
 
-static void go_sprint(sbuf *b, const cJSON *v)
+static void go_sprint(cube_sb *b, const cJSON *v)
 {
 	if (cJSON_IsObject(v)) {
 		const cJSON **m;
 		size_t n = sorted_members(v, &m);
-		sb_add(b, "map[");
+		cube_sb_str(b, "map[");
 		for (size_t i = 0; i < n; i++) {
 			if (i)
-				sb_addn(b, " ", 1);
-			sb_add(b, m[i]->string);
-			sb_addn(b, ":", 1);
+				cube_sb_add(b, " ", 1);
+			cube_sb_str(b, m[i]->string);
+			cube_sb_add(b, ":", 1);
 			go_sprint(b, m[i]);
 		}
-		sb_addn(b, "]", 1);
+		cube_sb_add(b, "]", 1);
 		free(m);
 	} else if (cJSON_IsArray(v)) {
-		sb_addn(b, "[", 1);
+		cube_sb_add(b, "[", 1);
 		const cJSON *c;
 		bool first = true;
 		cJSON_ArrayForEach (c, v) {
 			if (!first)
-				sb_addn(b, " ", 1);
+				cube_sb_add(b, " ", 1);
 			first = false;
 			go_sprint(b, c);
 		}
-		sb_addn(b, "]", 1);
+		cube_sb_add(b, "]", 1);
 	} else if (cJSON_IsString(v)) {
-		sb_add(b, v->valuestring);
+		cube_sb_str(b, v->valuestring);
 	} else if (cJSON_IsNumber(v)) {
 		double d = v->valuedouble;
 		if (d == floor(d) && fabs(d) < 9.2e18) {
-			sb_addf(b, "%lld", (long long)d);
+			cube_sb_printf(b, "%lld", (long long)d);
 		} else {
 			/* Go's %v of a float64: shortest 'g', exponent for < 1e-4 or >= 1e21 */
 			char tmp[64];
@@ -488,22 +420,22 @@ static void go_sprint(sbuf *b, const cJSON *v)
 				if (strtod(tmp, NULL) == d)
 					break;
 			}
-			sb_add(b, tmp);
+			cube_sb_str(b, tmp);
 		}
 	} else if (cJSON_IsTrue(v)) {
-		sb_add(b, "true");
+		cube_sb_str(b, "true");
 	} else if (cJSON_IsFalse(v)) {
-		sb_add(b, "false");
+		cube_sb_str(b, "false");
 	} else {
-		sb_add(b, "<nil>");
+		cube_sb_str(b, "<nil>");
 	}
 }
 
 char *cctl_go_sprint(const cJSON *v)
 {
-	sbuf b = {0};
+	cube_sb b = {0};
 	go_sprint(&b, v);
-	return sb_take(&b);
+	return cube_sb_take(&b);
 }
 
 cJSON *cctl_sorted_copy(const cJSON *v)
